@@ -1,0 +1,6 @@
+"""Custom TFX components and executors used by the vertex-tfx pipeline."""
+
+import os
+
+# TFT only works with Keras 2; this must be set before TensorFlow is imported.
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")

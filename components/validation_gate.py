@@ -1,0 +1,64 @@
+"""ExampleValidator that fails the run on any schema anomaly, so nothing downstream runs."""
+
+from typing import Any, Dict, List
+
+from tensorflow_metadata.proto.v0 import anomalies_pb2
+from tfx import types
+from tfx.components.example_validator import executor as validator_executor
+from tfx.components.example_validator.component import ExampleValidator
+from tfx.dsl.components.base import executor_spec
+
+
+class SchemaAnomaliesError(RuntimeError):
+    """Raised when statistics violate the schema; names each split, feature and anomaly."""
+
+    def __init__(self, anomalies: Dict[str, Dict[str, List[str]]]):
+        self.anomalies = anomalies
+        lines = ["Data validation failed; nothing downstream ran and nothing was pushed."]
+        for split, by_feature in sorted(anomalies.items()):
+            for feature, problems in sorted(by_feature.items()):
+                for problem in problems:
+                    lines.append(f"  [{split}] {feature}: {problem}")
+        super().__init__("\n".join(lines))
+
+
+def describe(anomalies: anomalies_pb2.Anomalies) -> Dict[str, List[str]]:
+    """Feature name -> readable anomaly descriptions; dataset-level ones under '(dataset)'."""
+    found: Dict[str, List[str]] = {}
+    infos = dict(anomalies.anomaly_info)
+    if anomalies.HasField("dataset_anomaly_info"):
+        infos["(dataset)"] = anomalies.dataset_anomaly_info
+    for feature, info in infos.items():
+        problems = [f"{reason.short_description}: {reason.description}" for reason in info.reason]
+        found[feature] = problems or [f"{info.short_description}: {info.description}"]
+    return found
+
+
+class Executor(validator_executor.Executor):
+    """Runs TFX's validation, then raises SchemaAnomaliesError if any split has anomalies."""
+
+    def Do(  # noqa: N802 - TFX's method name
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ):
+        self._found: Dict[str, Dict[str, List[str]]] = {}
+        result = super().Do(input_dict, output_dict, exec_properties)
+        if self._found:
+            raise SchemaAnomaliesError(self._found)
+        return result
+
+    def _Validate(self, inputs: Dict[str, Any], outputs: Dict[str, Any]) -> anomalies_pb2.Anomalies:  # noqa: N802
+        anomalies = super()._Validate(inputs, outputs)
+        found = describe(anomalies)
+        if found:
+            split = outputs[next(iter(outputs))].rstrip("/").rsplit("Split-", 1)[-1]
+            self._found[split] = found
+        return anomalies
+
+
+class GatedExampleValidator(ExampleValidator):
+    """ExampleValidator whose executor stops the pipeline when anomalies are found."""
+
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)

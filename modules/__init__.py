@@ -1,0 +1,6 @@
+"""The data scientist's code: features, preprocessing, model, tuning and tracking."""
+
+import os
+
+# TFT only works with Keras 2; this must be set before TensorFlow is imported.
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")

@@ -1,0 +1,68 @@
+"""preprocessing_fn: impute missing values, z-score numerics, build vocabularies."""
+
+from typing import Any, Dict
+
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from modules import features
+
+
+def _dense(value: Any, default: Any) -> tf.Tensor:
+    """Turns a [batch, <=1] sparse or dense feature into a [batch] dense tensor."""
+    if isinstance(value, tf.sparse.SparseTensor):
+        batch = tf.shape(value, out_type=tf.int64)[0]
+        value = tf.sparse.to_dense(
+            tf.SparseTensor(value.indices, value.values, tf.stack([batch, 1])),
+            default_value=default,
+        )
+    return tf.reshape(value, [-1])
+
+
+def _present_values(value: Any) -> tf.Tensor:
+    """The values that are actually present, for analyzers that must ignore missing ones."""
+    if isinstance(value, tf.sparse.SparseTensor):
+        return value.values
+    return tf.reshape(value, [-1])
+
+
+def _as_float(value: Any) -> Any:
+    if isinstance(value, tf.sparse.SparseTensor):
+        return tf.SparseTensor(value.indices, tf.cast(value.values, tf.float32), value.dense_shape)
+    return tf.cast(value, tf.float32)
+
+
+def impute_and_scale(value: Any) -> tf.Tensor:
+    """Z-scores a numeric feature with the mean and std of its present values; missing -> 0."""
+    value = _as_float(value)
+    present = _present_values(value)
+    mean = tft.mean(present)
+    std = tf.sqrt(tft.var(present))
+    dense = _dense(value, float("nan"))
+    imputed = tf.where(tf.math.is_nan(dense), mean, dense)
+    return tf.math.divide_no_nan(imputed - mean, std)
+
+
+def fill_category(value: Any) -> tf.Tensor:
+    """A string feature with missing or empty values replaced by MISSING_CATEGORY."""
+    dense = _dense(value, features.MISSING_CATEGORY)
+    return tf.where(tf.equal(dense, ""), features.MISSING_CATEGORY, dense)
+
+
+def preprocessing_fn(inputs: Dict[str, Any]) -> Dict[str, Any]:
+    """TFT entry point: raw features in, model-ready features (and the label id) out."""
+    outputs: Dict[str, Any] = {}
+    for key in features.NUMERIC_FEATURES:
+        outputs[features.transformed_name(key)] = impute_and_scale(inputs[key])
+    for key in features.CATEGORICAL_FEATURES:
+        outputs[features.transformed_name(key)] = tft.compute_and_apply_vocabulary(
+            fill_category(inputs[key]),
+            num_oov_buckets=features.OOV_BUCKETS,
+            vocab_filename=features.vocabulary_name(key),
+        )
+    # At serving time the label is absent and TFT prunes this output away.
+    outputs[features.transformed_name(features.LABEL_KEY)] = tft.compute_and_apply_vocabulary(
+        _dense(inputs[features.LABEL_KEY], ""),
+        vocab_filename=features.label_vocabulary_name(),
+    )
+    return outputs

@@ -1,0 +1,78 @@
+"""The SavedModel's signatures: tf.Example in, one input per raw feature, transform_features."""
+
+from typing import Dict
+
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from modules import data, features
+
+SERVING_DEFAULT = "serving_default"
+SERVING_RAW = "serving_raw"
+TRANSFORM_FEATURES = "transform_features"
+
+_DTYPES = {"float": tf.float32, "string": tf.string}
+
+
+def _raw_feature_spec(tf_transform_output: tft.TFTransformOutput, with_label: bool) -> Dict:
+    spec = tf_transform_output.raw_feature_spec()
+    keep = set(features.feature_keys()) | ({features.LABEL_KEY} if with_label else set())
+    return {key: value for key, value in spec.items() if key in keep}
+
+
+def _is_missing(value: tf.Tensor) -> tf.Tensor:
+    if value.dtype == tf.string:
+        return tf.equal(value, "")
+    return tf.math.is_nan(value)
+
+
+def _as_parsed(value: tf.Tensor, spec) -> tf.Tensor:
+    """Shapes a [batch] client input like tf.io.parse_example would for this spec."""
+    present = tf.logical_not(_is_missing(value))
+    if isinstance(spec, tf.io.VarLenFeature):
+        rows = tf.where(present)[:, 0]
+        indices = tf.stack([rows, tf.zeros_like(rows)], axis=1)
+        batch = tf.shape(value, out_type=tf.int64)[0]
+        values = tf.cast(tf.boolean_mask(value, present), spec.dtype)
+        return tf.SparseTensor(indices, values, tf.stack([batch, 1]))
+    return tf.reshape(tf.cast(value, spec.dtype), [-1] + list(spec.shape))
+
+
+def make_signatures(model: tf.keras.Model, tf_transform_output: tft.TFTransformOutput) -> Dict:
+    """Builds the three signatures; the model must outlive them (it tracks the TFT layer)."""
+    model.tft_layer = tf_transform_output.transform_features_layer()
+    class_names = tf.constant(tf_transform_output.vocabulary_by_name(features.label_vocabulary_name()))
+    serving_spec = _raw_feature_spec(tf_transform_output, with_label=False)
+    eval_spec = _raw_feature_spec(tf_transform_output, with_label=True)
+
+    def predict(raw: Dict[str, tf.Tensor]) -> Dict[str, tf.Tensor]:
+        probabilities = model(data.as_model_inputs(model.tft_layer(raw)))
+        batch = tf.shape(probabilities)[0]
+        return {
+            "classes": tf.gather(class_names, tf.argmax(probabilities, axis=1)),
+            "probabilities": probabilities,
+            "class_names": tf.tile(tf.expand_dims(class_names, 0), [batch, 1]),
+        }
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def serve_examples(serialized):
+        return predict(tf.io.parse_example(serialized, serving_spec))
+
+    raw_inputs = [
+        tf.TensorSpec([None], _DTYPES[dtype], name=key) for key, dtype in features.raw_dtypes().items()
+    ]
+
+    @tf.function(input_signature=raw_inputs)
+    def serve_raw(*values):
+        keys = list(features.raw_dtypes())
+        return predict({key: _as_parsed(value, serving_spec[key]) for key, value in zip(keys, values)})
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def transform_features(serialized):
+        return model.tft_layer(tf.io.parse_example(serialized, eval_spec))
+
+    return {
+        SERVING_DEFAULT: serve_examples.get_concrete_function(),
+        SERVING_RAW: serve_raw.get_concrete_function(),
+        TRANSFORM_FEATURES: transform_features.get_concrete_function(),
+    }

@@ -1,0 +1,105 @@
+"""Typed pipeline settings, built once from a profile file, a config file, the environment and flags."""
+
+from pathlib import Path
+from typing import List, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
+# Keys whose values are filesystem paths, resolved against the layer they came from.
+PATH_KEYS = ("data_root", "output_root", "schema_path", "modules.package_dir")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModulesConfig(_Section):
+    """Where the data scientist's code lives, named by path, never imported by the pipeline."""
+
+    package_dir: str
+    preprocessing_fn: str = Field(pattern=r"^[\w.]+\.\w+$")
+    tuner_fn: str = Field(pattern=r"^[\w.]+\.\w+$")
+    run_fn: str = Field(pattern=r"^[\w.]+\.\w+$")
+
+
+class SplitConfig(_Section):
+    """A reproducible train/eval split by hash buckets."""
+
+    train_buckets: int = Field(ge=1, le=100)
+    eval_buckets: int = Field(ge=1, le=100)
+
+
+class TrainingConfig(_Section):
+    train_steps: int = Field(ge=1, le=1_000_000)
+    eval_steps: int = Field(ge=1, le=100_000)
+
+
+class TuningConfig(_Section):
+    enabled: bool
+    trials: int = Field(ge=1, le=1000)
+    train_steps: int = Field(ge=1, le=1_000_000)
+
+
+class EvaluationConfig(_Section):
+    label_key: str
+    prediction_key: str
+    accuracy_threshold: float = Field(ge=0.0, le=1.0)
+    max_accuracy_drop: float = Field(ge=0.0, le=1.0)
+    slice_features: List[str]
+
+
+class BeamConfig(_Section):
+    direct_num_workers: int = Field(ge=0, le=256)
+    direct_running_mode: Literal["in_memory", "multi_threading", "multi_processing"]
+
+
+class PipelineConfig(_Section):
+    """Every setting of one pipeline run; `create_pipeline` reads nothing else."""
+
+    profile: str
+    pipeline_name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,127}$")
+    data_root: str
+    output_root: str
+    schema_path: Optional[str]
+    modules: ModulesConfig
+    split: SplitConfig
+    training: TrainingConfig
+    tuning: TuningConfig
+    evaluation: EvaluationConfig
+    beam: BeamConfig
+    enable_cache: bool
+
+    @field_validator("data_root", "output_root")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @property
+    def pipeline_root(self) -> str:
+        return str(Path(self.output_root) / "tfx")
+
+    @property
+    def metadata_path(self) -> str:
+        return str(Path(self.output_root) / "metadata.sqlite")
+
+    @property
+    def serving_dir(self) -> str:
+        return str(Path(self.output_root) / "serving_model")
+
+    @property
+    def log_dir(self) -> str:
+        return str(Path(self.output_root) / "logs")
+
+    @property
+    def neptune_dir(self) -> str:
+        return str(Path(self.output_root) / ".neptune")
+
+    def beam_args(self) -> List[str]:
+        return [
+            f"--direct_num_workers={self.beam.direct_num_workers}",
+            f"--direct_running_mode={self.beam.direct_running_mode}",
+        ]

@@ -1,0 +1,54 @@
+"""Content fingerprints of the user's code and files, so that edits invalidate TFX's cache."""
+
+import ast
+import hashlib
+from pathlib import Path
+from typing import Iterable, Set
+
+
+def file_fingerprint(path: str) -> str:
+    """sha256 of one file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _local_imports(source: Path, package: str) -> Set[str]:
+    """Names of the package's own modules that a file imports."""
+    found: Set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text(), filename=str(source))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == package:
+                found.update(alias.name for alias in node.names)
+            elif node.module.startswith(package + "."):
+                found.add(node.module.split(".", 1)[1].split(".")[0])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith(package + "."):
+                    found.add(alias.name.split(".", 1)[1].split(".")[0])
+    return found
+
+
+def import_closure(package_dir: str, entry_modules: Iterable[str]) -> Set[Path]:
+    """The files of `package_dir` that the entry modules import, directly or not."""
+    root = Path(package_dir)
+    package = root.name
+    pending = list(entry_modules)
+    seen: Set[Path] = set()
+    while pending:
+        path = root / f"{pending.pop()}.py"
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        pending.extend(_local_imports(path, package))
+    init = root / "__init__.py"
+    if init.is_file():
+        seen.add(init)
+    return seen
+
+
+def code_fingerprint(package_dir: str, function_path: str) -> str:
+    """sha256 over the files a 'package.module.function' path depends on within its package."""
+    module = function_path.rsplit(".", 1)[0].split(".", 1)[1]
+    digest = hashlib.sha256()
+    for path in sorted(import_closure(package_dir, [module])):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,44 @@
+"""Thin local runner: build the DAG, give it a run id, hand it to TFX's LocalDagRunner."""
+
+import datetime
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+from tfx import v1 as tfx
+from tfx.dsl.compiler import compiler, constants
+from tfx.orchestration.portable import runtime_parameter_utils
+
+from pipeline.config import PipelineConfig
+from pipeline.pipeline import create_pipeline
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Facts about this run that executors log, passed to them through the environment."""
+
+    run_id: str
+    git_commit: str
+    data_fingerprint: str
+
+    def environment(self) -> Mapping[str, str]:
+        return {
+            "VTX_PIPELINE_RUN_ID": self.run_id,
+            "VTX_GIT_COMMIT": self.git_commit,
+            "VTX_DATA_FINGERPRINT": self.data_fingerprint,
+        }
+
+
+def new_run_id() -> str:
+    return datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+
+
+def run_local(config: PipelineConfig, context: RunContext) -> None:
+    """Runs the whole DAG in this process; raises whatever a component raised."""
+    os.environ.update(context.environment())
+    os.environ.setdefault("NEPTUNE_DATA_DIRECTORY", config.neptune_dir)
+    ir = compiler.Compiler().compile(create_pipeline(config))
+    runtime_parameter_utils.substitute_runtime_parameter(
+        ir, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id}
+    )
+    tfx.orchestration.LocalDagRunner().run_with_ir(ir)
