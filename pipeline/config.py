@@ -61,6 +61,7 @@ class PipelineConfig(_Section):
     profile: str
     pipeline_name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,127}$")
     data_root: str
+    label_column: str = Field(min_length=1)
     output_root: str
     schema_path: Optional[str]
     modules: ModulesConfig

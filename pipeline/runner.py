@@ -1,6 +1,5 @@
 """Thin local runner: build the DAG, give it a run id, hand it to TFX's LocalDagRunner."""
 
-import datetime
 import os
 from dataclasses import dataclass
 from typing import Mapping
@@ -27,10 +26,6 @@ class RunContext:
             "VTX_GIT_COMMIT": self.git_commit,
             "VTX_DATA_FINGERPRINT": self.data_fingerprint,
         }
-
-
-def new_run_id() -> str:
-    return datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
 
 
 def run_local(config: PipelineConfig, context: RunContext) -> None:

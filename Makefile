@@ -1,0 +1,58 @@
+# vertex-tfx: every command a developer, CI or Cloud Build runs is a target here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+UV_VERSION := 0.13.9
+# Set PYTHON=/path/to/python3.10 to choose the interpreter yourself.
+PYTHON ?= $(shell for c in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	if "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo "$$c"; break; fi; done)
+export UV_PYTHON_DOWNLOADS := never
+export TF_USE_LEGACY_KERAS := 1
+
+.PHONY: help setup run test test-unit test-dag test-e2e lint format clean
+
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "Error: Python 3.10 not found. Install it (e.g. 'pyenv install 3.10') or run 'make PYTHON=/path/to/python3.10 setup'." >&2; \
+		exit 1; \
+	fi
+	@echo "Setting up $(VENV) with $(PYTHON)"
+	@if [ ! -x $(VENV)/bin/python ] || ! $(VENV)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+		rm -rf $(VENV) && "$(PYTHON)" -m venv $(VENV); \
+	fi
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(VENV)/bin/uv sync --frozen --python $(VENV)/bin/python --quiet
+	@touch $@
+
+setup: $(VENV)/.synced ## Create .venv from uv.lock (Python 3.10, TFX 1.16).
+
+run: setup ## Run the whole pipeline locally on data/ and print the summary.
+	$(VENV)/bin/vtx run
+
+test: setup ## Run the whole test suite (unit, dag, e2e).
+	$(VENV)/bin/pytest
+
+test-unit: setup ## Run the unit tests only.
+	$(VENV)/bin/pytest -m unit
+
+test-dag: setup ## Run the DAG tests only.
+	$(VENV)/bin/pytest -m dag
+
+test-e2e: setup ## Run the end-to-end pipeline tests only.
+	$(VENV)/bin/pytest -m e2e
+
+lint: setup ## ruff (lint and format check) and mypy on pipeline/ and components/.
+	$(VENV)/bin/ruff check pipeline components modules tests
+	$(VENV)/bin/ruff format --check pipeline components modules tests
+	$(VENV)/bin/mypy pipeline components
+
+format: setup ## Apply ruff's fixes and formatting.
+	$(VENV)/bin/ruff check --fix pipeline components modules tests
+	$(VENV)/bin/ruff format pipeline components modules tests
+
+clean: ## Remove the venv and local run outputs.
+	rm -rf $(VENV) outputs

@@ -1,0 +1,72 @@
+"""Reads one pipeline run's executions and artifacts from ML Metadata."""
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+
+_STATES = {
+    metadata_store_pb2.Execution.COMPLETE: "executed",
+    metadata_store_pb2.Execution.CACHED: "cached",
+    metadata_store_pb2.Execution.FAILED: "failed",
+    metadata_store_pb2.Execution.RUNNING: "running",
+    metadata_store_pb2.Execution.CANCELED: "canceled",
+}
+
+
+@dataclass
+class NodeRun:
+    """One node's execution in a pipeline run and its output artifacts by key."""
+
+    node_id: str
+    status: str
+    seconds: float
+    outputs: Dict[str, List[metadata_store_pb2.Artifact]] = field(default_factory=dict)
+
+
+def open_store(sqlite_path: str) -> metadata_store.MetadataStore:
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = sqlite_path
+    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
+    return metadata_store.MetadataStore(config)
+
+
+def _node_ids(store: metadata_store.MetadataStore, execution_id: int) -> Optional[str]:
+    for context in store.get_contexts_by_execution(execution_id):
+        if store.get_context_types_by_id([context.type_id])[0].name == "node":
+            return context.name.split(".", 1)[-1]
+    return None
+
+
+def node_runs(store: metadata_store.MetadataStore, pipeline_name: str, run_id: str) -> Dict[str, NodeRun]:
+    """node id -> its latest execution in this run, with output artifacts."""
+    run = store.get_context_by_type_and_name("pipeline_run", run_id)
+    if run is None:
+        return {}
+    result: Dict[str, NodeRun] = {}
+    executions = sorted(store.get_executions_by_context(run.id), key=lambda e: e.id)
+    for execution in executions:
+        node_id = _node_ids(store, execution.id)
+        if node_id is None:
+            continue
+        seconds = (execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1000.0
+        node = NodeRun(node_id, _STATES.get(execution.last_known_state, "unknown"), seconds)
+        events = store.get_events_by_execution_ids([execution.id])
+        outputs = [e for e in events if e.type in (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)]
+        artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in outputs])}
+        for event in outputs:
+            key = event.path.steps[0].key if event.path.steps else ""
+            if event.artifact_id in artifacts:
+                node.outputs.setdefault(key, []).append(artifacts[event.artifact_id])
+        result[node_id] = node
+    return result
+
+
+def custom_property(artifact: metadata_store_pb2.Artifact, name: str):
+    """A custom property's value, whatever its type, or None."""
+    if name not in artifact.custom_properties:
+        return None
+    value = artifact.custom_properties[name]
+    kind = value.WhichOneof("value")
+    return getattr(value, kind) if kind else None

@@ -1,0 +1,125 @@
+"""The end-of-run summary: verdict, metrics against thresholds, where the model went, Neptune."""
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from pipeline import metadata
+from pipeline.config import PipelineConfig
+
+METRIC = "accuracy"
+
+
+@dataclass
+class Verdict:
+    """What the Evaluator decided and why, read from its artifacts."""
+
+    blessed: Optional[bool] = None
+    overall: Optional[float] = None
+    baseline: Optional[float] = None
+    by_slice: List[Tuple[str, float]] = field(default_factory=list)
+    failures: List[str] = field(default_factory=list)
+
+
+def _read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:
+    import tensorflow_model_analysis as tfma
+
+    verdict = Verdict(blessed=blessed)
+    result = tfma.load_eval_result(evaluation_uri)
+    for slice_key, metrics in result.slicing_metrics:
+        value = metrics.get("", {}).get("", {}).get(METRIC, {}).get("doubleValue")
+        if value is None:
+            continue
+        if not slice_key:
+            verdict.overall = value
+        else:
+            verdict.by_slice.append((", ".join(f"{k}={v}" for k, v in slice_key), value))
+    baseline = tfma.load_eval_result(evaluation_uri, model_name="baseline") if _has_baseline(evaluation_uri) else None
+    if baseline is not None:
+        for slice_key, metrics in baseline.slicing_metrics:
+            if not slice_key:
+                verdict.baseline = metrics.get("", {}).get("", {}).get(METRIC, {}).get("doubleValue")
+    validation = tfma.load_validation_result(evaluation_uri)
+    for per_slice in validation.metric_validations_per_slice:
+        where = ", ".join(f"{k.column}={k.bytes_value.decode() or k.float_value or k.int64_value}" for k in per_slice.slice_key.single_slice_keys) or "overall"
+        for failure in per_slice.failures:
+            verdict.failures.append(_describe_failure(where, failure))
+    verdict.by_slice.sort()
+    return verdict
+
+
+def _has_baseline(evaluation_uri: str) -> bool:
+    with open(os.path.join(evaluation_uri, "eval_config.json")) as handle:
+        specs = json.load(handle).get("evalConfig", {}).get("modelSpecs", [])
+    return any(spec.get("isBaseline") for spec in specs)
+
+
+def _describe_failure(where: str, failure) -> str:
+    name = failure.metric_key.name
+    value = failure.metric_value.double_value.value
+    threshold = failure.metric_threshold
+    if failure.metric_key.is_diff:
+        allowed = threshold.change_threshold.absolute.value
+        return f"{name} ({where}) changed by {value:+.3f} against the baseline; the allowed change is >= {allowed:+.3f}"
+    bound = threshold.value_threshold.lower_bound.value
+    return f"{name} ({where}) is {value:.3f}, below the threshold {bound:.3f} by {bound - value:.3f}"
+
+
+def render(config: PipelineConfig, run_id: str, nodes: Dict[str, metadata.NodeRun], wall_seconds: float) -> str:
+    """The summary text printed at the end of `vtx run`."""
+    executed = [n for n in nodes.values() if n.status == "executed" and n.node_id != "Resolver"]
+    cached = [n for n in nodes.values() if n.status == "cached"]
+    lines = [
+        f"Run {run_id}: {wall_seconds:.1f} s, {len(executed)} components executed, {len(cached)} cached.",
+    ]
+    evaluator, pusher = nodes.get("Evaluator"), nodes.get("Pusher")
+    if evaluator and evaluator.outputs.get("evaluation"):
+        blessing = evaluator.outputs["blessing"][0]
+        blessed = metadata.custom_property(blessing, "blessed") == 1
+        verdict = _read_verdict(evaluator.outputs["evaluation"][0].uri, blessed)
+        lines += _verdict_lines(config, verdict)
+    if pusher and pusher.outputs.get("pushed_model"):
+        pushed = pusher.outputs["pushed_model"][0]
+        destination = metadata.custom_property(pushed, "pushed_destination")
+        if metadata.custom_property(pushed, "pushed") == 1:
+            when = "pushed in this run" if pusher.status == "executed" else "already pushed by an earlier run; nothing pushed now"
+            lines.append(f"Model: version {metadata.custom_property(pushed, 'pushed_version')} {when}: {destination}")
+        else:
+            lines.append("Model: not pushed (not blessed).")
+    lines += _neptune_lines(config, nodes.get("Trainer"))
+    return "\n".join(lines)
+
+
+def _verdict_lines(config: PipelineConfig, verdict: Verdict) -> List[str]:
+    threshold = config.evaluation.accuracy_threshold
+    lines = [f"Verdict: {'BLESSED' if verdict.blessed else 'NOT BLESSED'}"]
+    if verdict.overall is not None:
+        baseline = (
+            f"baseline {verdict.baseline:.3f} (allowed drop {config.evaluation.max_accuracy_drop:.3f})"
+            if verdict.baseline is not None
+            else "no baseline yet (first blessed model)"
+        )
+        lines.append(f"  {METRIC:<10} {verdict.overall:.3f}  threshold >= {threshold:.3f}  {baseline}")
+    for name, value in verdict.by_slice:
+        lines.append(f"  {'':<10} {value:.3f}  {name}")
+    lines += [f"  FAILED: {failure}" for failure in verdict.failures]
+    return lines
+
+
+def _neptune_lines(config: PipelineConfig, trainer: Optional[metadata.NodeRun]) -> List[str]:
+    if not trainer or not trainer.outputs.get("model_run"):
+        return []
+    path = os.path.join(trainer.outputs["model_run"][0].uri, "neptune.json")
+    if not os.path.exists(path):
+        return []
+    with open(path) as handle:
+        info = json.load(handle)
+    if info.get("url"):
+        return [f"Neptune: {info['url']}"]
+    if info.get("mode") == "offline":
+        return [
+            f"Neptune: offline run stored under {info.get('offline_dir')}",
+            f"  upload it with: neptune sync --path {config.output_root} --project WORKSPACE/PROJECT",
+        ]
+    return [f"Neptune: logging off (NEPTUNE_MODE={info.get('mode')})"]
