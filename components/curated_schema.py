@@ -2,17 +2,19 @@
 
 import os
 
-from tfx import v1 as tfx
+from tfx.dsl.component.experimental.annotations import OutputArtifact, Parameter
+from tfx.dsl.component.experimental.decorators import component
 from tfx.dsl.io import fileio
+from tfx.types.standard_artifacts import Schema
 
 SCHEMA_FILE_NAME = "schema.pbtxt"
 
 
-@tfx.dsl.components.component
+@component
 def CuratedSchema(  # noqa: N802 - TFX names components in CamelCase
-    schema_file: tfx.dsl.components.Parameter[str],
-    fingerprint: tfx.dsl.components.Parameter[str],
-    schema: tfx.dsl.components.OutputArtifact[tfx.types.standard_artifacts.Schema],
+    schema_file: Parameter[str],
+    fingerprint: Parameter[str],
+    schema: OutputArtifact[Schema],
 ) -> None:
     """Copies `schema_file` into the Schema artifact.
 

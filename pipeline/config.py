@@ -100,7 +100,14 @@ class PipelineConfig(_Section):
         return str(Path(self.output_root) / ".neptune")
 
     def beam_args(self) -> List[str]:
-        return [
-            f"--direct_num_workers={self.beam.direct_num_workers}",
-            f"--direct_running_mode={self.beam.direct_running_mode}",
-        ]
+        """Beam flags that differ from the DirectRunner's defaults (1 worker, in memory).
+
+        TFX packages itself as an sdist for remote workers whenever any Beam flag is set
+        (about 2 s per Beam component), which a local in-memory run does not need.
+        """
+        args = []
+        if self.beam.direct_num_workers != 1:
+            args.append(f"--direct_num_workers={self.beam.direct_num_workers}")
+        if self.beam.direct_running_mode != "in_memory":
+            args.append(f"--direct_running_mode={self.beam.direct_running_mode}")
+        return args

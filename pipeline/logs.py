@@ -15,6 +15,7 @@ def capture(log_file: Path, verbose: bool) -> Iterator[TextIO]:
 
     log_file.parent.mkdir(parents=True, exist_ok=True)
     absl_logging.set_verbosity(absl_logging.INFO)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     try:
         with _redirect(log_file, verbose) as console:
             yield console

@@ -3,9 +3,15 @@
 from typing import List
 
 import tensorflow_model_analysis as tfma
-from tfx import v1 as tfx
+
+# Specific imports, not `tfx.v1`: that one also loads the Google Cloud extensions (~10 s).
+from tfx.components import Evaluator, Pusher, SchemaGen, StatisticsGen, Trainer, Transform, Tuner
 from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.orchestration import metadata, pipeline
+from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
+from tfx.types import Channel, standard_artifacts
 
 from components import baseline_resolver, csv_example_gen, validation_gate
 from components.curated_schema import CuratedSchema
@@ -48,40 +54,44 @@ def _eval_config(config: PipelineConfig) -> tfma.EvalConfig:
     )
 
 
-def _schema_node(config: PipelineConfig, statistics: tfx.dsl.Channel):
+def _schema_node(config: PipelineConfig, statistics: Channel):
     """The schema in force: the reviewed file when configured, else inferred from statistics."""
     if config.schema_path:
         return CuratedSchema(
             schema_file=config.schema_path,
             fingerprint=fingerprint.file_fingerprint(config.schema_path),
         ).with_id("SchemaGen")
-    return tfx.components.SchemaGen(statistics=statistics, infer_feature_shape=False)
+    return SchemaGen(statistics=statistics, infer_feature_shape=False)
 
 
-def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
+def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
     """Builds CsvExampleGen -> ... -> Pusher from `config` alone."""
     modules = config.modules
     example_gen = FileBasedExampleGen(
         input_base=config.data_root,
-        output_config=tfx.proto.Output(
-            split_config=tfx.proto.SplitConfig(
+        output_config=example_gen_pb2.Output(
+            split_config=example_gen_pb2.SplitConfig(
                 splits=[
-                    tfx.proto.SplitConfig.Split(name="train", hash_buckets=config.split.train_buckets),
-                    tfx.proto.SplitConfig.Split(name="eval", hash_buckets=config.split.eval_buckets),
+                    example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=config.split.train_buckets),
+                    example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=config.split.eval_buckets),
                 ]
             )
         ),
         custom_executor_spec=executor_spec.BeamExecutorSpec(csv_example_gen.Executor),
     ).with_id("CsvExampleGen")
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = _schema_node(config, statistics_gen.outputs["statistics"])
     example_validator = validation_gate.GatedExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     ).with_id("ExampleValidator")
-    transform = tfx.components.Transform(
+    transform = Transform(
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=modules.preprocessing_fn,
+        # StatisticsGen already describes the data; TFDV over transformed data and the
+        # analyzer cache would double Transform's time for no reader.
+        disable_statistics=True,
+        disable_analyzer_cache=True,
         custom_config={"code_fingerprint": fingerprint.code_fingerprint(modules.package_dir, modules.preprocessing_fn)},
     )
     # Transform only runs once validation has passed.
@@ -90,12 +100,12 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
 
     hyperparameters = None
     if config.tuning.enabled:
-        tuner = tfx.components.Tuner(
+        tuner = Tuner(
             tuner_fn=modules.tuner_fn,
             examples=transform.outputs["transformed_examples"],
             transform_graph=transform.outputs["transform_graph"],
-            train_args=tfx.proto.TrainArgs(num_steps=config.tuning.train_steps),
-            eval_args=tfx.proto.EvalArgs(num_steps=config.training.eval_steps),
+            train_args=trainer_pb2.TrainArgs(num_steps=config.tuning.train_steps),
+            eval_args=trainer_pb2.EvalArgs(num_steps=config.training.eval_steps),
             custom_config={
                 "max_trials": config.tuning.trials,
                 "code_fingerprint": fingerprint.code_fingerprint(modules.package_dir, modules.tuner_fn),
@@ -104,23 +114,23 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
         nodes.append(tuner)
         hyperparameters = tuner.outputs["best_hyperparameters"]
 
-    trainer = tfx.components.Trainer(
+    trainer = Trainer(
         run_fn=modules.run_fn,
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
         hyperparameters=hyperparameters,
-        train_args=tfx.proto.TrainArgs(num_steps=config.training.train_steps),
-        eval_args=tfx.proto.EvalArgs(num_steps=config.training.eval_steps),
+        train_args=trainer_pb2.TrainArgs(num_steps=config.training.train_steps),
+        eval_args=trainer_pb2.EvalArgs(num_steps=config.training.eval_steps),
         custom_config={"code_fingerprint": fingerprint.code_fingerprint(modules.package_dir, modules.run_fn)},
     )
-    resolver = tfx.dsl.Resolver(
+    resolver = Resolver(
         strategy_class=baseline_resolver.LatestBlessedBaselineStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+        model=Channel(type=standard_artifacts.Model),
+        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
         candidate=trainer.outputs["model"],
     ).with_id("Resolver")
-    evaluator = tfx.components.Evaluator(
+    evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=resolver.outputs["model"],
@@ -128,19 +138,19 @@ def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
         eval_config=_eval_config(config),
         example_splits=["eval"],
     )
-    pusher = tfx.components.Pusher(
+    pusher = Pusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=config.serving_dir)
+        push_destination=pusher_pb2.PushDestination(
+            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=config.serving_dir)
         ),
     )
     nodes += [trainer, resolver, evaluator, pusher]
-    return tfx.dsl.Pipeline(
+    return pipeline.Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=config.pipeline_root,
         components=nodes,
         enable_cache=config.enable_cache,
-        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(config.metadata_path),
+        metadata_connection_config=metadata.sqlite_metadata_connection_config(config.metadata_path),
         beam_pipeline_args=config.beam_args(),
     )

@@ -4,8 +4,8 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
-from tfx import v1 as tfx
 from tfx.dsl.compiler import compiler, constants
+from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 from tfx.orchestration.portable import runtime_parameter_utils
 
 from pipeline.config import PipelineConfig
@@ -36,4 +36,4 @@ def run_local(config: PipelineConfig, context: RunContext) -> None:
     runtime_parameter_utils.substitute_runtime_parameter(
         ir, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id}
     )
-    tfx.orchestration.LocalDagRunner().run_with_ir(ir)
+    LocalDagRunner().run_with_ir(ir)

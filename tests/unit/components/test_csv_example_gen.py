@@ -1,0 +1,205 @@
+"""Unit tests of components.csv_example_gen: CSV cells become typed tf.Example features, NA and empty as missing."""
+
+from pathlib import Path
+from typing import Dict, List
+
+import apache_beam as beam
+import pytest
+import tensorflow as tf
+from apache_beam.testing.test_pipeline import TestPipeline
+from tfx.components.example_gen import utils as example_gen_utils
+from tfx.proto import example_gen_pb2
+from tfx.types import artifact_utils, standard_artifacts, standard_component_specs
+from tfx.utils import proto_utils
+
+from components import csv_example_gen
+from components.csv_example_gen import _CsvToExample
+
+pytestmark = pytest.mark.unit
+
+CSV = """species,island,bill_length_mm,body_mass_g,note
+Adelie,Torgersen,39.1,3750,"quiet, calm"
+Gentoo,NA,46.5,,plain
+Chinstrap,,NA,4000,
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def csv_to_examples(input_base: Path, pattern: str = "*.csv") -> List[tf.train.Example]:
+    """Runs _CsvToExample in a Beam TestPipeline and reads back what it produced."""
+    output = input_base.parent / f"{input_base.name}-examples"
+    with TestPipeline() as pipeline:
+        _ = (
+            pipeline
+            | _CsvToExample({standard_component_specs.INPUT_BASE_KEY: str(input_base)}, pattern)
+            | beam.io.WriteToTFRecord(str(output / "part"), coder=beam.coders.ProtoCoder(tf.train.Example))
+        )
+    records = tf.data.TFRecordDataset(sorted(str(path) for path in output.glob("part*")))
+    return [tf.train.Example.FromString(record.numpy()) for record in records]
+
+
+def by_species(examples: List[tf.train.Example]) -> Dict[str, tf.train.Example]:
+    return {example.features.feature["species"].bytes_list.value[0].decode(): example for example in examples}
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory) -> Dict[str, tf.train.Example]:
+    folder = tmp_path_factory.mktemp("csv") / "data"
+    write(folder, "penguins.csv", CSV)
+    return by_species(csv_to_examples(folder))
+
+
+def test_every_row_becomes_an_example_with_every_column(examples):
+    assert set(examples) == {"Adelie", "Gentoo", "Chinstrap"}
+    for example in examples.values():
+        assert set(example.features.feature) == {"species", "island", "bill_length_mm", "body_mass_g", "note"}
+
+
+def test_integer_columns_are_int64_lists(examples):
+    assert list(examples["Adelie"].features.feature["body_mass_g"].int64_list.value) == [3750]
+    assert list(examples["Chinstrap"].features.feature["body_mass_g"].int64_list.value) == [4000]
+
+
+def test_decimal_columns_are_float_lists(examples):
+    assert examples["Adelie"].features.feature["bill_length_mm"].float_list.value == pytest.approx([39.1])
+    assert examples["Gentoo"].features.feature["bill_length_mm"].float_list.value == pytest.approx([46.5])
+
+
+def test_text_columns_are_bytes_lists(examples):
+    assert list(examples["Adelie"].features.feature["island"].bytes_list.value) == [b"Torgersen"]
+    assert list(examples["Gentoo"].features.feature["note"].bytes_list.value) == [b"plain"]
+
+
+def test_a_quoted_cell_keeps_its_comma(examples):
+    assert list(examples["Adelie"].features.feature["note"].bytes_list.value) == [b"quiet, calm"]
+
+
+@pytest.mark.parametrize(
+    ("species", "column"),
+    [
+        ("Gentoo", "island"),  # NA in a text column
+        ("Chinstrap", "island"),  # empty in a text column
+        ("Chinstrap", "bill_length_mm"),  # NA in a float column
+        ("Gentoo", "body_mass_g"),  # empty in an int column
+        ("Chinstrap", "note"),  # empty last cell
+    ],
+)
+def test_na_and_empty_cells_become_empty_features(examples, species, column):
+    feature = examples[species].features.feature[column]
+
+    assert feature.WhichOneof("kind") is None
+    assert feature == tf.train.Feature()
+
+
+def test_a_column_with_no_value_at_all_is_an_empty_feature(tmp_path):
+    folder = tmp_path / "data"
+    write(folder, "a.csv", "species,comment\nAdelie,NA\nGentoo,\n")
+
+    examples = csv_to_examples(folder)
+
+    assert len(examples) == 2
+    assert all(example.features.feature["comment"] == tf.train.Feature() for example in examples)
+
+
+def test_rows_of_several_files_are_all_read_and_blank_lines_skipped(tmp_path):
+    folder = tmp_path / "data"
+    write(folder, "a.csv", "species,mass\nAdelie,3750\n\n")
+    write(folder, "b.csv", "species,mass\nGentoo,4500.5\nChinstrap,NA\n")
+
+    examples = by_species(csv_to_examples(folder))
+
+    assert set(examples) == {"Adelie", "Gentoo", "Chinstrap"}
+    # One column, one type across files: 3750 and 4500.5 make it a float column.
+    assert examples["Adelie"].features.feature["mass"].float_list.value == pytest.approx([3750.0])
+    assert examples["Gentoo"].features.feature["mass"].float_list.value == pytest.approx([4500.5])
+
+
+def test_different_headers_across_files_name_both_files(tmp_path):
+    folder = tmp_path / "data"
+    write(folder, "a.csv", "species,island\nAdelie,Dream\n")
+    write(folder, "b.csv", "species,islands\nGentoo,Biscoe\n")
+
+    with pytest.raises(RuntimeError, match=r"b\.csv has a different header from .*a\.csv"):
+        csv_to_examples(folder)
+
+
+def test_no_matching_file_names_the_pattern(tmp_path):
+    folder = tmp_path / "data"
+    write(folder, "notes.txt", "nothing\n")
+
+    with pytest.raises(RuntimeError, match=r"No CSV file matches .*\*\.csv"):
+        csv_to_examples(folder)
+
+
+@pytest.mark.parametrize(
+    "row",
+    ["Gentoo,Biscoe,46.5,4500,long,EXTRA", "Gentoo,Biscoe"],
+    ids=["too-many-cells", "too-few-cells"],
+)
+def test_a_row_with_the_wrong_number_of_cells_is_named(tmp_path, row):
+    folder = tmp_path / "data"
+    write(folder, "penguins.csv", CSV + row + "\n")
+
+    with pytest.raises(Exception) as error:  # noqa: B017 - Beam may wrap the executor's ValueError
+        csv_to_examples(folder)
+
+    message = str(error.value)
+    for cell in row.split(","):
+        assert f"b'{cell}'" in message, message
+
+
+def test_to_example_refuses_a_row_that_does_not_fit_the_header():
+    from tfx_bsl.coders import csv_decoder
+
+    columns = [csv_decoder.ColumnInfo("a", csv_decoder.ColumnType.INT)]
+
+    with pytest.raises(ValueError, match=r"CSV row has 2 cells but the header has 1: \[b'1', b'2'\]"):
+        csv_example_gen._to_example([b"1", b"2"], columns)
+
+
+def test_read_header(tmp_path):
+    path = write(tmp_path, "a.csv", '"species","bill, length",mass\n1,2,3\n')
+
+    assert csv_example_gen.read_header(str(path)) == ["species", "bill, length", "mass"]
+
+
+def test_executor_writes_train_and_eval_splits_with_every_row(tmp_path):
+    folder = tmp_path / "data"
+    rows = [f"{'Adelie' if i % 2 else 'Gentoo'},{i},{i}.5" for i in range(40)]
+    write(folder, "penguins.csv", "species,id,length\n" + "\n".join(rows) + "\n")
+    examples = standard_artifacts.Examples()
+    examples.uri = str(tmp_path / "CsvExampleGen" / "examples" / "1")
+    output_config = example_gen_pb2.Output(
+        split_config=example_gen_pb2.SplitConfig(
+            splits=[
+                example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=4),
+                example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=1),
+            ]
+        )
+    )
+    exec_properties = {
+        standard_component_specs.INPUT_BASE_KEY: str(folder),
+        standard_component_specs.INPUT_CONFIG_KEY: proto_utils.proto_to_json(
+            example_gen_utils.make_default_input_config("*.csv")
+        ),
+        standard_component_specs.OUTPUT_CONFIG_KEY: proto_utils.proto_to_json(output_config),
+        standard_component_specs.OUTPUT_DATA_FORMAT_KEY: example_gen_pb2.FORMAT_TF_EXAMPLE,
+        standard_component_specs.OUTPUT_FILE_FORMAT_KEY: example_gen_pb2.FORMAT_TFRECORDS_GZIP,
+    }
+
+    csv_example_gen.Executor().Do({}, {standard_component_specs.EXAMPLES_KEY: [examples]}, exec_properties)
+
+    assert artifact_utils.decode_split_names(examples.split_names) == ["train", "eval"]
+    ids = {}
+    for split in ("train", "eval"):
+        files = sorted(str(path) for path in Path(examples.uri, f"Split-{split}").glob("*.gz"))
+        records = tf.data.TFRecordDataset(files, compression_type="GZIP")
+        ids[split] = [tf.train.Example.FromString(r.numpy()).features.feature["id"].int64_list.value[0] for r in records]
+    assert sorted(ids["train"] + ids["eval"]) == list(range(40))
+    assert ids["train"] and ids["eval"]
