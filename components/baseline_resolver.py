@@ -24,6 +24,8 @@ class LatestBlessedBaselineStrategy(LatestBlessedModelStrategy):
         candidates = list(input_dict.get(CANDIDATE_KEY, []))
         candidate_ids = {artifact.id for artifact in candidates}
         models = [model for model in input_dict[MODEL_KEY] if model.id not in candidate_ids]
-        result = self._resolve({MODEL_KEY: models, BLESSING_KEY: list(input_dict[BLESSING_KEY])}, MODEL_KEY, BLESSING_KEY)
+        result = self._resolve(
+            {MODEL_KEY: models, BLESSING_KEY: list(input_dict[BLESSING_KEY])}, MODEL_KEY, BLESSING_KEY
+        )
         result[CANDIDATE_KEY] = candidates
         return result

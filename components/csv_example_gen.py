@@ -3,7 +3,7 @@
 import codecs
 import csv
 import os
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, List, cast
 
 import apache_beam as beam
 import tensorflow as tf
@@ -46,7 +46,7 @@ def _feature(cell: bytes, column: csv_decoder.ColumnInfo) -> tf.train.Feature:
 def _to_example(row: List[bytes], columns: List[csv_decoder.ColumnInfo]) -> tf.train.Example:
     if len(row) != len(columns):
         raise ValueError(f"CSV row has {len(row)} cells but the header has {len(columns)}: {row!r}")
-    feature = {column.name: _feature(cell, column) for cell, column in zip(row, columns)}
+    feature = {column.name: _feature(cell, column) for cell, column in zip(row, columns, strict=True)}
     return tf.train.Example(features=tf.train.Features(feature=feature))
 
 
@@ -57,7 +57,7 @@ def _CsvToExample(  # noqa: N802 - Beam's naming convention for PTransforms
     pipeline: beam.Pipeline, exec_properties: Dict[str, Any], split_pattern: str
 ) -> beam.PCollection:
     pattern = os.path.join(exec_properties[standard_component_specs.INPUT_BASE_KEY], split_pattern)
-    files = sorted(fileio.glob(pattern))
+    files = sorted(str(path) for path in fileio.glob(pattern))
     if not files:
         raise RuntimeError(f"No CSV file matches {pattern}.")
     header = read_header(files[0])
@@ -75,4 +75,5 @@ class Executor(BaseExampleGenExecutor):
     """ExampleGen executor for CSV files with a header line and NA-style missing values."""
 
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:  # noqa: N802 - TFX's method name
-        return _CsvToExample
+        # TFX calls this with (exec_properties, split_pattern); a ptransform_fn fits that contract.
+        return cast(beam.PTransform, _CsvToExample)

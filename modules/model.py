@@ -62,7 +62,9 @@ def _shapes(tf_transform_output: tft.TFTransformOutput) -> Dict:
 
 
 def _datasets(fn_args: tfx.components.FnArgs, tf_transform_output: tft.TFTransformOutput):
-    train = data.dataset(fn_args.train_files, fn_args.data_accessor, tf_transform_output, hparams.BATCH_SIZE, hparams.SEED)
+    train = data.dataset(
+        fn_args.train_files, fn_args.data_accessor, tf_transform_output, hparams.BATCH_SIZE, hparams.SEED
+    )
     evaluation = data.dataset(
         fn_args.eval_files, fn_args.data_accessor, tf_transform_output, hparams.EVAL_BATCH_SIZE, hparams.SEED
     )
@@ -131,7 +133,9 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
         model.fit(callbacks=[NeptuneCallback(run=run, base_namespace="training")], **kwargs)
         final = model.evaluate(evaluation, steps=fn_args.eval_steps, return_dict=True, verbose=0)
         run["metrics/final"] = {f"val_{name}": float(value) for name, value in final.items()}
-        model.save(fn_args.serving_model_dir, save_format="tf", signatures=serving.make_signatures(model, tf_transform_output))
+        model.save(
+            fn_args.serving_model_dir, save_format="tf", signatures=serving.make_signatures(model, tf_transform_output)
+        )
         run["model/size_bytes"] = _model_size_bytes(fn_args.serving_model_dir)
         tracking.write_tracking_file(fn_args.model_run_dir, tracking.describe(run))
     finally:

@@ -58,14 +58,12 @@ def make_signatures(model: tf.keras.Model, tf_transform_output: tft.TFTransformO
     def serve_examples(serialized):
         return predict(tf.io.parse_example(serialized, serving_spec))
 
-    raw_inputs = [
-        tf.TensorSpec([None], _DTYPES[dtype], name=key) for key, dtype in features.raw_dtypes().items()
-    ]
+    raw_inputs = [tf.TensorSpec([None], _DTYPES[dtype], name=key) for key, dtype in features.raw_dtypes().items()]
 
     @tf.function(input_signature=raw_inputs)
     def serve_raw(*values):
         keys = list(features.raw_dtypes())
-        return predict({key: _as_parsed(value, serving_spec[key]) for key, value in zip(keys, values)})
+        return predict({key: _as_parsed(value, serving_spec[key]) for key, value in zip(keys, values, strict=True)})
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
     def transform_features(serialized):

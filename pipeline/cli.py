@@ -2,9 +2,8 @@
 
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, NoReturn, Optional, Tuple
 
 import click
 
@@ -21,19 +20,16 @@ Examples:
 """
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(2)
 
 
-def _build_config(
-    profile: Optional[str], config_file: Optional[str], overrides: List[str]
-) -> PipelineConfig:
+def _build_config(profile: Optional[str], config_file: Optional[str], overrides: List[str]) -> PipelineConfig:
     try:
         return settings.load_config(profile=profile, config_file=config_file, overrides=overrides)
     except settings.ConfigError as error:
         _fail(str(error))
-        raise AssertionError("unreachable")
 
 
 def _git_commit() -> str:
@@ -81,7 +77,9 @@ def main() -> None:
 @main.command(epilog=RUN_EXAMPLES)
 @config_options
 @click.option("--data", type=click.Path(file_okay=False), help="Folder of CSV files (data_root).")
-@click.option("--output", type=click.Path(file_okay=False), help="Where artifacts, metadata and models go (output_root).")
+@click.option(
+    "--output", type=click.Path(file_okay=False), help="Where artifacts, metadata and models go (output_root)."
+)
 @click.option("--trials", type=click.IntRange(1, 1000), help="Tuner trials (tuning.trials).")
 @click.option("--no-tuning", is_flag=True, help="Skip the Tuner; train with the default hyperparameters.")
 @click.option("--no-cache", is_flag=True, help="Re-execute every component.")

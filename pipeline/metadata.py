@@ -53,7 +53,9 @@ def node_runs(store: metadata_store.MetadataStore, pipeline_name: str, run_id: s
         seconds = (execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1000.0
         node = NodeRun(node_id, _STATES.get(execution.last_known_state, "unknown"), seconds)
         events = store.get_events_by_execution_ids([execution.id])
-        outputs = [e for e in events if e.type in (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)]
+        outputs = [
+            e for e in events if e.type in (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
+        ]
         artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in outputs])}
         for event in outputs:
             key = event.path.steps[0].key if event.path.steps else ""

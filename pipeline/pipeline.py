@@ -1,6 +1,6 @@
 """create_pipeline(config): the one 10-node TFX DAG for every target."""
 
-from typing import List
+from typing import Any, List
 
 import tensorflow_model_analysis as tfma
 
@@ -152,5 +152,5 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
         components=nodes,
         enable_cache=config.enable_cache,
         metadata_connection_config=metadata.sqlite_metadata_connection_config(config.metadata_path),
-        beam_pipeline_args=config.beam_args(),
+        beam_pipeline_args=list[Any](config.beam_args()),
     )

@@ -1,6 +1,7 @@
 """Checks the input data before any heavy import, so bad input gets one clear message."""
 
 import csv
+import itertools
 from pathlib import Path
 from typing import List
 
@@ -15,7 +16,7 @@ def _header_and_first_row(path: Path) -> List[List[str]]:
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
-            return [row for _, row in zip(range(2), reader)]
+            return list(itertools.islice(reader, 2))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise InputDataError(f"cannot read {path}: {error}") from None
 
@@ -38,9 +39,7 @@ def check_data(config: PipelineConfig) -> List[Path]:
         if len(rows) < 2:
             raise InputDataError(f"{path} has a header but no data rows")
         if config.label_column not in rows[0]:
-            raise InputDataError(
-                f"{path} has no label column '{config.label_column}' (columns: {', '.join(rows[0])})"
-            )
+            raise InputDataError(f"{path} has no label column '{config.label_column}' (columns: {', '.join(rows[0])})")
         if header and rows[0] != header:
             raise InputDataError(f"{path} has a different header from {files[0]}")
         header = rows[0]

@@ -33,7 +33,5 @@ def run_local(config: PipelineConfig, context: RunContext) -> None:
     os.environ.update(context.environment())
     os.environ.setdefault("NEPTUNE_DATA_DIRECTORY", config.neptune_dir)
     ir = compiler.Compiler().compile(create_pipeline(config))
-    runtime_parameter_utils.substitute_runtime_parameter(
-        ir, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id}
-    )
+    runtime_parameter_utils.substitute_runtime_parameter(ir, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id})
     LocalDagRunner().run_with_ir(ir)

@@ -94,7 +94,7 @@ def parse_overrides(items: Sequence[str], source: str) -> Dict[str, Any]:
 def env_overrides(environ: Mapping[str, str]) -> Dict[str, Any]:
     """VTX_SECTION__KEY=value variables -> a nested dict (double underscore nests)."""
     items = [
-        f"{name[len(ENV_PREFIX):].lower().replace('__', '.')}={value}"
+        f"{name[len(ENV_PREFIX) :].lower().replace('__', '.')}={value}"
         for name, value in environ.items()
         if name.startswith(ENV_PREFIX) and name not in ENV_NOT_SETTINGS
     ]

@@ -42,7 +42,13 @@ def _read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:
                 verdict.baseline = metrics.get("", {}).get("", {}).get(METRIC, {}).get("doubleValue")
     validation = tfma.load_validation_result(evaluation_uri)
     for per_slice in validation.metric_validations_per_slice:
-        where = ", ".join(f"{k.column}={k.bytes_value.decode() or k.float_value or k.int64_value}" for k in per_slice.slice_key.single_slice_keys) or "overall"
+        where = (
+            ", ".join(
+                f"{k.column}={k.bytes_value.decode() or k.float_value or k.int64_value}"
+                for k in per_slice.slice_key.single_slice_keys
+            )
+            or "overall"
+        )
         for failure in per_slice.failures:
             verdict.failures.append(_describe_failure(where, failure))
     verdict.by_slice.sort()
@@ -83,7 +89,11 @@ def render(config: PipelineConfig, run_id: str, nodes: Dict[str, metadata.NodeRu
         pushed = pusher.outputs["pushed_model"][0]
         destination = metadata.custom_property(pushed, "pushed_destination")
         if metadata.custom_property(pushed, "pushed") == 1:
-            when = "pushed in this run" if pusher.status == "executed" else "already pushed by an earlier run; nothing pushed now"
+            when = (
+                "pushed in this run"
+                if pusher.status == "executed"
+                else "already pushed by an earlier run; nothing pushed now"
+            )
             lines.append(f"Model: version {metadata.custom_property(pushed, 'pushed_version')} {when}: {destination}")
         else:
             lines.append("Model: not pushed (not blessed).")

@@ -6,7 +6,7 @@ from typing import Dict, List
 import apache_beam as beam
 import pytest
 import tensorflow as tf
-from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing import test_pipeline
 from tfx.components.example_gen import utils as example_gen_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_artifacts, standard_component_specs
@@ -34,7 +34,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 def csv_to_examples(input_base: Path, pattern: str = "*.csv") -> List[tf.train.Example]:
     """Runs _CsvToExample in a Beam TestPipeline and reads back what it produced."""
     output = input_base.parent / f"{input_base.name}-examples"
-    with TestPipeline() as pipeline:
+    with test_pipeline.TestPipeline() as pipeline:
         _ = (
             pipeline
             | _CsvToExample({standard_component_specs.INPUT_BASE_KEY: str(input_base)}, pattern)

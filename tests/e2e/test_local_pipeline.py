@@ -1,0 +1,155 @@
+"""End to end: the whole DAG on data/ — pushed, cached on re-run, stopped by bad data, tracked offline."""
+
+import csv
+import hashlib
+import re
+import shutil
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+from pipeline import metadata
+from tests.helpers.pipeline_runs import FAKE_TOKEN, PROJECT_ROOT, Run, serving_versions, vtx_run
+
+pytestmark = pytest.mark.e2e
+
+COMPONENTS = [
+    "CsvExampleGen",
+    "StatisticsGen",
+    "SchemaGen",
+    "ExampleValidator",
+    "Transform",
+    "Tuner",
+    "Trainer",
+    "Evaluator",
+    "Pusher",
+]
+
+
+def _run_id(run: Run) -> str:
+    match = re.search(r"^vtx run (\S+):", run.stdout, re.MULTILINE)
+    assert match, run.console
+    return match.group(1)
+
+
+def _nodes(run: Run) -> Dict[str, metadata.NodeRun]:
+    store = metadata.open_store(str(run.output / "metadata.sqlite"))
+    return metadata.node_runs(store, "vertex-tfx-penguins", _run_id(run))
+
+
+def _tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_first_run_executes_every_component_and_pushes_a_blessed_model(first_run: Run):
+    nodes = _nodes(first_run)
+    assert {name: nodes[name].status for name in COMPONENTS} == {name: "executed" for name in COMPONENTS}
+    for name in COMPONENTS:
+        assert re.search(rf"^  {name}\s+executed\s+\d+\.\d s$", first_run.stdout, re.MULTILINE), first_run.stdout
+    assert "Traceback" not in first_run.stdout
+    assert "Verdict: BLESSED" in first_run.stdout
+    assert len(serving_versions(first_run.output)) == 1
+    pushed = nodes["Pusher"].outputs["pushed_model"][0]
+    assert metadata.custom_property(pushed, "pushed") == 1
+
+
+def test_eval_accuracy_meets_the_bar(first_run: Run):
+    import tensorflow_model_analysis as tfma
+
+    evaluation = _nodes(first_run)["Evaluator"].outputs["evaluation"][0].uri
+    overall = [m for key, m in tfma.load_eval_result(evaluation).slicing_metrics if not key][0]
+    assert overall[""][""]["accuracy"]["doubleValue"] >= 0.9
+    assert tfma.load_validation_result(evaluation).validation_ok
+
+
+def test_pushed_model_names_held_out_penguins(first_run: Run):
+    import tensorflow as tf
+
+    model = tf.saved_model.load(str(first_run.output / "serving_model" / serving_versions(first_run.output)[0]))
+    eval_files = tf.io.gfile.glob(
+        str(_nodes(first_run)["CsvExampleGen"].outputs["examples"][0].uri) + "/Split-eval/*.gz"
+    )
+    records = list(tf.data.TFRecordDataset(eval_files, compression_type="GZIP").as_numpy_iterator())
+    truth = [tf.train.Example.FromString(r).features.feature["species"].bytes_list.value[0] for r in records]
+    predicted = model.signatures["serving_default"](examples=tf.constant(records))["classes"].numpy()
+    accuracy = sum(p == t for p, t in zip(predicted, truth, strict=True)) / len(truth)
+    assert len(truth) > 30 and accuracy >= 0.9
+    raw = model.signatures["serving_raw"](
+        bill_length_mm=tf.constant([39.1, 46.5]),
+        bill_depth_mm=tf.constant([18.7, 13.5]),
+        flipper_length_mm=tf.constant([181.0, float("nan")]),
+        body_mass_g=tf.constant([3750.0, 4550.0]),
+        island=tf.constant(["Torgersen", "Biscoe"]),
+        sex=tf.constant(["male", ""]),
+    )
+    assert [c.decode() for c in raw["classes"].numpy()] == ["Adelie", "Gentoo"]
+
+
+def test_neptune_offline_files_hold_parameters_and_metrics(first_run: Run):
+    from tests.helpers.neptune_offline import read_offline_runs
+
+    runs = read_offline_runs(first_run.output / ".neptune")
+    training = [r for r in runs if "model/size_bytes" in r]
+    tuning = [r for r in runs if "tuning/max_trials" in r]
+    assert len(training) == 1 and len(tuning) == 1
+    fields = training[0]
+    for key in ("parameters/learning_rate", "parameters/hidden_units", "metrics/final/val_accuracy"):
+        assert key in fields, sorted(fields)
+    assert fields["pipeline/run_id"] == _run_id(first_run)
+    assert fields["versions/tfx"] == "1.16.0"
+    assert any(key.startswith("training/") and "accuracy" in key for key in fields), sorted(fields)
+    assert fields["model/size_bytes"] > 0
+    trial_keys = [
+        key for key in tuning[0] if key.startswith("trials/") and key.endswith("/hyperparameters/learning_rate")
+    ]
+    assert len(trial_keys) == 3
+
+
+def test_the_neptune_token_is_written_nowhere(first_run: Run):
+    leaks = [p for p in first_run.output.rglob("*") if p.is_file() and FAKE_TOKEN.encode() in p.read_bytes()]
+    assert leaks == []
+    assert FAKE_TOKEN not in first_run.console
+
+
+def test_second_run_is_fully_cached_and_pushes_nothing(first_run: Run, second_run: Run):
+    nodes = _nodes(second_run)
+    assert {name: nodes[name].status for name in COMPONENTS} == {name: "cached" for name in COMPONENTS}
+    assert "0 components executed" in second_run.stdout
+    assert "nothing pushed now" in second_run.stdout
+    assert serving_versions(second_run.output) == serving_versions(first_run.output)
+
+
+def _corrupt(target: Path, how: str) -> Path:
+    rows = list(csv.DictReader((PROJECT_ROOT / "data" / "penguins.csv").open()))
+    if how == "string-in-numeric-column":
+        for row in rows[::10]:
+            row["bill_length_mm"] = "long"
+        columns = list(rows[0])
+    else:
+        columns = [c for c in rows[0] if c != "bill_length_mm"]
+    target.mkdir()
+    with (target / "penguins.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return target
+
+
+@pytest.mark.parametrize("how", ["string-in-numeric-column", "dropped-column"])
+def test_corrupted_data_stops_at_validation_and_keeps_the_model(second_run: Run, tmp_path: Path, how: str):
+    before = _tree_digest(second_run.output / "serving_model")
+    run = vtx_run(second_run.output, "--data", str(_corrupt(tmp_path / "data", how)))
+    assert run.returncode != 0
+    assert "Data validation failed" in run.stdout
+    assert "bill_length_mm" in run.stdout
+    assert "Traceback" not in run.console
+    assert re.search(r"^  ExampleValidator\s+FAILED", run.stdout, re.MULTILINE), run.stdout
+    nodes = _nodes(run)
+    assert "Transform" not in nodes and "Pusher" not in nodes
+    assert _tree_digest(second_run.output / "serving_model") == before
+    shutil.rmtree(tmp_path / "data")
