@@ -46,7 +46,11 @@ def _eval_config(config: PipelineConfig) -> tfma.EvalConfig:
                     tfma.MetricConfig(
                         class_name="SparseCategoricalAccuracy",
                         config='{"name": "accuracy"}',
-                        threshold=threshold,
+                        # Blessing is decided on the whole eval split; slices are reported, not
+                        # gated, as a slice of ten penguins would make the verdict a coin toss.
+                        per_slice_thresholds=[
+                            tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=threshold)
+                        ],
                     ),
                 ]
             )
@@ -69,6 +73,8 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
     modules = config.modules
     example_gen = FileBasedExampleGen(
         input_base=config.data_root,
+        # Only the CSV files: a data folder may hold a README or a schema too.
+        input_config=example_gen_pb2.Input(splits=[example_gen_pb2.Input.Split(name="single_split", pattern="*.csv")]),
         output_config=example_gen_pb2.Output(
             split_config=example_gen_pb2.SplitConfig(
                 splits=[
