@@ -18,7 +18,7 @@ MISSING_TOKENS = frozenset({b"", b"NA"})
 def read_header(path: str) -> List[str]:
     """The column names of a CSV file's first line."""
     with fileio.open(path, "r") as handle:
-        return next(csv.reader([handle.readline()]))
+        return next(csv.reader([handle.readline().lstrip("\ufeff")]))
 
 
 class _ReadCsvRows(beam.DoFn):
@@ -26,7 +26,7 @@ class _ReadCsvRows(beam.DoFn):
 
     def process(self, path: str) -> Iterable[List[bytes]]:
         with beam.io.filesystems.FileSystems.open(path) as raw:
-            reader = csv.reader(codecs.getreader("utf-8")(raw))
+            reader = csv.reader(codecs.getreader("utf-8-sig")(raw))
             next(reader, None)
             for row in reader:
                 if row:

@@ -2,11 +2,12 @@
 
 from typing import Any, Dict, List
 
-from tensorflow_metadata.proto.v0 import anomalies_pb2
+from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 from tfx import types
 from tfx.components.example_validator import executor as validator_executor
 from tfx.components.example_validator.component import ExampleValidator
 from tfx.dsl.components.base import executor_spec
+from tfx.types import standard_component_specs
 
 
 class SchemaAnomaliesError(RuntimeError):
@@ -34,6 +35,10 @@ def describe(anomalies: anomalies_pb2.Anomalies) -> Dict[str, List[str]]:
     return found
 
 
+def _num_examples(statistics: statistics_pb2.DatasetFeatureStatisticsList) -> int:
+    return sum(dataset.num_examples for dataset in statistics.datasets)
+
+
 class Executor(validator_executor.Executor):
     """Runs TFX's validation, then raises SchemaAnomaliesError if any split has anomalies."""
 
@@ -52,6 +57,9 @@ class Executor(validator_executor.Executor):
     def _Validate(self, inputs: Dict[str, Any], outputs: Dict[str, Any]) -> anomalies_pb2.Anomalies:  # noqa: N802
         anomalies = super()._Validate(inputs, outputs)
         found = describe(anomalies)
+        if _num_examples(inputs[standard_component_specs.STATISTICS_KEY]) == 0:
+            # TFDV finds nothing wrong with statistics of nothing.
+            found.setdefault("(dataset)", []).append("no examples: the split is empty")
         if found:
             split = outputs[next(iter(outputs))].rstrip("/").rsplit("Split-", 1)[-1]
             self._found[split] = found

@@ -12,7 +12,8 @@ PATH_KEYS = ("data_root", "output_root", "schema_path", "modules.package_dir")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # A YAML value like `123` or `yes` for a string setting means the string.
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
 class ModulesConfig(_Section):

@@ -15,7 +15,13 @@ def _local_imports(source: Path, package: str) -> Set[str]:
     """Names of the package's own modules that a file imports."""
     found: Set[str] = set()
     for node in ast.walk(ast.parse(source.read_text(), filename=str(source))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            # from . import x / from .x import y
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             if node.module == package:
                 found.update(alias.name for alias in node.names)
             elif node.module.startswith(package + "."):

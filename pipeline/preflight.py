@@ -14,7 +14,7 @@ class InputDataError(ValueError):
 
 def _header_and_first_row(path: Path) -> List[List[str]]:
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             return list(itertools.islice(reader, 2))
     except (OSError, UnicodeDecodeError, csv.Error) as error:

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from pipeline.config import PATH_KEYS, PROFILES_DIR, PROJECT_ROOT, PipelineConfig
 
@@ -101,6 +101,29 @@ def env_overrides(environ: Mapping[str, str]) -> Dict[str, Any]:
     return parse_overrides(items, "environment variable")
 
 
+def _unknown_keys(layer: Mapping[str, Any], model: Any = PipelineConfig, prefix: str = "") -> List[str]:
+    """Dotted keys of a layer that name no setting."""
+    unknown = []
+    for key, value in layer.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            unknown.append(prefix + key)
+        elif (
+            isinstance(value, Mapping)
+            and isinstance(field.annotation, type)
+            and issubclass(field.annotation, BaseModel)
+        ):
+            unknown += _unknown_keys(value, field.annotation, f"{prefix}{key}.")
+    return unknown
+
+
+def _check_keys(layer: Mapping[str, Any], source: str) -> Dict[str, Any]:
+    unknown = _unknown_keys(layer)
+    if unknown:
+        raise ConfigError(f"unknown key '{unknown[0]}' in {source}")
+    return dict(layer)
+
+
 def _explain(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
@@ -125,14 +148,19 @@ def load_config(
     profile = profile or environ.get("VTX_PROFILE") or "local"
     if profile not in profiles():
         raise ConfigError(f"unknown profile '{profile}'; choose one of: {', '.join(profiles())}")
-    tree = _resolve_paths(_read_yaml(PROFILES_DIR / f"{profile}.yaml", "profile"), PROJECT_ROOT)
+    profile_path = PROFILES_DIR / f"{profile}.yaml"
+    tree = _resolve_paths(_check_keys(_read_yaml(profile_path, "profile"), f"profile {profile_path}"), PROJECT_ROOT)
     config_file = config_file or environ.get("VTX_CONFIG")
     if config_file:
         path = Path(config_file).resolve()
-        tree = _merge(tree, _resolve_paths(_read_yaml(path, "config file"), path.parent))
+        layer = _check_keys(_read_yaml(path, "config file"), f"config file {path}")
+        tree = _merge(tree, _resolve_paths(layer, path.parent))
     cwd = Path.cwd()
+    for name, value in environ.items():
+        if name.startswith(ENV_PREFIX) and name not in ENV_NOT_SETTINGS:
+            _check_keys(env_overrides({name: value}), f"environment variable {name}")
     tree = _merge(tree, _resolve_paths(env_overrides(environ), cwd))
-    tree = _merge(tree, _resolve_paths(parse_overrides(overrides, "--set"), cwd))
+    tree = _merge(tree, _resolve_paths(_check_keys(parse_overrides(overrides, "--set"), "--set"), cwd))
     tree["profile"] = profile
     try:
         return PipelineConfig.model_validate(tree)

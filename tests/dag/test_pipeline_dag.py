@@ -1,6 +1,8 @@
 """DAG tests of pipeline.pipeline.create_pipeline: its nodes, wiring, settings and compiled IR, without running it."""
 
+import glob
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from tfx.components import SchemaGen
 
 from components.curated_schema import SCHEMA_FILE_NAME
 from components.validation_gate import GatedExampleValidator
+from pipeline import preflight
 from pipeline.config import PROJECT_ROOT
 from pipeline.fingerprint import code_fingerprint, file_fingerprint
 from pipeline.settings import load_config
@@ -113,9 +116,7 @@ def test_without_tuning_there_are_nine_nodes_and_no_tuner(build):
     assert len(pipeline.components) == 9
     assert "Tuner" not in wiring
     assert wiring["Trainer"] == {"Transform", "SchemaGen"}
-    assert wiring == {
-        key: value - {"Tuner"} for key, value in UPSTREAM.items() if key != "Tuner"
-    }
+    assert wiring == {key: value - {"Tuner"} for key, value in UPSTREAM.items() if key != "Tuner"}
     trainer = next(node for node in pipeline.components if node.id == "Trainer")
     assert trainer.inputs.get("hyperparameters") is None
 
@@ -162,7 +163,7 @@ def test_overrides_reach_the_nodes(build, compile_nodes):
     assert splits == [{"name": "train", "hash_buckets": 4}, {"name": "eval", "hash_buckets": 3}]
     eval_config = json_format.Parse(parameter(nodes["Evaluator"], "eval_config"), tfma.EvalConfig())
     assert [list(spec.feature_keys) for spec in eval_config.slicing_specs] == [[], ["island"]]
-    threshold = eval_config.metrics_specs[0].metrics[1].threshold
+    threshold = overall_threshold(metric_by_name(eval_config)["accuracy"])
     assert threshold.value_threshold.lower_bound.value == pytest.approx(0.5)
 
 
@@ -174,15 +175,28 @@ def test_example_gen_reads_the_data_root_into_train_and_eval(nodes, config):
     assert splits == [{"name": "train", "hash_buckets": 4}, {"name": "eval", "hash_buckets": 1}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: pipeline/pipeline.py builds FileBasedExampleGen without input_config, so it reads every file "
-    "in data_root (pattern '*'), while preflight only checks the *.csv files; a README next to the CSV breaks the run",
-)
-def test_example_gen_reads_only_the_csv_files_that_preflight_checked(nodes):
+def test_example_gen_reads_only_csv_files(nodes):
+    """A data folder may hold a README next to the CSV (data/ does); TFX's default pattern '*' would read it."""
     splits = json.loads(parameter(nodes["CsvExampleGen"], "input_config"))["splits"]
 
     assert [split["pattern"] for split in splits] == ["*.csv"]
+
+
+def test_example_gen_reads_exactly_the_files_preflight_checked(build, compile_nodes, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(PROJECT_ROOT / "data" / "penguins.csv", data)
+    (data / "README.md").write_text("# About these penguins\n")
+    config = load_config(overrides=[f"data_root={data}"], environ={})
+    nodes = compile_nodes(build(f"data_root={data}"))
+    (split,) = json.loads(parameter(nodes["CsvExampleGen"], "input_config"))["splits"]
+
+    read = sorted(
+        Path(path)
+        for path in glob.glob(os.path.join(parameter(nodes["CsvExampleGen"], "input_base"), split["pattern"]))
+    )
+
+    assert read == preflight.check_data(config) == [data / "penguins.csv"]
 
 
 def test_trainer_and_tuner_steps(nodes, config):
@@ -240,7 +254,12 @@ def own_modules(tmp_path: Path) -> Path:
 
 def test_editing_user_code_changes_exactly_the_affected_nodes(build, compile_nodes, own_modules):
     overrides = (f"modules.package_dir={own_modules}", f"schema_path={own_modules / SCHEMA_FILE_NAME}")
-    keys = {"Transform": "custom_config", "Tuner": "custom_config", "Trainer": "custom_config", "SchemaGen": "fingerprint"}
+    keys = {
+        "Transform": "custom_config",
+        "Tuner": "custom_config",
+        "Trainer": "custom_config",
+        "SchemaGen": "fingerprint",
+    }
 
     def snapshot() -> dict:
         nodes = compile_nodes(build(*overrides))
@@ -287,21 +306,41 @@ def test_eval_config_slices_overall_by_island_and_by_sex(eval_config):
     assert [list(spec.feature_keys) for spec in eval_config.slicing_specs] == [[], ["island"], ["sex"]]
 
 
-def test_eval_config_gates_accuracy_on_a_floor_and_on_the_baseline(eval_config, config):
+def metric_by_name(eval_config: tfma.EvalConfig) -> dict:
+    """Metric name (its config's "name", else its class) -> MetricConfig, over the one MetricsSpec."""
     (metrics_spec,) = eval_config.metrics_specs
-    by_name = {
-        json.loads(metric.config or "{}").get("name", metric.class_name): metric for metric in metrics_spec.metrics
-    }
+    return {json.loads(metric.config or "{}").get("name", metric.class_name): metric for metric in metrics_spec.metrics}
+
+
+def overall_threshold(metric) -> tfma.MetricThreshold:
+    """The threshold that gates the overall (unsliced) result of a metric."""
+    if metric.HasField("threshold"):
+        return metric.threshold
+    (per_slice,) = [item for item in metric.per_slice_thresholds if tfma.SlicingSpec() in item.slicing_specs]
+    return per_slice.threshold
+
+
+def test_eval_config_gates_accuracy_on_a_floor_and_on_the_baseline(eval_config, config):
+    by_name = metric_by_name(eval_config)
 
     assert "ExampleCount" in by_name
     accuracy = by_name["accuracy"]
     assert accuracy.class_name == "SparseCategoricalAccuracy"
-    assert accuracy.threshold.value_threshold.lower_bound.value == pytest.approx(0.9)
-    assert accuracy.threshold.value_threshold.lower_bound.value == pytest.approx(config.evaluation.accuracy_threshold)
-    change = accuracy.threshold.change_threshold
+    threshold = overall_threshold(accuracy)
+    assert threshold.value_threshold.lower_bound.value == pytest.approx(0.9)
+    assert threshold.value_threshold.lower_bound.value == pytest.approx(config.evaluation.accuracy_threshold)
+    change = threshold.change_threshold
     assert change.direction == tfma.MetricDirection.HIGHER_IS_BETTER
     assert change.absolute.value == pytest.approx(-config.evaluation.max_accuracy_drop)
     assert change.absolute.value < 0
+
+
+def test_only_the_overall_slice_is_gated_the_slices_are_reported(eval_config):
+    accuracy = metric_by_name(eval_config)["accuracy"]
+
+    assert not accuracy.HasField("threshold"), "an unsliced threshold would gate every island and sex slice"
+    gated = [spec for item in accuracy.per_slice_thresholds for spec in item.slicing_specs]
+    assert gated == [tfma.SlicingSpec()]
 
 
 def test_evaluator_evaluates_only_the_eval_split(nodes):

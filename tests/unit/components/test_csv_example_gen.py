@@ -200,6 +200,30 @@ def test_executor_writes_train_and_eval_splits_with_every_row(tmp_path):
     for split in ("train", "eval"):
         files = sorted(str(path) for path in Path(examples.uri, f"Split-{split}").glob("*.gz"))
         records = tf.data.TFRecordDataset(files, compression_type="GZIP")
-        ids[split] = [tf.train.Example.FromString(r.numpy()).features.feature["id"].int64_list.value[0] for r in records]
+        ids[split] = [
+            tf.train.Example.FromString(r.numpy()).features.feature["id"].int64_list.value[0] for r in records
+        ]
     assert sorted(ids["train"] + ids["eval"]) == list(range(40))
     assert ids["train"] and ids["eval"]
+
+
+def test_windows_line_endings_are_read_like_unix_ones(tmp_path):
+    folder = tmp_path / "data"
+    write(folder, "penguins.csv", "")
+    (folder / "penguins.csv").write_bytes(CSV.replace("\n", "\r\n").encode())
+
+    examples = by_species(csv_to_examples(folder))
+
+    assert set(examples) == {"Adelie", "Gentoo", "Chinstrap"}
+    assert list(examples["Adelie"].features.feature["note"].bytes_list.value) == [b"quiet, calm"]
+    assert examples["Chinstrap"].features.feature["note"] == tf.train.Feature()
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column_name(tmp_path):
+    folder = tmp_path / "data"
+    write(folder, "penguins.csv", "")
+    (folder / "penguins.csv").write_bytes(b"\xef\xbb\xbf" + CSV.encode())
+
+    assert csv_example_gen.read_header(str(folder / "penguins.csv"))[0] == "species"
+    examples = csv_to_examples(folder)
+    assert {key for example in examples for key in example.features.feature} >= {"species", "island"}

@@ -73,7 +73,9 @@ def test_import_closure_follows_all_absolute_import_forms(pkg):
 def test_import_closure_ignores_other_packages_and_missing_names(tmp_path):
     root = tmp_path / "pkg"
     root.mkdir()
-    (root / "entry.py").write_text("import os\nimport pkgextra.thing\nfrom pkg import NOT_A_MODULE\nfrom tf import pkg\n")
+    (root / "entry.py").write_text(
+        "import os\nimport pkgextra.thing\nfrom pkg import NOT_A_MODULE\nfrom tf import pkg\n"
+    )
     (root / "pkg.py").write_text("")
 
     assert {path.name for path in import_closure(str(root), ["entry"])} == {"entry.py"}
@@ -88,11 +90,6 @@ def test_import_closure_survives_import_cycles(tmp_path):
     assert {path.name for path in import_closure(str(root), ["a"])} == {"a.py", "b.py"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: pipeline/fingerprint.py _local_imports skips relative imports (node.level > 0), "
-    "so editing a module imported with `from . import x` or `from .x import y` does not bust the cache",
-)
 @pytest.mark.parametrize("statement", ["from . import features", "from .features import KEYS"])
 def test_relative_imports_are_followed(pkg, statement):
     (pkg / "entry.py").write_text(f"{statement}\n\ndef run_fn(args):\n    return None\n")

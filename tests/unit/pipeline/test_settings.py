@@ -38,7 +38,9 @@ def test_local_profile_is_the_default_and_resolves_paths_against_the_project_roo
 
 
 def test_beam_args_carry_the_beam_settings():
-    config = load_config(overrides=["beam.direct_num_workers=4", "beam.direct_running_mode=multi_processing"], environ={})
+    config = load_config(
+        overrides=["beam.direct_num_workers=4", "beam.direct_running_mode=multi_processing"], environ={}
+    )
 
     assert "--direct_num_workers=4" in config.beam_args()
     assert "--direct_running_mode=multi_processing" in config.beam_args()

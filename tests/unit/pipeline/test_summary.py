@@ -1,0 +1,140 @@
+"""Unit tests of pipeline.summary: the end-of-run text from node runs, verdicts and Neptune info."""
+
+import json
+from pathlib import Path
+
+import pytest
+from ml_metadata.proto import metadata_store_pb2
+from tensorflow_model_analysis.proto import validation_result_pb2
+
+from pipeline import metadata, summary
+from pipeline.settings import load_config
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def config(tmp_path):
+    return load_config(overrides=[f"output_root={tmp_path / 'out'}"], environ={})
+
+
+def artifact(uri: str = "", **properties) -> metadata_store_pb2.Artifact:
+    result = metadata_store_pb2.Artifact(uri=uri)
+    for name, value in properties.items():
+        if isinstance(value, int):
+            result.custom_properties[name].int_value = value
+        else:
+            result.custom_properties[name].string_value = value
+    return result
+
+
+def node(node_id: str, status: str = "executed", **outputs) -> metadata.NodeRun:
+    return metadata.NodeRun(node_id, status, 1.0, outputs={key: [value] for key, value in outputs.items()})
+
+
+def test_custom_property_reads_any_type_or_none():
+    item = artifact(pushed=1, pushed_destination="/serving/1")
+    item.custom_properties["score"].double_value = 0.5
+
+    assert metadata.custom_property(item, "pushed") == 1
+    assert metadata.custom_property(item, "pushed_destination") == "/serving/1"
+    assert metadata.custom_property(item, "score") == 0.5
+    assert metadata.custom_property(item, "absent") is None
+
+
+def test_render_counts_executed_and_cached_components_but_not_the_resolver(config):
+    nodes = {
+        "CsvExampleGen": node("CsvExampleGen", "cached"),
+        "StatisticsGen": node("StatisticsGen", "cached"),
+        "Trainer": node("Trainer", "executed"),
+        "Resolver": node("Resolver", "executed"),
+    }
+
+    first_line = summary.render(config, "run-1", nodes, 12.34).splitlines()[0]
+
+    assert first_line == "Run run-1: 12.3 s, 1 components executed, 2 cached."
+
+
+@pytest.mark.parametrize(
+    ("status", "pushed", "expected"),
+    [
+        ("executed", 1, "Model: version 17 pushed in this run: /serving/17"),
+        ("cached", 1, "Model: version 17 already pushed by an earlier run; nothing pushed now: /serving/17"),
+        ("executed", 0, "Model: not pushed (not blessed)."),
+    ],
+)
+def test_render_says_where_the_model_went(config, status, pushed, expected):
+    pushed_model = artifact(pushed=pushed, pushed_version="17", pushed_destination="/serving/17")
+
+    text = summary.render(config, "r", {"Pusher": node("Pusher", status, pushed_model=pushed_model)}, 1.0)
+
+    assert text.splitlines()[1:] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("info", "expected"),
+    [
+        ({"url": "https://app.neptune.ai/x/y/e/PEN-1"}, ["Neptune: https://app.neptune.ai/x/y/e/PEN-1"]),
+        (
+            {"mode": "offline", "offline_dir": "/o/.neptune"},
+            ["Neptune: offline run stored under /o/.neptune", "upload it with: neptune sync --path"],
+        ),
+        ({"mode": "disabled"}, ["Neptune: logging off (NEPTUNE_MODE=disabled)"]),
+    ],
+)
+def test_render_says_where_the_tracking_went(config, tmp_path: Path, info, expected):
+    (tmp_path / "neptune.json").write_text(json.dumps(info))
+
+    lines = summary.render(config, "r", {"Trainer": node("Trainer", model_run=artifact(str(tmp_path)))}, 1.0)
+
+    for line, text in zip(lines.splitlines()[1:], expected, strict=True):
+        assert text in line
+
+
+def test_render_without_tracking_info_says_nothing_about_neptune(config, tmp_path):
+    text = summary.render(config, "r", {"Trainer": node("Trainer", model_run=artifact(str(tmp_path)))}, 1.0)
+
+    assert "Neptune" not in text
+
+
+def test_verdict_lines_compare_with_the_threshold_and_the_baseline(config):
+    verdict = summary.Verdict(blessed=True, overall=0.97, baseline=0.96, by_slice=[("island=Dream", 0.95)])
+
+    lines = summary._verdict_lines(config, verdict)
+
+    assert lines[0] == "Verdict: BLESSED"
+    assert "0.970" in lines[1] and "threshold >= 0.900" in lines[1] and "baseline 0.960" in lines[1]
+    assert "allowed drop 0.010" in lines[1]
+    assert lines[2].split() == ["0.950", "island=Dream"]
+
+
+def test_verdict_lines_without_baseline_and_with_failures(config):
+    verdict = summary.Verdict(blessed=False, overall=0.5, failures=["accuracy (overall) is 0.500"])
+
+    lines = summary._verdict_lines(config, verdict)
+
+    assert lines[0] == "Verdict: NOT BLESSED"
+    assert "no baseline yet" in lines[1]
+    assert lines[-1] == "  FAILED: accuracy (overall) is 0.500"
+
+
+def failure(value: float, is_diff: bool) -> validation_result_pb2.ValidationFailure:
+    result = validation_result_pb2.ValidationFailure()
+    result.metric_key.name = "accuracy"
+    result.metric_key.is_diff = is_diff
+    result.metric_value.double_value.value = value
+    result.metric_threshold.value_threshold.lower_bound.value = 0.9
+    result.metric_threshold.change_threshold.absolute.value = -0.01
+    return result
+
+
+def test_a_value_failure_says_how_far_below_the_threshold():
+    text = summary._describe_failure("island=Dream", failure(0.85, is_diff=False))
+
+    assert text == "accuracy (island=Dream) is 0.850, below the threshold 0.900 by 0.050"
+
+
+def test_a_change_failure_says_how_much_worse_than_the_baseline():
+    text = summary._describe_failure("overall", failure(-0.05, is_diff=True))
+
+    assert text == "accuracy (overall) changed by -0.050 against the baseline; the allowed change is >= -0.010"
