@@ -18,7 +18,7 @@ DEFAULTS: Dict[str, Any] = {
 
 
 def search_space() -> keras_tuner.HyperParameters:
-    """The space the Tuner searches; the first value of each is the default."""
+    """The space the Tuner searches; each knob's default is DEFAULTS[knob]."""
     hp = keras_tuner.HyperParameters()
     hp.Choice("hidden_units", [16, 8, 32], default=DEFAULTS["hidden_units"])
     hp.Int("num_layers", 1, 3, default=DEFAULTS["num_layers"])

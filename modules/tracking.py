@@ -48,10 +48,11 @@ def start_run(name: str, tags: Iterable[str] = ()) -> neptune.Run:
 
 
 def files_fingerprint(patterns: Iterable[str]) -> str:
-    """sha256 over the bytes of the files matching the given glob patterns, in sorted order."""
+    """sha256 over the names, sizes and bytes of the files matching the glob patterns, sorted by name."""
     digest = hashlib.sha256()
-    paths = sorted({path for pattern in patterns for path in tf.io.gfile.glob(pattern)})
+    paths = sorted({path for pattern in patterns for path in tf.io.gfile.glob(pattern)}, key=os.path.basename)
     for path in paths:
+        digest.update(f"{os.path.basename(path)}\0{tf.io.gfile.stat(path).length}\0".encode())
         with tf.io.gfile.GFile(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)

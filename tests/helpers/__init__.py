@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites: reading what pipeline runs leave behind."""

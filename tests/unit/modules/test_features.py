@@ -1,0 +1,34 @@
+"""Unit tests of modules.features: the raw feature keys and dtypes agree with each other and with the curated schema."""
+
+import pytest
+
+from modules import features
+
+pytestmark = pytest.mark.unit
+
+
+def test_feature_keys_are_numerics_then_categoricals_without_the_label():
+    assert features.feature_keys() == features.NUMERIC_FEATURES + features.CATEGORICAL_FEATURES
+    assert features.LABEL_KEY not in features.feature_keys()
+    assert len(set(features.feature_keys())) == len(features.feature_keys())
+
+
+def test_raw_dtypes_cover_exactly_the_feature_keys():
+    assert list(features.raw_dtypes()) == features.feature_keys()
+    assert {features.raw_dtypes()[key] for key in features.NUMERIC_FEATURES} == {"float"}
+    assert {features.raw_dtypes()[key] for key in features.CATEGORICAL_FEATURES} == {"string"}
+
+
+def test_raw_dtypes_match_the_curated_schema(raw_feature_spec):
+    # A client sends floats for FLOAT and INT columns (serving casts them back), strings for BYTES ones.
+    sent = {"float32": "float", "int64": "float", "string": "string"}
+    assert {key: sent[raw_feature_spec[key].dtype.name] for key in features.feature_keys()} == features.raw_dtypes()
+    assert raw_feature_spec[features.LABEL_KEY].dtype.name == "string"
+
+
+def test_names_of_transformed_features_and_vocabularies():
+    assert features.transformed_name("island") == "island_xf"
+    assert features.vocabulary_name("sex") == "sex_vocab"
+    assert features.label_vocabulary_name() == features.LABEL_KEY
+    names = [features.vocabulary_name(key) for key in features.CATEGORICAL_FEATURES]
+    assert features.label_vocabulary_name() not in names

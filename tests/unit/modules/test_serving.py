@@ -1,0 +1,174 @@
+"""Unit tests of modules.serving: the exported signatures, on a model trained on 12 penguins from data/penguins.csv."""
+
+from pathlib import Path
+from typing import Any, Dict, List, NamedTuple, Optional
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_transform as tft
+import tensorflow_transform.beam as tft_beam
+from tensorflow_transform.tf_metadata import metadata_io
+
+from modules import data, features, hparams, preprocessing, serving
+from modules import model as model_lib
+
+pytestmark = pytest.mark.unit
+
+SPECIES = ["Adelie", "Chinstrap", "Gentoo"]
+ROWS_PER_SPECIES = 4
+
+
+class Exported(NamedTuple):
+    penguins: List[Dict[str, Optional[str]]]  # the raw CSV rows, None where the CSV says NA
+    examples: tf.Tensor  # the same penguins as serialized tf.Examples
+    tf_transform_output: tft.TFTransformOutput
+    model: tf.keras.Model  # the trained Keras model, before export
+    loaded: Any  # the exported SavedModel, loaded back with tf.saved_model.load
+
+
+@pytest.fixture(scope="module")
+def penguins(csv_penguins) -> List[Dict[str, Optional[str]]]:
+    """The first four penguins of each species in data/penguins.csv: three islands, and some NA values."""
+    rows = [
+        row for species in SPECIES for row in [r for r in csv_penguins if r["species"] == species][:ROWS_PER_SPECIES]
+    ]
+    assert len(rows) == len(SPECIES) * ROWS_PER_SPECIES
+    assert any(row["sex"] is None for row in rows) and any(row["bill_length_mm"] is None for row in rows)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, penguins, raw_metadata, as_instance, as_example) -> Exported:
+    root = tmp_path_factory.mktemp("serving")
+    transform_dir = str(root / "transform_output")
+    with tft_beam.Context(temp_dir=str(root / "tmp")):
+        transform_fn = ([as_instance(row) for row in penguins], raw_metadata) | tft_beam.AnalyzeDataset(
+            preprocessing.preprocessing_fn
+        )
+        _ = transform_fn | tft_beam.WriteTransformFn(transform_dir)
+    # TFX's Transform writes the raw metadata next to the transform graph; serving reads its feature spec.
+    metadata_io.write_metadata(raw_metadata, str(Path(transform_dir) / tft.TFTransformOutput.RAW_METADATA_DIR))
+    tf_transform_output = tft.TFTransformOutput(transform_dir)
+
+    examples = tf.constant([as_example(row) for row in penguins])
+    transformed = tf_transform_output.transform_raw_features(
+        tf.io.parse_example(examples, tf_transform_output.raw_feature_spec())
+    )
+    tf.keras.utils.set_random_seed(hparams.SEED)
+    model = model_lib.build_model(hparams.defaults(), **model_lib._shapes(tf_transform_output))
+    labels = tf.reshape(transformed[data.LABEL], [-1])
+    model.fit(data.as_model_inputs(transformed), labels, batch_size=len(penguins), epochs=40, verbose=0)
+
+    model_dir = str(root / "model")
+    model.save(model_dir, save_format="tf", signatures=serving.make_signatures(model, tf_transform_output))
+    return Exported(penguins, examples, tf_transform_output, model, tf.saved_model.load(model_dir))
+
+
+def _class_names(exported: Exported) -> List[str]:
+    return [name.decode() for name in exported.tf_transform_output.vocabulary_by_name(features.label_vocabulary_name())]
+
+
+def _decoded(strings: tf.Tensor) -> List[str]:
+    return [value.decode() for value in strings.numpy()]
+
+
+def test_model_shapes_follow_the_vocabularies(exported):
+    islands = {row["island"] for row in exported.penguins}
+    sexes = {row["sex"] or features.MISSING_CATEGORY for row in exported.penguins}
+    assert model_lib._shapes(exported.tf_transform_output) == {
+        "vocab_sizes": {"island": len(islands) + features.OOV_BUCKETS, "sex": len(sexes) + features.OOV_BUCKETS},
+        "num_classes": len(SPECIES),
+    }
+    assert sorted(_class_names(exported)) == SPECIES
+
+
+def test_the_export_has_the_three_signatures(exported):
+    assert set(exported.loaded.signatures) == {serving.SERVING_DEFAULT, serving.SERVING_RAW, serving.TRANSFORM_FEATURES}
+
+
+def test_serving_default_takes_serialized_examples(exported):
+    signature = exported.loaded.signatures[serving.SERVING_DEFAULT]
+    _, inputs = signature.structured_input_signature
+    assert {name: (spec.dtype, spec.shape.as_list()) for name, spec in inputs.items()} == {
+        "examples": (tf.string, [None])
+    }
+    assert set(signature.structured_outputs) == {"classes", "probabilities", "class_names"}
+
+
+def test_serving_default_returns_classes_probabilities_and_class_names(exported):
+    out = exported.loaded.signatures[serving.SERVING_DEFAULT](examples=exported.examples)
+    batch = len(exported.penguins)
+    probabilities = out["probabilities"].numpy()
+    assert probabilities.shape == (batch, len(SPECIES))
+    np.testing.assert_allclose(probabilities.sum(axis=1), np.ones(batch), atol=1e-5)
+    class_names = [[name.decode() for name in row] for row in out["class_names"].numpy()]
+    assert class_names == [_class_names(exported)] * batch
+    classes = _decoded(out["classes"])
+    assert set(classes) <= set(SPECIES)
+    assert classes == [class_names[i][j] for i, j in enumerate(probabilities.argmax(axis=1))]
+
+
+def test_serving_default_names_the_species_of_the_penguins_it_learned(exported):
+    # Only holds if the class names line up with the label ids the model was trained on.
+    out = exported.loaded.signatures[serving.SERVING_DEFAULT](examples=exported.examples)
+    assert _decoded(out["classes"]) == [row["species"] for row in exported.penguins]
+
+
+def test_serving_default_matches_the_keras_model_on_transformed_features(exported):
+    transformed = exported.tf_transform_output.transform_raw_features(
+        tf.io.parse_example(exported.examples, exported.tf_transform_output.raw_feature_spec())
+    )
+    expected = exported.model(data.as_model_inputs(transformed)).numpy()
+    out = exported.loaded.signatures[serving.SERVING_DEFAULT](examples=exported.examples)
+    np.testing.assert_allclose(out["probabilities"].numpy(), expected, atol=1e-6)
+
+
+def test_serving_raw_takes_one_named_input_per_raw_feature(exported):
+    _, inputs = exported.loaded.signatures[serving.SERVING_RAW].structured_input_signature
+    dtypes = {"float": tf.float32, "string": tf.string}
+    assert {name: spec.dtype for name, spec in inputs.items()} == {
+        key: dtypes[dtype] for key, dtype in features.raw_dtypes().items()
+    }
+    assert {spec.shape.as_list()[0] for spec in inputs.values()} == {None}
+
+
+def test_a_raw_penguin_with_missing_values_gets_a_class_name(exported, as_raw_inputs):
+    penguin = {
+        "bill_length_mm": 46.1,
+        "bill_depth_mm": 13.2,
+        "flipper_length_mm": None,  # sent as NaN
+        "body_mass_g": 4500,
+        "island": "Biscoe",
+        "sex": None,  # sent as ""
+    }
+    inputs = as_raw_inputs([penguin])
+    assert np.isnan(inputs["flipper_length_mm"].numpy()[0]) and inputs["sex"].numpy()[0] == b""
+    out = exported.loaded.signatures[serving.SERVING_RAW](**inputs)
+    assert _decoded(out["classes"]) == ["Gentoo"]
+    assert out["probabilities"].shape == (1, len(SPECIES))
+
+
+def test_serving_raw_and_serving_default_agree_on_probabilities(exported, as_raw_inputs):
+    # The CSV rows include one with every measurement and the sex missing, and rows with only the sex missing.
+    raw = exported.loaded.signatures[serving.SERVING_RAW](**as_raw_inputs(exported.penguins))
+    default = exported.loaded.signatures[serving.SERVING_DEFAULT](examples=exported.examples)
+    np.testing.assert_allclose(raw["probabilities"].numpy(), default["probabilities"].numpy(), atol=1e-6)
+    assert _decoded(raw["classes"]) == _decoded(default["classes"])
+
+
+def test_an_empty_string_in_a_tf_example_counts_as_missing_like_serving_raw_does(exported, as_raw_inputs, as_example):
+    penguin = dict(exported.penguins[0], sex="")
+    raw = exported.loaded.signatures[serving.SERVING_RAW](**as_raw_inputs([dict(penguin, sex=None)]))
+    default = exported.loaded.signatures[serving.SERVING_DEFAULT](examples=tf.constant([as_example(penguin)]))
+    np.testing.assert_allclose(raw["probabilities"].numpy(), default["probabilities"].numpy(), atol=1e-6)
+
+
+def test_transform_features_returns_the_label_id(exported):
+    out = exported.loaded.signatures[serving.TRANSFORM_FEATURES](examples=exported.examples)
+    label = features.transformed_name(features.LABEL_KEY)
+    assert label in out
+    names = _class_names(exported)
+    assert out[label].numpy().tolist() == [names.index(row["species"]) for row in exported.penguins]
+    for key in features.feature_keys():
+        assert features.transformed_name(key) in out, key

@@ -1,0 +1,213 @@
+"""Unit tests of modules.tracking: the Neptune mode from the environment, offline runs on disk, file fingerprints."""
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import tensorflow as tf
+import tfx
+
+from modules import tracking
+from tests.helpers.neptune_offline import read_offline_runs
+
+pytestmark = pytest.mark.unit
+
+TOKEN = "fake-token"
+PROJECT = "team/penguins"
+# Neptune API tokens are base64-encoded JSON that holds the API address and the key.
+API_KEY = "neptune-api-key-that-must-not-leak-7d41"
+API_TOKEN = base64.b64encode(
+    json.dumps(
+        {"api_address": "https://app.neptune.ai", "api_url": "https://app.neptune.ai", "api_key": API_KEY}
+    ).encode()
+).decode()
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """No Neptune or VTX variable from the environment the tests run in."""
+    for name in (tracking.TOKEN_ENV, tracking.PROJECT_ENV, tracking.MODE_ENV, "NEPTUNE_DATA_DIRECTORY"):
+        monkeypatch.delenv(name, raising=False)
+    for name in (tracking.RUN_ID_ENV, tracking.GIT_COMMIT_ENV, tracking.DATA_FINGERPRINT_ENV):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def neptune_dir(clean_env, tmp_path) -> Path:
+    """NEPTUNE_DATA_DIRECTORY in a temp folder, run from an empty working directory (`tmp_path/cwd`)."""
+    data_dir = tmp_path / ".neptune"
+    clean_env.setenv("NEPTUNE_DATA_DIRECTORY", str(data_dir))
+    (tmp_path / "cwd").mkdir()
+    clean_env.chdir(tmp_path / "cwd")
+    return data_dir
+
+
+def _files(folder: Path):
+    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "offline"),
+        ({tracking.TOKEN_ENV: TOKEN, tracking.PROJECT_ENV: PROJECT}, "async"),
+        ({tracking.TOKEN_ENV: TOKEN}, "offline"),
+        ({tracking.PROJECT_ENV: PROJECT}, "offline"),
+        ({tracking.MODE_ENV: "debug"}, "debug"),
+        ({tracking.TOKEN_ENV: TOKEN, tracking.PROJECT_ENV: PROJECT, tracking.MODE_ENV: "debug"}, "debug"),
+        ({tracking.TOKEN_ENV: TOKEN, tracking.PROJECT_ENV: PROJECT, tracking.MODE_ENV: "offline"}, "offline"),
+        ({tracking.TOKEN_ENV: TOKEN, tracking.PROJECT_ENV: PROJECT, tracking.MODE_ENV: ""}, "async"),
+    ],
+    ids=["none", "token+project", "token-only", "project-only", "debug", "debug-wins", "offline-wins", "empty-mode"],
+)
+def test_mode_follows_the_environment(clean_env, env, expected):
+    for name, value in env.items():
+        clean_env.setenv(name, value)
+    assert tracking.mode() == expected
+
+
+def test_an_offline_run_logs_into_the_data_directory(neptune_dir, clean_env, tmp_path):
+    clean_env.setenv(tracking.RUN_ID_ENV, "vtx-run-42")
+    clean_env.setenv(tracking.GIT_COMMIT_ENV, "0123abc")
+    clean_env.setenv(tracking.DATA_FINGERPRINT_ENV, "data-fp")
+    input_file = tmp_path / "train.csv"
+    input_file.write_bytes(b"species,island\nAdelie,Torgersen\n")
+
+    run = tracking.start_run("training", tags=["training"])
+    try:
+        tracking.log_context(run, [str(input_file)])
+        run["parameters"] = {"learning_rate": 0.01, "num_layers": 2, "batch_size": 32}
+        for accuracy in (0.5, 0.75, 0.875):
+            run["training/fit/epoch/accuracy"].append(accuracy)
+        info = tracking.describe(run)
+    finally:
+        run.stop()
+
+    assert info == {"mode": "offline", "url": None, "offline_dir": str(neptune_dir.resolve())}
+    files = _files(neptune_dir)
+    assert files and all(path.is_relative_to(neptune_dir / "offline") for path in files), files
+    assert _files(tmp_path / "cwd") == []
+
+    [fields] = read_offline_runs(neptune_dir)
+    assert fields["sys/name"] == "training"
+    assert fields["sys/tags"] == ["training"]
+    assert fields["parameters/learning_rate"] == 0.01
+    assert fields["parameters/num_layers"] == 2
+    assert fields["parameters/batch_size"] == 32
+    assert fields["training/fit/epoch/accuracy"] == [0.5, 0.75, 0.875]
+    assert fields["pipeline/run_id"] == "vtx-run-42"
+    assert fields["pipeline/git_commit"] == "0123abc"
+    assert fields["data/fingerprint"] == "data-fp"
+    assert fields["data/input_fingerprint"] == hashlib.sha256(input_file.read_bytes()).hexdigest()
+    assert fields["versions/tfx"] == tfx.__version__
+    assert fields["versions/tensorflow"] == tf.__version__
+
+
+def test_log_context_says_unknown_without_run_context(neptune_dir, tmp_path):
+    run = tracking.start_run("tuning", tags=["tuning"])
+    try:
+        tracking.log_context(run, [])
+    finally:
+        run.stop()
+    [fields] = read_offline_runs(neptune_dir)
+    assert [fields[key] for key in ("pipeline/run_id", "pipeline/git_commit", "data/fingerprint")] == ["unknown"] * 3
+
+
+def test_offline_runs_read_back_oldest_first(neptune_dir):
+    for name in ("tuning", "training"):
+        run = tracking.start_run(name, tags=[name])
+        run[f"{name}/marker"] = name
+        run.stop()
+    runs = read_offline_runs(neptune_dir)
+    assert [run["sys/name"] for run in runs] == ["tuning", "training"]
+    assert [run["sys/tags"] for run in runs] == [["tuning"], ["training"]]
+    assert "training/marker" not in runs[0] and runs[1]["training/marker"] == "training"
+    assert read_offline_runs(neptune_dir / "offline") == runs
+
+
+def test_the_api_token_is_written_nowhere_when_neptune_mode_is_offline(neptune_dir, clean_env, tmp_path):
+    clean_env.setenv(tracking.TOKEN_ENV, API_TOKEN)
+    clean_env.setenv(tracking.PROJECT_ENV, PROJECT)
+    clean_env.setenv(tracking.MODE_ENV, "offline")
+    assert tracking.mode() == "offline"
+
+    run = tracking.start_run("training", tags=["training"])
+    try:
+        tracking.log_context(run, [])
+        run["parameters/learning_rate"] = 0.01
+        tracking.write_tracking_file(str(tmp_path / "model_run"), tracking.describe(run))
+    finally:
+        run.stop()
+
+    files = _files(tmp_path)
+    assert len(files) >= 2, files  # the run's queue and metadata, and the tracking file
+    leaks = [
+        path for path in files if any(secret in path.read_bytes() for secret in (API_TOKEN.encode(), API_KEY.encode()))
+    ]
+    assert leaks == []
+    assert read_offline_runs(neptune_dir)[0]["parameters/learning_rate"] == 0.01
+
+
+def test_a_debug_run_writes_no_offline_data(neptune_dir, clean_env):
+    clean_env.setenv(tracking.MODE_ENV, "debug")
+    run = tracking.start_run("training")
+    run["parameters/learning_rate"] = 0.01
+    run.stop()
+    assert read_offline_runs(neptune_dir) == []
+    assert _files(neptune_dir) == []
+
+
+def test_write_tracking_file_records_describe(neptune_dir, tmp_path):
+    info = {"mode": "offline", "url": None, "offline_dir": str(neptune_dir.resolve())}
+    tracking.write_tracking_file(str(tmp_path / "model_run" / "nested"), info)
+    assert json.loads((tmp_path / "model_run" / "nested" / tracking.TRACKING_FILE).read_text()) == info
+
+
+def test_files_fingerprint_is_independent_of_pattern_order(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_bytes(b"species\nAdelie\n")
+    second.write_bytes(b"species\nGentoo\n")
+    expected = hashlib.sha256(first.read_bytes() + second.read_bytes()).hexdigest()
+    assert tracking.files_fingerprint([str(first), str(second)]) == expected
+    assert tracking.files_fingerprint([str(second), str(first)]) == expected
+    assert tracking.files_fingerprint([str(tmp_path / "*.csv")]) == expected
+    assert tracking.files_fingerprint([str(tmp_path / "*.csv"), str(first)]) == expected
+
+
+def test_files_fingerprint_changes_with_content(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_bytes(b"species\nAdelie\n")
+    second.write_bytes(b"species\nGentoo\n")
+    before = tracking.files_fingerprint([str(first), str(second)])
+    second.write_bytes(b"species\nGentoa\n")
+    after = tracking.files_fingerprint([str(first), str(second)])
+    assert before != after
+    assert tracking.files_fingerprint([str(first)]) not in (before, after)
+
+
+def test_read_offline_runs_replays_operations_in_version_order(tmp_path):
+    run_dir = tmp_path / ".neptune" / "offline" / "run__abc__1__xyz"
+    run_dir.mkdir(parents=True)
+    (run_dir / "metadata.json").write_text(json.dumps({"createdAt": "2026-01-01T00:00:00+00:00"}))
+
+    def line(version: int, **obj) -> str:
+        return json.dumps({"obj": obj, "version": version, "at": 0.0}) + "\n"
+
+    # A disk queue split in two files, each named after the first version it holds.
+    (run_dir / "data-1.log").write_text(
+        line(1, type="AssignFloat", path=["parameters", "lr"], value=0.1)
+        + line(2, type="AddStrings", path=["sys", "tags"], values=["a", "b"])
+        + line(3, type="LogFloats", path=["m", "acc"], values=[{"value": 0.5, "step": None, "ts": 0.0}])
+    )
+    (run_dir / "data-4.log").write_text(
+        line(4, type="AssignFloat", path=["parameters", "lr"], value=0.2)
+        + line(5, type="LogFloats", path=["m", "acc"], values=[{"value": 0.7, "step": None, "ts": 0.0}])
+        + line(6, type="RemoveStrings", path=["sys", "tags"], values=["a"])
+        + line(7, type="AssignString", path=["gone"], value="x")
+        + line(8, type="DeleteAttribute", path=["gone"])
+    )
+    assert read_offline_runs(tmp_path / ".neptune") == [{"parameters/lr": 0.2, "sys/tags": ["b"], "m/acc": [0.5, 0.7]}]
+    assert read_offline_runs(tmp_path / "nothing-here") == []
