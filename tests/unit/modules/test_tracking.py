@@ -101,7 +101,8 @@ def test_an_offline_run_logs_into_the_data_directory(neptune_dir, clean_env, tmp
     assert fields["pipeline/run_id"] == "vtx-run-42"
     assert fields["pipeline/git_commit"] == "0123abc"
     assert fields["data/fingerprint"] == "data-fp"
-    assert fields["data/input_fingerprint"] == hashlib.sha256(input_file.read_bytes()).hexdigest()
+    assert fields["data/input_fingerprint"] == tracking.files_fingerprint([str(input_file)])
+    assert len(fields["data/input_fingerprint"]) == 64
     assert fields["versions/tfx"] == tfx.__version__
     assert fields["versions/tensorflow"] == tf.__version__
 
@@ -170,11 +171,24 @@ def test_files_fingerprint_is_independent_of_pattern_order(tmp_path):
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_bytes(b"species\nAdelie\n")
     second.write_bytes(b"species\nGentoo\n")
-    expected = hashlib.sha256(first.read_bytes() + second.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for path in (first, second):
+        digest.update(f"{path.name}\0{path.stat().st_size}\0".encode() + path.read_bytes())
+    expected = digest.hexdigest()
     assert tracking.files_fingerprint([str(first), str(second)]) == expected
     assert tracking.files_fingerprint([str(second), str(first)]) == expected
     assert tracking.files_fingerprint([str(tmp_path / "*.csv")]) == expected
     assert tracking.files_fingerprint([str(tmp_path / "*.csv"), str(first)]) == expected
+
+
+def test_files_fingerprint_changes_when_bytes_move_between_files(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_bytes(b"species\nAdelie\n")
+    second.write_bytes(b"species\nGentoo\n")
+    before = tracking.files_fingerprint([str(first), str(second)])
+    first.write_bytes(b"species\nAdelie\nspecies\n")
+    second.write_bytes(b"Gentoo\n")
+    assert tracking.files_fingerprint([str(first), str(second)]) != before
 
 
 def test_files_fingerprint_changes_with_content(tmp_path):
