@@ -52,9 +52,13 @@ def import_closure(package_dir: str, entry_modules: Iterable[str]) -> Set[Path]:
 
 
 def code_fingerprint(package_dir: str, function_path: str) -> str:
-    """sha256 over the files a 'package.module.function' path depends on within its package."""
+    """sha256 over the code a 'package.module.function' path depends on within its package.
+
+    Each file is hashed as its syntax tree, so comments and formatting do not re-run a step.
+    """
     module = function_path.rsplit(".", 1)[0].split(".", 1)[1]
     digest = hashlib.sha256()
     for path in sorted(import_closure(package_dir, [module])):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        tree = ast.dump(ast.parse(path.read_text(), filename=str(path)))
+        digest.update(path.name.encode() + b"\0" + tree.encode() + b"\0")
     return digest.hexdigest()

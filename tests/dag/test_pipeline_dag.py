@@ -271,11 +271,11 @@ def test_editing_user_code_changes_exactly_the_affected_nodes(build, compile_nod
     original = snapshot()
     assert snapshot() == original, "building twice must give the same IR parameters (no cache busting for nothing)"
 
-    (own_modules / "model.py").write_text((own_modules / "model.py").read_text() + "\n# a model edit\n")
+    (own_modules / "model.py").write_text((own_modules / "model.py").read_text() + "\nMODEL_EDIT = 1\n")
     after_model = snapshot()
     assert changed(original, after_model) == {"Tuner", "Trainer"}
 
-    (own_modules / "features.py").write_text((own_modules / "features.py").read_text() + "\n# a feature edit\n")
+    (own_modules / "features.py").write_text((own_modules / "features.py").read_text() + "\nFEATURE_EDIT = 1\n")
     after_features = snapshot()
     assert changed(after_model, after_features) == {"Transform", "Tuner", "Trainer"}
 

@@ -32,7 +32,15 @@ def pkg(tmp_path: Path) -> Path:
 
 
 def edit(path: Path) -> None:
-    path.write_text(path.read_text() + "# edited\n")
+    path.write_text(path.read_text() + "EDITED = True\n")
+
+
+def test_comments_and_formatting_keep_the_fingerprint(pkg):
+    before = code_fingerprint(str(pkg), "pkg.entry.run_fn")
+    for name in ("entry.py", "features.py"):
+        path = pkg / name
+        path.write_text("# a comment\n\n" + path.read_text().replace(" = ", "=") + "\n# another\n")
+    assert code_fingerprint(str(pkg), "pkg.entry.run_fn") == before
 
 
 def test_fingerprint_is_stable(pkg):
