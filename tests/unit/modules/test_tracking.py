@@ -3,6 +3,8 @@
 import base64
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -225,3 +227,10 @@ def test_read_offline_runs_replays_operations_in_version_order(tmp_path):
     )
     assert read_offline_runs(tmp_path / ".neptune") == [{"parameters/lr": 0.2, "sys/tags": ["b"], "m/acc": [0.5, 0.7]}]
     assert read_offline_runs(tmp_path / "nothing-here") == []
+
+
+def test_the_neptune_sync_command_the_readme_shows_is_installed():
+    neptune_cli = Path(sys.executable).parent / "neptune"
+    done = subprocess.run([str(neptune_cli), "sync", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "--path" in done.stdout and "--project" in done.stdout
