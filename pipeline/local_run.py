@@ -68,6 +68,10 @@ def _run(config: PipelineConfig, run_id: str, git_commit: str, files, console) -
     try:
         runner.run_local(config, context)
         return 0
+    except KeyboardInterrupt:
+        reporter.failed()
+        console.write("Interrupted. Finished components stay cached; the next run resumes from them.\n")
+        return 130
     except Exception as error:  # noqa: BLE001 - every failure becomes one message, details in the log
         reporter.failed()
         anomalies = _find(error, SchemaAnomaliesError)
