@@ -6,7 +6,10 @@ from typing import Dict
 import keras_tuner
 import tensorflow as tf
 import tensorflow_transform as tft
-from tfx import v1 as tfx
+
+# Specific imports, not `tfx.v1`: that one also loads the Google Cloud extensions (~10 s).
+from tfx.components.trainer.fn_args_utils import FnArgs
+from tfx.components.tuner.component import TunerFnResult
 
 from modules import data, features, hparams, serving, tracking, tuning
 
@@ -61,7 +64,7 @@ def _shapes(tf_transform_output: tft.TFTransformOutput) -> Dict:
     return {"vocab_sizes": vocab_sizes, "num_classes": num_classes}
 
 
-def _datasets(fn_args: tfx.components.FnArgs, tf_transform_output: tft.TFTransformOutput):
+def _datasets(fn_args: FnArgs, tf_transform_output: tft.TFTransformOutput):
     train = data.dataset(
         fn_args.train_files, fn_args.data_accessor, tf_transform_output, hparams.BATCH_SIZE, hparams.SEED
     )
@@ -71,7 +74,7 @@ def _datasets(fn_args: tfx.components.FnArgs, tf_transform_output: tft.TFTransfo
     return train, evaluation
 
 
-def _fit_kwargs(fn_args: tfx.components.FnArgs, train: tf.data.Dataset, evaluation: tf.data.Dataset) -> Dict:
+def _fit_kwargs(fn_args: FnArgs, train: tf.data.Dataset, evaluation: tf.data.Dataset) -> Dict:
     steps_per_epoch = max(1, fn_args.train_steps // hparams.EPOCHS)
     return {
         "x": train,
@@ -83,7 +86,7 @@ def _fit_kwargs(fn_args: tfx.components.FnArgs, train: tf.data.Dataset, evaluati
     }
 
 
-def tuner_fn(fn_args: tfx.components.FnArgs) -> tfx.components.TunerFnResult:
+def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     """TFX Tuner entry point: a random search over hparams.search_space()."""
     tf.keras.utils.set_random_seed(hparams.SEED)
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
@@ -100,7 +103,7 @@ def tuner_fn(fn_args: tfx.components.FnArgs) -> tfx.components.TunerFnResult:
         overwrite=True,
     )
     train, evaluation = _datasets(fn_args, tf_transform_output)
-    return tfx.components.TunerFnResult(tuner=tuner, fit_kwargs=_fit_kwargs(fn_args, train, evaluation))
+    return TunerFnResult(tuner=tuner, fit_kwargs=_fit_kwargs(fn_args, train, evaluation))
 
 
 def _model_size_bytes(directory: str) -> int:
@@ -111,7 +114,7 @@ def _model_size_bytes(directory: str) -> int:
     )
 
 
-def run_fn(fn_args: tfx.components.FnArgs) -> None:
+def run_fn(fn_args: FnArgs) -> None:
     """TFX Trainer entry point: data -> model -> fit (logged to Neptune) -> export."""
     from neptune_tensorflow_keras import NeptuneCallback
 
