@@ -3,7 +3,7 @@
 import ast
 import hashlib
 from pathlib import Path
-from typing import Iterable, Set
+from typing import Dict, Iterable, Set
 
 
 def file_fingerprint(path: str) -> str:
@@ -11,10 +11,14 @@ def file_fingerprint(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _local_imports(source: Path, package: str) -> Set[str]:
-    """Names of the package's own modules that a file imports."""
+def _parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+def _local_imports(tree: ast.Module, package: str) -> Set[str]:
+    """Names of the package's own modules that a parsed file imports."""
     found: Set[str] = set()
-    for node in ast.walk(ast.parse(source.read_text(), filename=str(source))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level == 1:
             # from . import x / from .x import y
             if node.module:
@@ -33,21 +37,21 @@ def _local_imports(source: Path, package: str) -> Set[str]:
     return found
 
 
-def import_closure(package_dir: str, entry_modules: Iterable[str]) -> Set[Path]:
-    """The files of `package_dir` that the entry modules import, directly or not."""
+def import_closure(package_dir: str, entry_modules: Iterable[str]) -> Dict[Path, ast.Module]:
+    """The files of `package_dir` that the entry modules import, directly or not, each parsed once."""
     root = Path(package_dir)
     package = root.name
     pending = list(entry_modules)
-    seen: Set[Path] = set()
+    seen: Dict[Path, ast.Module] = {}
     while pending:
         path = root / f"{pending.pop()}.py"
         if path in seen or not path.is_file():
             continue
-        seen.add(path)
-        pending.extend(_local_imports(path, package))
+        seen[path] = _parse(path)
+        pending.extend(_local_imports(seen[path], package))
     init = root / "__init__.py"
-    if init.is_file():
-        seen.add(init)
+    if init.is_file() and init not in seen:
+        seen[init] = _parse(init)
     return seen
 
 
@@ -58,7 +62,6 @@ def code_fingerprint(package_dir: str, function_path: str) -> str:
     """
     module = function_path.rsplit(".", 1)[0].split(".", 1)[1]
     digest = hashlib.sha256()
-    for path in sorted(import_closure(package_dir, [module])):
-        tree = ast.dump(ast.parse(path.read_text(), filename=str(path)))
-        digest.update(path.name.encode() + b"\0" + tree.encode() + b"\0")
+    for path, tree in sorted(import_closure(package_dir, [module]).items()):
+        digest.update(path.name.encode() + b"\0" + ast.dump(tree).encode() + b"\0")
     return digest.hexdigest()

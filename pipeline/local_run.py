@@ -54,9 +54,13 @@ def _run(config: PipelineConfig, run_id: str, git_commit: str, files, console) -
     from pipeline import metadata, progress, runner
     from pipeline.fingerprint import file_fingerprint
 
+    store = None
+
     def status_of(node_id: str) -> str:
-        nodes = metadata.node_runs(metadata.open_store(config.metadata_path), config.pipeline_name, run_id)
-        node = nodes.get(node_id)
+        nonlocal store
+        # Opened on the first finished node: before that, the metadata file may not exist yet.
+        store = store or metadata.open_store(config.metadata_path)
+        node = metadata.node_runs(store, config.pipeline_name, run_id).get(node_id)
         if node is None:
             return "?"
         return "resolved" if node_id == "Resolver" else node.status

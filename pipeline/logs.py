@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Iterator, TextIO
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 
 @contextlib.contextmanager
 def capture(log_file: Path, verbose: bool) -> Iterator[TextIO]:
@@ -15,7 +17,7 @@ def capture(log_file: Path, verbose: bool) -> Iterator[TextIO]:
 
     log_file.parent.mkdir(parents=True, exist_ok=True)
     absl_logging.set_verbosity(absl_logging.INFO)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(format=LOG_FORMAT, force=True)
     try:
         with _redirect(log_file, verbose) as console:
             yield console
@@ -27,7 +29,7 @@ def capture(log_file: Path, verbose: bool) -> Iterator[TextIO]:
 def _redirect(log_file: Path, verbose: bool) -> Iterator[TextIO]:
     if verbose:
         handler = logging.FileHandler(log_file)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
         logging.getLogger().addHandler(handler)
         try:
             yield sys.stdout
@@ -52,4 +54,4 @@ def _redirect(log_file: Path, verbose: bool) -> Iterator[TextIO]:
             os.dup2(saved_err, 2)
             os.close(saved_out)
             os.close(saved_err)
-            console.flush()
+            console.close()

@@ -32,10 +32,11 @@ def open_store(sqlite_path: str) -> metadata_store.MetadataStore:
     return metadata_store.MetadataStore(config)
 
 
-def _node_ids(store: metadata_store.MetadataStore, execution_id: int) -> Optional[str]:
+def _node_id(store: metadata_store.MetadataStore, execution_id: int, node_type_id: int, prefix: str) -> Optional[str]:
+    """The id of the pipeline node an execution belongs to, from its 'node' context '<pipeline>.<node>'."""
     for context in store.get_contexts_by_execution(execution_id):
-        if store.get_context_types_by_id([context.type_id])[0].name == "node":
-            return context.name.split(".", 1)[-1]
+        if context.type_id == node_type_id and context.name.startswith(prefix):
+            return context.name[len(prefix) :]
     return None
 
 
@@ -44,10 +45,11 @@ def node_runs(store: metadata_store.MetadataStore, pipeline_name: str, run_id: s
     run = store.get_context_by_type_and_name("pipeline_run", run_id)
     if run is None:
         return {}
+    node_type_id = store.get_context_type("node").id
     result: Dict[str, NodeRun] = {}
     executions = sorted(store.get_executions_by_context(run.id), key=lambda e: e.id)
     for execution in executions:
-        node_id = _node_ids(store, execution.id)
+        node_id = _node_id(store, execution.id, node_type_id, f"{pipeline_name}.")
         if node_id is None:
             continue
         seconds = (execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1000.0

@@ -2,7 +2,7 @@
 
 import logging
 import time
-from typing import Callable, Dict, List, Optional, TextIO
+from typing import Callable, Dict, Optional, TextIO
 
 # LocalDagRunner announces each node with these absl messages.
 _STARTED = "Component %s is running."
@@ -17,7 +17,6 @@ class NodeProgress(logging.Handler):
         self._console = console
         self._status_of = status_of
         self._started: Dict[str, float] = {}
-        self.finished: List[str] = []
         self.current: Optional[str] = None
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -29,7 +28,6 @@ class NodeProgress(logging.Handler):
             self.current = node
             return
         seconds = time.monotonic() - self._started.get(node, time.monotonic())
-        self.finished.append(node)
         self.current = None
         self._console.write(f"  {node:<18} {self._status_of(node):<9} {seconds:6.1f} s\n")
         self._console.flush()

@@ -22,43 +22,39 @@ class Verdict:
     failures: List[str] = field(default_factory=list)
 
 
+def _slice_name(slice_key) -> str:
+    """'island=Biscoe' for a one-feature slice, '' for the overall slice."""
+    parts = []
+    for key in slice_key.single_slice_keys:
+        value = getattr(key, key.WhichOneof("kind"))
+        parts.append(f"{key.column}={value.decode() if isinstance(value, bytes) else value}")
+    return ", ".join(parts)
+
+
 def _read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:
+    """Reads the candidate's and baseline's accuracy per slice and the failed thresholds, once each."""
     import tensorflow_model_analysis as tfma
 
     verdict = Verdict(blessed=blessed)
-    result = tfma.load_eval_result(evaluation_uri)
-    for slice_key, metrics in result.slicing_metrics:
-        value = metrics.get("", {}).get("", {}).get(METRIC, {}).get("doubleValue")
-        if value is None:
-            continue
-        if not slice_key:
-            verdict.overall = value
-        else:
-            verdict.by_slice.append((", ".join(f"{k}={v}" for k, v in slice_key), value))
-    baseline = tfma.load_eval_result(evaluation_uri, model_name="baseline") if _has_baseline(evaluation_uri) else None
-    if baseline is not None:
-        for slice_key, metrics in baseline.slicing_metrics:
-            if not slice_key:
-                verdict.baseline = metrics.get("", {}).get("", {}).get(METRIC, {}).get("doubleValue")
-    validation = tfma.load_validation_result(evaluation_uri)
-    for per_slice in validation.metric_validations_per_slice:
-        where = (
-            ", ".join(
-                f"{k.column}={k.bytes_value.decode() or k.float_value or k.int64_value}"
-                for k in per_slice.slice_key.single_slice_keys
-            )
-            or "overall"
-        )
-        for failure in per_slice.failures:
-            verdict.failures.append(_describe_failure(where, failure))
-    verdict.by_slice.sort()
+    by_slice: Dict[str, float] = {}
+    for per_slice in tfma.load_metrics(evaluation_uri):
+        name = _slice_name(per_slice.slice_key)
+        for item in per_slice.metric_keys_and_values:
+            if item.key.name != METRIC or item.key.is_diff:
+                continue
+            value = item.value.double_value.value
+            if item.key.model_name == "baseline":
+                if not name:
+                    verdict.baseline = value
+            elif name:
+                by_slice[name] = value
+            else:
+                verdict.overall = value
+    verdict.by_slice = sorted(by_slice.items())
+    for per_slice in tfma.load_validation_result(evaluation_uri).metric_validations_per_slice:
+        where = _slice_name(per_slice.slice_key) or "overall"
+        verdict.failures += [_describe_failure(where, failure) for failure in per_slice.failures]
     return verdict
-
-
-def _has_baseline(evaluation_uri: str) -> bool:
-    with open(os.path.join(evaluation_uri, "eval_config.json")) as handle:
-        specs = json.load(handle).get("evalConfig", {}).get("modelSpecs", [])
-    return any(spec.get("isBaseline") for spec in specs)
 
 
 def _describe_failure(where: str, failure) -> str:

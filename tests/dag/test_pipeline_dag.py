@@ -17,21 +17,10 @@ from pipeline import preflight
 from pipeline.config import PROJECT_ROOT
 from pipeline.fingerprint import code_fingerprint, file_fingerprint
 from pipeline.settings import load_config
+from tests.helpers.pipeline_runs import NODE_IDS
 
 pytestmark = pytest.mark.dag
 
-NODE_IDS = [
-    "CsvExampleGen",
-    "StatisticsGen",
-    "SchemaGen",
-    "ExampleValidator",
-    "Transform",
-    "Tuner",
-    "Trainer",
-    "Resolver",
-    "Evaluator",
-    "Pusher",
-]
 UPSTREAM = {
     "CsvExampleGen": set(),
     "StatisticsGen": {"CsvExampleGen"},

@@ -10,21 +10,12 @@ from typing import Dict
 import pytest
 
 from pipeline import metadata
-from tests.helpers.pipeline_runs import FAKE_TOKEN, PROJECT_ROOT, Run, serving_versions, vtx_run
+from tests.helpers.pipeline_runs import FAKE_TOKEN, NODE_IDS, PROJECT_ROOT, Run, serving_versions, vtx_run
 
 pytestmark = pytest.mark.e2e
 
-COMPONENTS = [
-    "CsvExampleGen",
-    "StatisticsGen",
-    "SchemaGen",
-    "ExampleValidator",
-    "Transform",
-    "Tuner",
-    "Trainer",
-    "Evaluator",
-    "Pusher",
-]
+# Every node but the Resolver, which resolves artifacts rather than executing.
+COMPONENTS = [node for node in NODE_IDS if node != "Resolver"]
 
 
 def _run_id(run: Run) -> str:

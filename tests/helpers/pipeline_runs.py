@@ -9,6 +9,19 @@ from typing import Dict, List, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VTX = str(Path(sys.executable).parent / "vtx")
+# The DAG's node ids, in pipeline order.
+NODE_IDS = [
+    "CsvExampleGen",
+    "StatisticsGen",
+    "SchemaGen",
+    "ExampleValidator",
+    "Transform",
+    "Tuner",
+    "Trainer",
+    "Resolver",
+    "Evaluator",
+    "Pusher",
+]
 # Set while the first run executes; it must never be written anywhere.
 FAKE_TOKEN = "neptune-token-that-must-not-leak-5f2b9c"
 

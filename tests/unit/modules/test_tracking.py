@@ -169,10 +169,16 @@ def test_write_tracking_file_records_describe(neptune_dir, tmp_path):
     assert json.loads((tmp_path / "model_run" / "nested" / tracking.TRACKING_FILE).read_text()) == info
 
 
-def test_files_fingerprint_is_independent_of_pattern_order(tmp_path):
+@pytest.fixture
+def two_csvs(tmp_path):
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_bytes(b"species\nAdelie\n")
     second.write_bytes(b"species\nGentoo\n")
+    return first, second
+
+
+def test_files_fingerprint_is_independent_of_pattern_order(two_csvs, tmp_path):
+    first, second = two_csvs
     digest = hashlib.sha256()
     for path in (first, second):
         digest.update(f"{path.name}\0{path.stat().st_size}\0".encode() + path.read_bytes())
@@ -183,20 +189,16 @@ def test_files_fingerprint_is_independent_of_pattern_order(tmp_path):
     assert tracking.files_fingerprint([str(tmp_path / "*.csv"), str(first)]) == expected
 
 
-def test_files_fingerprint_changes_when_bytes_move_between_files(tmp_path):
-    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
-    first.write_bytes(b"species\nAdelie\n")
-    second.write_bytes(b"species\nGentoo\n")
+def test_files_fingerprint_changes_when_bytes_move_between_files(two_csvs):
+    first, second = two_csvs
     before = tracking.files_fingerprint([str(first), str(second)])
     first.write_bytes(b"species\nAdelie\nspecies\n")
     second.write_bytes(b"Gentoo\n")
     assert tracking.files_fingerprint([str(first), str(second)]) != before
 
 
-def test_files_fingerprint_changes_with_content(tmp_path):
-    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
-    first.write_bytes(b"species\nAdelie\n")
-    second.write_bytes(b"species\nGentoo\n")
+def test_files_fingerprint_changes_with_content(two_csvs):
+    first, second = two_csvs
     before = tracking.files_fingerprint([str(first), str(second)])
     second.write_bytes(b"species\nGentoa\n")
     after = tracking.files_fingerprint([str(first), str(second)])
