@@ -3,17 +3,15 @@
 from pathlib import Path
 from typing import List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from pipeline.config_base import Section as _Section
+from pipeline.vertex_config import VertexConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 # Keys whose values are filesystem paths, resolved against the layer they came from.
 PATH_KEYS = ("data_root", "output_root", "schema_path", "modules.package_dir")
-
-
-class _Section(BaseModel):
-    # A YAML value like `123` or `yes` for a string setting means the string.
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
 class ModulesConfig(_Section):
@@ -72,6 +70,8 @@ class PipelineConfig(_Section):
     evaluation: EvaluationConfig
     beam: BeamConfig
     enable_cache: bool
+    # Set by the `vertex` profile: where and how the same DAG runs on Google Cloud.
+    vertex: Optional[VertexConfig] = None
 
     @field_validator("data_root", "output_root")
     @classmethod
@@ -82,7 +82,21 @@ class PipelineConfig(_Section):
 
     @property
     def pipeline_root(self) -> str:
+        if self.vertex:
+            return self.vertex.pipeline_root
         return str(Path(self.output_root) / "tfx")
+
+    def runtime_path(self, local_path: str) -> str:
+        """Where a file of this checkout is when the pipeline runs: here, in the image, or under modules_uri."""
+        if not self.vertex:
+            return local_path
+        path = Path(local_path)
+        package_dir = Path(self.modules.package_dir)
+        if self.vertex.modules_uri and path.is_relative_to(package_dir):
+            return self.vertex.modules_uri.rstrip("/") + "/" + path.relative_to(package_dir).as_posix()
+        if not path.is_relative_to(PROJECT_ROOT):
+            raise ValueError(f"{local_path} is outside the project, so the image does not have it")
+        return self.vertex.code_root.rstrip("/") + "/" + path.relative_to(PROJECT_ROOT).as_posix()
 
     @property
     def metadata_path(self) -> str:
@@ -101,11 +115,13 @@ class PipelineConfig(_Section):
         return str(Path(self.output_root) / ".neptune")
 
     def beam_args(self) -> List[str]:
-        """Beam flags that differ from the DirectRunner's defaults (1 worker, in memory).
+        """Beam flags: Dataflow's when configured, else those that differ from the DirectRunner's defaults.
 
         TFX packages itself as an sdist for remote workers whenever any Beam flag is set
         (about 2 s per Beam component), which a local in-memory run does not need.
         """
+        if self.vertex and self.vertex.dataflow.enabled:
+            return self.vertex.dataflow_args()
         args = []
         if self.beam.direct_num_workers != 1:
             args.append(f"--direct_num_workers={self.beam.direct_num_workers}")

@@ -45,8 +45,14 @@ def assert_topological(ids, wiring) -> None:
 
 
 def parameter(node, key: str):
-    value = node.parameters.parameters[key].field_value
+    """A node's parameter value; for a runtime parameter, its default (what a local run uses)."""
+    entry = node.parameters.parameters[key]
+    value = entry.runtime_parameter.default_value if entry.HasField("runtime_parameter") else entry.field_value
     return getattr(value, value.WhichOneof("value"))
+
+
+def runtime_parameter_name(node, key: str) -> str:
+    return node.parameters.parameters[key].runtime_parameter.name
 
 
 def custom_config(node) -> dict:
@@ -145,9 +151,10 @@ def test_overrides_reach_the_nodes(build, compile_nodes):
         )
     )
 
-    assert json.loads(parameter(nodes["Trainer"], "train_args")) == {"num_steps": 77}
+    assert parameter(nodes["Trainer"], "train_steps") == 77
     assert json.loads(parameter(nodes["Tuner"], "train_args")) == {"num_steps": 33}
-    assert custom_config(nodes["Tuner"])["max_trials"] == 9
+    assert parameter(nodes["Tuner"], "max_trials") == 9
+    assert parameter(nodes["Evaluator"], "accuracy_threshold") == pytest.approx(0.5)
     splits = json.loads(parameter(nodes["CsvExampleGen"], "output_config"))["split_config"]["splits"]
     assert splits == [{"name": "train", "hash_buckets": 4}, {"name": "eval", "hash_buckets": 3}]
     eval_config = json_format.Parse(parameter(nodes["Evaluator"], "eval_config"), tfma.EvalConfig())
@@ -160,6 +167,7 @@ def test_example_gen_reads_the_data_root_into_train_and_eval(nodes, config):
     example_gen = nodes["CsvExampleGen"]
 
     assert parameter(example_gen, "input_base") == config.data_root
+    assert runtime_parameter_name(example_gen, "input_base") == "data_root"
     splits = json.loads(parameter(example_gen, "output_config"))["split_config"]["splits"]
     assert splits == [{"name": "train", "hash_buckets": 4}, {"name": "eval", "hash_buckets": 1}]
 
@@ -192,7 +200,9 @@ def test_trainer_and_tuner_steps(nodes, config):
     assert json.loads(parameter(nodes["Trainer"], "train_args")) == {"num_steps": config.training.train_steps}
     assert json.loads(parameter(nodes["Trainer"], "eval_args")) == {"num_steps": config.training.eval_steps}
     assert json.loads(parameter(nodes["Tuner"], "train_args")) == {"num_steps": config.tuning.train_steps}
-    assert custom_config(nodes["Tuner"])["max_trials"] == config.tuning.trials
+    assert parameter(nodes["Tuner"], "max_trials") == config.tuning.trials
+    assert parameter(nodes["Trainer"], "train_steps") == config.training.train_steps
+    assert parameter(nodes["Trainer"], "eval_steps") == config.training.eval_steps
     assert parameter(nodes["Trainer"], "run_fn") == config.modules.run_fn
     assert parameter(nodes["Tuner"], "tuner_fn") == config.modules.tuner_fn
     assert parameter(nodes["Transform"], "preprocessing_fn") == config.modules.preprocessing_fn

@@ -1,0 +1,106 @@
+"""TFX executors with our run-time duties: modules from modules_uri, the Neptune token, per-run parameters."""
+
+import json
+import os
+from typing import Any, Dict, List
+
+from tfx import types
+from tfx.components.evaluator import executor as evaluator_executor
+from tfx.components.trainer import executor as trainer_executor
+from tfx.components.transform import executor as transform_executor
+from tfx.components.tuner import executor as tuner_executor
+from tfx.proto import trainer_pb2
+from tfx.utils import json_utils, proto_utils
+
+from components import modules_source, neptune_secret
+
+# Keys of custom_config that this package sets; see pipeline/pipeline.py.
+MODULES_URI = "modules_uri"
+NEPTUNE_SECRET = "neptune_token_secret"
+NEPTUNE_PROJECT = "neptune_project"
+# Extra execution parameters, runtime parameters on Vertex; see components/runtime_parameters.py.
+TRAIN_STEPS, EVAL_STEPS, MAX_TRIALS, ACCURACY_THRESHOLD = (
+    "train_steps",
+    "eval_steps",
+    "max_trials",
+    "accuracy_threshold",
+)
+ACCURACY_METRIC = "accuracy"
+
+Artifacts = Dict[str, List[types.Artifact]]
+
+
+def custom_config(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
+    return json_utils.loads(exec_properties.get("custom_config") or "null") or {}
+
+
+def prepare(exec_properties: Dict[str, Any]) -> None:
+    """What every user-code executor does first, wherever it runs (pipeline task or Vertex job)."""
+    config = custom_config(exec_properties)
+    if config.get(MODULES_URI):
+        modules_source.use_modules_from(config[MODULES_URI])
+    if config.get(NEPTUNE_PROJECT):
+        os.environ.setdefault("NEPTUNE_PROJECT", config[NEPTUNE_PROJECT])
+    neptune_secret.export_neptune_token(config.get(NEPTUNE_SECRET))
+
+
+def apply_steps(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
+    """train_steps / eval_steps parameters -> the train_args / eval_args protos TFX reads."""
+    properties = dict(exec_properties)
+    train_steps, eval_steps = properties.pop(TRAIN_STEPS, None), properties.pop(EVAL_STEPS, None)
+    if train_steps is not None:
+        properties["train_args"] = proto_utils.proto_to_json(trainer_pb2.TrainArgs(num_steps=int(train_steps)))
+    if eval_steps is not None:
+        properties["eval_args"] = proto_utils.proto_to_json(trainer_pb2.EvalArgs(num_steps=int(eval_steps)))
+    return properties
+
+
+def apply_trials(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
+    """The max_trials parameter -> custom_config['max_trials'], which tuner_fn reads."""
+    properties = dict(exec_properties)
+    trials = properties.pop(MAX_TRIALS, None)
+    if trials is not None:
+        properties["custom_config"] = json_utils.dumps({**custom_config(properties), MAX_TRIALS: int(trials)})
+    return properties
+
+
+def apply_threshold(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
+    """The accuracy_threshold parameter -> the lower bound of every accuracy value threshold."""
+    properties = dict(exec_properties)
+    threshold = properties.pop(ACCURACY_THRESHOLD, None)
+    if threshold is None:
+        return properties
+    eval_config = json.loads(properties["eval_config"])
+    for metrics_spec in eval_config.get("metricsSpecs", []):
+        for metric in metrics_spec.get("metrics", []):
+            if json.loads(metric.get("config") or "{}").get("name") != ACCURACY_METRIC:
+                continue
+            thresholds = [metric.get("threshold", {})] + [t["threshold"] for t in metric.get("perSliceThresholds", [])]
+            for entry in thresholds:
+                if "valueThreshold" in entry:
+                    entry["valueThreshold"]["lowerBound"] = float(threshold)
+    properties["eval_config"] = json.dumps(eval_config)
+    return properties
+
+
+class TransformExecutor(transform_executor.Executor):
+    def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
+        prepare(exec_properties)
+        super().Do(input_dict, output_dict, exec_properties)
+
+
+class TunerExecutor(tuner_executor.Executor):
+    def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
+        prepare(exec_properties)
+        super().Do(input_dict, output_dict, apply_trials(exec_properties))
+
+
+class TrainerExecutor(trainer_executor.GenericExecutor):
+    def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
+        prepare(exec_properties)
+        super().Do(input_dict, output_dict, apply_steps(exec_properties))
+
+
+class EvaluatorExecutor(evaluator_executor.Executor):
+    def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
+        super().Do(input_dict, output_dict, apply_threshold(exec_properties))

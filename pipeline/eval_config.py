@@ -1,0 +1,45 @@
+"""The Evaluator's TFMA config: accuracy overall (gated) and per slice (reported)."""
+
+import tensorflow_model_analysis as tfma
+
+from pipeline.config import PipelineConfig
+
+
+def eval_config(config: PipelineConfig) -> tfma.EvalConfig:
+    """Blesses on overall accuracy (absolute and against the baseline); slices are reported."""
+    evaluation = config.evaluation
+    threshold = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": evaluation.accuracy_threshold}),
+        change_threshold=tfma.GenericChangeThreshold(
+            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
+            absolute={"value": -evaluation.max_accuracy_drop},
+        ),
+    )
+    return tfma.EvalConfig(
+        model_specs=[
+            tfma.ModelSpec(
+                signature_name="serving_default",
+                label_key=evaluation.label_key,
+                prediction_key=evaluation.prediction_key,
+                preprocessing_function_names=["transform_features"],
+            )
+        ],
+        slicing_specs=[tfma.SlicingSpec()]
+        + [tfma.SlicingSpec(feature_keys=[feature]) for feature in evaluation.slice_features],
+        metrics_specs=[
+            tfma.MetricsSpec(
+                metrics=[
+                    tfma.MetricConfig(class_name="ExampleCount"),
+                    tfma.MetricConfig(
+                        class_name="SparseCategoricalAccuracy",
+                        config='{"name": "accuracy"}',
+                        # Blessing is decided on the whole eval split; slices are reported, not
+                        # gated, as a slice of ten penguins would make the verdict a coin toss.
+                        per_slice_thresholds=[
+                            tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=threshold)
+                        ],
+                    ),
+                ]
+            )
+        ],
+    )
