@@ -20,9 +20,10 @@ Examples:
 """
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr; 2 for bad input, 1 for a failure of the work itself."""
     click.echo(f"Error: {message}", err=True)
-    sys.exit(2)
+    sys.exit(code)
 
 
 def _build_config(profile: Optional[str], config_file: Optional[str], overrides: List[str]) -> PipelineConfig:
@@ -122,3 +123,7 @@ def show_config(profile: Optional[str], config_file: Optional[str], overrides: T
 
     config = _build_config(profile, config_file, list(overrides))
     click.echo(yaml.safe_dump(config.model_dump(), sort_keys=False))
+
+
+# The Vertex AI commands register themselves on `main`.
+from pipeline import cli_vertex  # noqa: E402, F401

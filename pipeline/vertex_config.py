@@ -97,6 +97,8 @@ class VertexConfig(Section):
     modules_uri: Optional[str] = Field(default=None, pattern=_GCS)
     # Where the project root (the folder holding pipeline/ and modules/) is inside the image.
     code_root: str = "/pipeline"
+    # Another Vertex AI API endpoint (e.g. Private Service Connect); http:// only for a loopback fake.
+    api_endpoint: Optional[str] = None
     dataflow: DataflowConfig
     training: TrainingConfig
     tuning: TuningConfig

@@ -1,0 +1,180 @@
+"""Submits a compiled spec as a Vertex AI PipelineJob, follows it, and explains failures in one line."""
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
+
+from google.api_core import exceptions, retry
+
+from pipeline.config import PipelineConfig
+
+TRANSIENT = (exceptions.ServiceUnavailable, exceptions.TooManyRequests, exceptions.DeadlineExceeded)
+TERMINAL = {"PIPELINE_STATE_SUCCEEDED", "PIPELINE_STATE_FAILED", "PIPELINE_STATE_CANCELLED"}
+
+
+class SubmitError(RuntimeError):
+    """A submission or a run that failed; the message is meant for the terminal as is."""
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """Everything a submission sends, so --dry-run can print exactly that."""
+
+    spec_path: str
+    job_id: str
+    parameter_values: Dict[str, Any]
+    enable_caching: bool
+    labels: Dict[str, str] = field(default_factory=dict)
+
+
+def job_id(pipeline_name: str, now: Optional[float] = None) -> str:
+    return f"{pipeline_name}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now))}"[:128]
+
+
+def job_labels(config: PipelineConfig, git_commit: str) -> Dict[str, str]:
+    """The configured labels plus the commit, cut to Google Cloud's label rules."""
+    labels = dict(config.vertex.labels) if config.vertex else {}
+    labels["git_commit"] = re.sub(r"[^a-z0-9_-]", "-", git_commit.lower())[:63]
+    labels["pipeline"] = config.pipeline_name[:63]
+    return labels
+
+
+def _retrying(call: Callable, deadline: float, initial: float) -> Callable:
+    return retry.Retry(
+        predicate=retry.if_exception_type(*TRANSIENT), initial=initial, maximum=30.0, multiplier=2.0, timeout=deadline
+    )(call)
+
+
+def explain(error: exceptions.GoogleAPICallError, what: str, config: PipelineConfig) -> SubmitError:
+    """One clear line for the errors a user can act on."""
+    vertex = config.vertex
+    account = (vertex.service_account if vertex else None) or "the caller's credentials"
+    project = vertex.project if vertex else "?"
+    if isinstance(error, exceptions.PermissionDenied):
+        return SubmitError(
+            f"{what}: permission denied in project {project} for {account} "
+            f"(needs roles/aiplatform.user and access to the pipeline root): {error.message}"
+        )
+    if isinstance(error, exceptions.ResourceExhausted):
+        return SubmitError(f"{what}: quota exhausted in project {project}, retries gave up: {error.message}")
+    if isinstance(error, exceptions.NotFound):
+        return SubmitError(f"{what}: not found (check vertex.project, vertex.region and the spec): {error.message}")
+    return SubmitError(f"{what}: {error.code} {error.message}")
+
+
+class Submitter:
+    """Creates and follows one PipelineJob through the official SDK."""
+
+    def __init__(self, config: PipelineConfig, api_endpoint: Optional[str] = None, retry_initial: float = 1.0):
+        assert config.vertex, "the vertex settings are required"
+        self.config = config
+        self.retry_initial = retry_initial
+        from google.cloud import aiplatform
+
+        credentials = None
+        kwargs: Dict[str, Any] = {}
+        if api_endpoint:
+            kwargs.update(api_endpoint=api_endpoint, api_transport="rest")
+            if api_endpoint.startswith("http://"):
+                # Plain http is only ever a loopback fake, which needs no credentials.
+                from google.auth.credentials import AnonymousCredentials
+
+                credentials = AnonymousCredentials()
+        aiplatform.init(project=config.vertex.project, location=config.vertex.region, credentials=credentials, **kwargs)
+        self._aiplatform = aiplatform
+        self._credentials = credentials
+
+    def build(self, request: JobRequest):
+        vertex = self.config.vertex
+        return self._aiplatform.PipelineJob(
+            display_name=self.config.pipeline_name,
+            template_path=request.spec_path,
+            job_id=request.job_id,
+            pipeline_root=vertex.pipeline_root,
+            parameter_values=request.parameter_values,
+            enable_caching=request.enable_caching,
+            labels=request.labels,
+            project=vertex.project,
+            location=vertex.region,
+            credentials=self._credentials,
+        )
+
+    def submit(self, request: JobRequest):
+        """Creates the job, retrying transient errors; a retry that finds the job already created is a success."""
+        job = self.build(request)
+        account = self.config.vertex.service_account
+
+        def create() -> None:
+            try:
+                job.submit(service_account=account)
+            except exceptions.AlreadyExists:
+                job._gca_resource = job.api_client.get_pipeline_job(name=self._name(request.job_id))
+
+        try:
+            _retrying(create, deadline=300.0, initial=self.retry_initial)()
+        except exceptions.GoogleAPICallError as error:
+            raise explain(error, "submitting the pipeline job", self.config) from None
+        return job
+
+    def _name(self, job_id: str) -> str:
+        vertex = self.config.vertex
+        return f"projects/{vertex.project}/locations/{vertex.region}/pipelineJobs/{job_id}"
+
+    def states(self, job, poll_seconds: float) -> Iterator[Tuple[str, Mapping[str, str]]]:
+        """Yields (job state, task name -> state) on every poll until the job ends."""
+        while True:
+            try:
+                gca = _retrying(
+                    lambda: job.api_client.get_pipeline_job(name=job.resource_name), 300.0, self.retry_initial
+                )()
+            except exceptions.GoogleAPICallError as error:
+                raise explain(error, "following the pipeline job", self.config) from None
+            job._gca_resource = gca
+            state = gca.state.name
+            tasks = {task.task_name: task.state.name for task in gca.job_detail.task_details}
+            yield state, tasks
+            if state in TERMINAL:
+                return
+            time.sleep(poll_seconds)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a finished job says: state, failed tasks, the Evaluator's verdict and the pushed version."""
+
+    state: str
+    failed_tasks: Dict[str, str]
+    blessed: Optional[bool]
+    pushed_version: Optional[str]
+    pushed_destination: Optional[str]
+    not_pushed_reason: Optional[str]
+    error: Optional[str]
+
+
+def _output_metadata(task: Dict[str, Any], key: str) -> Dict[str, Any]:
+    artifacts = task.get("outputs", {}).get(key, {}).get("artifacts", [])
+    return artifacts[0].get("metadata", {}) if artifacts else {}
+
+
+def outcome(job) -> Outcome:
+    from google.protobuf import json_format
+
+    resource = json_format.MessageToDict(job._gca_resource._pb)
+    tasks = {task.get("taskName"): task for task in resource.get("jobDetail", {}).get("taskDetails", [])}
+    failed = {
+        name: task.get("error", {}).get("message", "no message")
+        for name, task in tasks.items()
+        if task.get("state") == "FAILED"
+    }
+    blessing = _output_metadata(tasks.get("Evaluator", {}), "blessing")
+    pushed = _output_metadata(tasks.get("Pusher", {}), "pushed_model")
+    return Outcome(
+        state=job._gca_resource.state.name,
+        failed_tasks=failed,
+        blessed=None if "blessed" not in blessing else int(blessing["blessed"]) == 1,
+        pushed_version=str(pushed["pushed_version"]) if int(pushed.get("pushed", 0)) == 1 else None,
+        pushed_destination=pushed.get("pushed_destination"),
+        not_pushed_reason=pushed.get("reason"),
+        error=resource.get("error", {}).get("message"),
+    )
