@@ -104,6 +104,8 @@ def run(
     flags += ["tuning.enabled=false"] if no_tuning else []
     flags += ["enable_cache=false"] if no_cache else []
     config = _build_config(profile, config_file, flags)
+    if config.vertex:
+        _fail(f"profile '{config.profile}' targets Vertex AI; use `vtx compile` or `vtx submit` with it")
     from pipeline import local_run
 
     sys.exit(local_run.execute(config, git_commit=_git_commit(), verbose=verbose))
