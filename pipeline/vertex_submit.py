@@ -9,7 +9,16 @@ from google.api_core import exceptions, retry
 
 from pipeline.config import PipelineConfig
 
-TRANSIENT = (exceptions.ServiceUnavailable, exceptions.TooManyRequests, exceptions.DeadlineExceeded)
+# The REST transport raises by HTTP status, gRPC by status code: both are listed.
+TRANSIENT = (
+    exceptions.ServiceUnavailable,
+    exceptions.TooManyRequests,
+    exceptions.ResourceExhausted,
+    exceptions.DeadlineExceeded,
+    exceptions.GatewayTimeout,
+)
+DENIED = (exceptions.PermissionDenied, exceptions.Forbidden)
+RETRY_INITIAL_SECONDS = 1.0
 TERMINAL = {"PIPELINE_STATE_SUCCEEDED", "PIPELINE_STATE_FAILED", "PIPELINE_STATE_CANCELLED"}
 
 
@@ -51,25 +60,26 @@ def explain(error: exceptions.GoogleAPICallError, what: str, config: PipelineCon
     vertex = config.vertex
     account = (vertex.service_account if vertex else None) or "the caller's credentials"
     project = vertex.project if vertex else "?"
-    if isinstance(error, exceptions.PermissionDenied):
+    # REST errors start with "POST https://...: "; the reason is what follows.
+    message = re.sub(r"^[A-Z]+ \S+: ", "", str(error.message))
+    if isinstance(error, DENIED):
         return SubmitError(
             f"{what}: permission denied in project {project} for {account} "
-            f"(needs roles/aiplatform.user and access to the pipeline root): {error.message}"
+            f"(needs roles/aiplatform.user and access to the pipeline root): {message}"
         )
-    if isinstance(error, exceptions.ResourceExhausted):
-        return SubmitError(f"{what}: quota exhausted in project {project}, retries gave up: {error.message}")
+    if isinstance(error, (exceptions.ResourceExhausted, exceptions.TooManyRequests)):
+        return SubmitError(f"{what}: quota exhausted in project {project}, retries gave up: {message}")
     if isinstance(error, exceptions.NotFound):
-        return SubmitError(f"{what}: not found (check vertex.project, vertex.region and the spec): {error.message}")
-    return SubmitError(f"{what}: {error.code} {error.message}")
+        return SubmitError(f"{what}: not found (check vertex.project, vertex.region and the spec): {message}")
+    return SubmitError(f"{what}: {error.code} {message}")
 
 
 class Submitter:
     """Creates and follows one PipelineJob through the official SDK."""
 
-    def __init__(self, config: PipelineConfig, api_endpoint: Optional[str] = None, retry_initial: float = 1.0):
+    def __init__(self, config: PipelineConfig, api_endpoint: Optional[str] = None):
         assert config.vertex, "the vertex settings are required"
         self.config = config
-        self.retry_initial = retry_initial
         from google.cloud import aiplatform
 
         credentials = None
@@ -101,18 +111,25 @@ class Submitter:
         )
 
     def submit(self, request: JobRequest):
-        """Creates the job, retrying transient errors; a retry that finds the job already created is a success."""
+        """Creates the job, retrying transient errors; a retry that finds the job already created is a success.
+
+        This is PipelineJob.submit() without its bucket step: that one creates a missing bucket and checks
+        its owner through Resource Manager, while our pipeline root is a configured, existing bucket.
+        """
         job = self.build(request)
-        account = self.config.vertex.service_account
+        if self.config.vertex.service_account:
+            job._gca_resource.service_account = self.config.vertex.service_account
 
         def create() -> None:
             try:
-                job.submit(service_account=account)
+                job._gca_resource = job.api_client.create_pipeline_job(
+                    parent=job._parent, pipeline_job=job._gca_resource, pipeline_job_id=request.job_id
+                )
             except exceptions.AlreadyExists:
                 job._gca_resource = job.api_client.get_pipeline_job(name=self._name(request.job_id))
 
         try:
-            _retrying(create, deadline=300.0, initial=self.retry_initial)()
+            _retrying(create, deadline=300.0, initial=RETRY_INITIAL_SECONDS)()
         except exceptions.GoogleAPICallError as error:
             raise explain(error, "submitting the pipeline job", self.config) from None
         return job
@@ -126,7 +143,7 @@ class Submitter:
         while True:
             try:
                 gca = _retrying(
-                    lambda: job.api_client.get_pipeline_job(name=job.resource_name), 300.0, self.retry_initial
+                    lambda: job.api_client.get_pipeline_job(name=job.resource_name), 300.0, RETRY_INITIAL_SECONDS
                 )()
             except exceptions.GoogleAPICallError as error:
                 raise explain(error, "following the pipeline job", self.config) from None

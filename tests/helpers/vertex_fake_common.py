@@ -1,0 +1,121 @@
+"""Shared pieces of the Vertex AI fake: Google-style errors, timestamps, ids, filters and long-running operations."""
+
+import itertools
+import re
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+
+API_TYPE_PREFIX = "type.googleapis.com/google.cloud.aiplatform.v1."
+# The canonical status names Google APIs put next to each HTTP code.
+STATUS_BY_CODE = {
+    400: "FAILED_PRECONDITION",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+_CLAUSE = re.compile(r'^\s*(?P<field>[\w.]+)\s*=\s*"(?P<value>[^"]*)"\s*$')
+
+
+class ApiError(Exception):
+    """An error the fake answers with, in the JSON shape of Google REST APIs."""
+
+    def __init__(self, code: int, message: str, status: Optional[str] = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status or STATUS_BY_CODE.get(code, "UNKNOWN")
+
+    def body(self) -> Dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def location_path(project: str, location: str) -> str:
+    return f"projects/{project}/locations/{location}"
+
+
+def camel(path: str) -> str:
+    """update_mask paths come snake_case from some clients and camelCase from others."""
+    head, *rest = path.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+class Ids:
+    """Numeric resource ids, as Vertex hands out, unique within one fake."""
+
+    def __init__(self, start: int = 1000):
+        self._counter = itertools.count(start)
+
+    def next(self) -> str:
+        return str(next(self._counter))
+
+
+def matches_filter(resource: Dict[str, Any], expression: Optional[str]) -> bool:
+    """Supports `display_name="x"` and `labels.k="v"` clauses joined by AND; anything else is a 400."""
+    if not expression:
+        return True
+    for clause in re.split(r"\s+AND\s+", expression.strip()):
+        found = _CLAUSE.match(clause)
+        if not found:
+            raise ApiError(400, f"Unsupported filter clause: {clause!r}", "INVALID_ARGUMENT")
+        field, value = found["field"], found["value"]
+        if field in ("display_name", "displayName"):
+            actual = resource.get("displayName")
+        elif field.startswith("labels."):
+            actual = resource.get("labels", {}).get(field[len("labels.") :])
+        else:
+            raise ApiError(400, f"Unsupported filter field: {field!r}", "INVALID_ARGUMENT")
+        if actual != value:
+            return False
+    return True
+
+
+# The `response` types of the operations the fake finishes.
+RESPONSE_TYPES = ("UploadModelResponse", "Endpoint", "DeployModelResponse", "UndeployModelResponse")
+
+
+def share_response_classes() -> None:
+    """Lets the client parse operation responses into the classes proto-plus knows.
+
+    With protobuf 3.20 (cpp), json_format turns an Any into a message of a class it makes afresh, and later
+    messages of that type, e.g. every Endpoint in a ListEndpoints response, get that class too; proto-plus then
+    hands back raw messages, which are always truthy, so `aiplatform.Endpoint.list` drops every endpoint as
+    private after one `Endpoint.create` in the process. Real Vertex over REST does the same; registering the
+    generated classes first keeps one class per type.
+    """
+    from google.cloud.aiplatform_v1 import types
+    from google.protobuf import symbol_database
+
+    database = symbol_database.Default()
+    for name in RESPONSE_TYPES:
+        database.RegisterMessage(getattr(types, name).pb())
+
+
+class Operations:
+    """Long-running operations; the fake finishes every one at once."""
+
+    def __init__(self, ids: Ids):
+        self._ids = ids
+        self._done: Dict[str, Dict[str, Any]] = {}
+
+    def done(self, parent: str, response_type: str, response: Dict[str, Any]) -> Dict[str, Any]:
+        assert response_type in RESPONSE_TYPES, response_type
+        name = f"{parent}/operations/{self._ids.next()}"
+        operation = {"name": name, "done": True, "response": {"@type": API_TYPE_PREFIX + response_type, **response}}
+        self._done[name] = operation
+        return operation
+
+    def get(self, name: str) -> Dict[str, Any]:
+        if name not in self._done:
+            raise ApiError(404, f"Operation {name} not found.")
+        return self._done[name]
+
+    def names(self) -> List[str]:
+        return list(self._done)
