@@ -12,7 +12,11 @@ Value = Union[int, float, str, data_types.RuntimeParameter]
 
 
 def _ptype(value: Value) -> type:
-    return value.ptype if isinstance(value, data_types.RuntimeParameter) else type(value)
+    if isinstance(value, data_types.RuntimeParameter):
+        if value.ptype is None:
+            raise ValueError(f"runtime parameter {value.name} needs a ptype")
+        return value.ptype
+    return type(value)
 
 
 def add_parameters(component: Component, **values: Value) -> Component:

@@ -13,7 +13,7 @@ _loaded_from: Optional[str] = None
 
 
 def _download_gcs(uri: str, target: Path) -> int:
-    from google.cloud import storage  # Only a modules-only deploy needs it.
+    from google.cloud import storage  # type: ignore[attr-defined] # only a modules-only deploy needs it
 
     bucket_name, _, prefix = uri[len("gs://") :].partition("/")
     prefix = prefix.rstrip("/") + "/" if prefix else ""

@@ -127,5 +127,8 @@ def show_config(profile: Optional[str], config_file: Optional[str], overrides: T
     click.echo(yaml.safe_dump(config.model_dump(), sort_keys=False))
 
 
-# The Vertex AI commands register themselves on `main`.
-from pipeline import cli_vertex  # noqa: E402, F401
+# The Vertex AI commands live in their own file; they reuse the helpers above.
+from pipeline import cli_vertex  # noqa: E402
+
+main.add_command(cli_vertex.compile_command)
+main.add_command(cli_vertex.submit_command)

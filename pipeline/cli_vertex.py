@@ -10,6 +10,7 @@ import click
 
 from pipeline import cli
 from pipeline.config import PipelineConfig
+from pipeline.vertex_config import VertexConfig
 
 COMPILE_EXAMPLES = """
 \b
@@ -26,12 +27,14 @@ Examples:
 """
 
 
-def _vertex_config(profile, config_file, overrides, modules_uri: Optional[str] = None) -> PipelineConfig:
+def _vertex_config(
+    profile, config_file, overrides, modules_uri: Optional[str] = None
+) -> Tuple[PipelineConfig, VertexConfig]:
     flags = list(overrides) + ([f"vertex.modules_uri={modules_uri}"] if modules_uri else [])
     config = cli._build_config(profile or "vertex", config_file, flags)
-    if not config.vertex:
+    if config.vertex is None:
         cli._fail(f"profile '{config.profile}' has no vertex settings; use --profile vertex")
-    return config
+    return config, config.vertex
 
 
 def _default_spec(config: PipelineConfig) -> Path:
@@ -44,15 +47,15 @@ def _compile(config: PipelineConfig, out: Path) -> Path:
     return compile_for_vertex(config, out)
 
 
-@cli.main.command(name="compile", epilog=COMPILE_EXAMPLES)
+@click.command(name="compile", epilog=COMPILE_EXAMPLES)
 @cli.config_options
 @click.option("--modules-uri", help="Read modules/ from this gs:// prefix at run time (modules-only deploy).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Spec file to write. Default: <output_root>/pipeline.json")
 def compile_command(profile, config_file, overrides: Tuple[str, ...], modules_uri, out) -> None:
     """Compile the pipeline for Vertex AI Pipelines. Offline: no network, no credentials."""
-    config = _vertex_config(profile, config_file, overrides, modules_uri)
+    config, vertex = _vertex_config(profile, config_file, overrides, modules_uri)
     path = _compile(config, Path(out).resolve() if out else _default_spec(config))
-    click.echo(f"Compiled {config.pipeline_name} for {config.vertex.project}/{config.vertex.region}: {path}")
+    click.echo(f"Compiled {config.pipeline_name} for {vertex.project}/{vertex.region}: {path}")
 
 
 def _parameter_values(items: Tuple[str, ...]) -> dict:
@@ -94,7 +97,7 @@ def _echo_outcome(result, elapsed: float) -> int:
     return 0
 
 
-@cli.main.command(name="submit", epilog=SUBMIT_EXAMPLES)
+@click.command(name="submit", epilog=SUBMIT_EXAMPLES)
 @cli.config_options
 @click.option("--spec", type=click.Path(dir_okay=False, exists=True), help="A compiled spec. Default: compile now.")
 @click.option("--modules-uri", help="When compiling now: read modules/ from this gs:// prefix at run time.")
@@ -107,7 +110,7 @@ def submit_command(profile, config_file, overrides, spec, modules_uri, params, n
     """Submit the pipeline to Vertex AI Pipelines as a PipelineJob."""
     from pipeline import vertex_submit
 
-    config = _vertex_config(profile, config_file, overrides, modules_uri)
+    config, vertex = _vertex_config(profile, config_file, overrides, modules_uri)
     values = _parameter_values(params)
     spec_path = Path(spec).resolve() if spec else _compile(config, _default_spec(config))
     request = vertex_submit.JobRequest(
@@ -117,14 +120,12 @@ def submit_command(profile, config_file, overrides, spec, modules_uri, params, n
         enable_caching=config.enable_cache and not no_cache,
         labels=vertex_submit.job_labels(config, cli._git_commit()),
     )
-    submitter = vertex_submit.Submitter(config, api_endpoint=config.vertex.api_endpoint)
+    submitter = vertex_submit.Submitter(config, api_endpoint=vertex.api_endpoint)
     if dry_run:
         body = submitter.build(request).to_dict()
         body.pop("pipelineSpec", None)
         click.echo(
-            json.dumps(
-                {"template": request.spec_path, "serviceAccount": config.vertex.service_account, **body}, indent=2
-            )
+            json.dumps({"template": request.spec_path, "serviceAccount": vertex.service_account, **body}, indent=2)
         )
         return
     started = time.monotonic()
@@ -132,7 +133,7 @@ def submit_command(profile, config_file, overrides, spec, modules_uri, params, n
         job = submitter.submit(request)
         click.echo(f"Submitted {job.resource_name}")
         click.echo(
-            f"  console: https://console.cloud.google.com/vertex-ai/locations/{config.vertex.region}/pipelines/runs/{request.job_id}?project={config.vertex.project}"
+            f"  console: https://console.cloud.google.com/vertex-ai/locations/{vertex.region}/pipelines/runs/{request.job_id}?project={vertex.project}"
         )
         if not wait:
             return

@@ -8,8 +8,8 @@ $GITHUB_OUTPUT when that is set.
 
 - full: the image changes (pipeline/, components/, Dockerfile, .dockerignore, pyproject.toml, uv.lock)
   or the build that makes it does (cloudbuild.yaml): build and push the image, compile, submit.
-- modules: only the user's code or data changes (modules/, data/): upload modules/ and data/,
-  compile against the current image, submit.
+- modules: only the user's code or data changes (modules/, data/): upload modules/, compile against
+  the current image, submit. (Every deploy mirrors data/ to the data root; see cloudbuild.yaml.)
 - none: nothing a pipeline run sees (README, docs, tests/, .github/, Makefile, ...).
 
 Markdown files are documentation wherever they are, so they never deploy anything.

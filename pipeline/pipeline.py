@@ -23,7 +23,7 @@ from pipeline.parameters import RunParameters, run_parameters
 def _example_gen(config: PipelineConfig, params: RunParameters) -> FileBasedExampleGen:
     split = config.split
     return FileBasedExampleGen(
-        input_base=params.data_root,
+        input_base=params.data_root,  # type: ignore[arg-type] # a RuntimeParameter is what TFX resolves here
         # Only the CSV files: a data folder may hold a README or a schema too.
         input_config=example_gen_pb2.Input(splits=[example_gen_pb2.Input.Split(name="single_split", pattern="*.csv")]),
         output_config=example_gen_pb2.Output(
@@ -57,7 +57,9 @@ def _tuner(config: PipelineConfig, params: RunParameters, transform: Transform) 
         transform_graph=transform.outputs["transform_graph"],
         train_args=trainer_pb2.TrainArgs(num_steps=config.tuning.train_steps),
         eval_args=trainer_pb2.EvalArgs(num_steps=config.training.eval_steps),
-        tune_args=tuner_pb2.TuneArgs(num_parallel_trials=config.vertex.tuning.parallel_trials) if job else None,
+        tune_args=tuner_pb2.TuneArgs(num_parallel_trials=config.vertex.tuning.parallel_trials)
+        if job and config.vertex
+        else None,
         custom_config=custom_config,
     )
     extend.add_parameters(tuner, **{executors.MAX_TRIALS: params.tuner_trials})

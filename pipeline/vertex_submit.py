@@ -78,8 +78,10 @@ class Submitter:
     """Creates and follows one PipelineJob through the official SDK."""
 
     def __init__(self, config: PipelineConfig, api_endpoint: Optional[str] = None):
-        assert config.vertex, "the vertex settings are required"
+        if config.vertex is None:
+            raise ValueError("submitting needs the vertex settings: use --profile vertex")
         self.config = config
+        self.vertex = config.vertex
         from google.cloud import aiplatform
 
         credentials = None
@@ -96,7 +98,7 @@ class Submitter:
         self._credentials = credentials
 
     def build(self, request: JobRequest):
-        vertex = self.config.vertex
+        vertex = self.vertex
         return self._aiplatform.PipelineJob(
             display_name=self.config.pipeline_name,
             template_path=request.spec_path,
@@ -117,8 +119,8 @@ class Submitter:
         its owner through Resource Manager, while our pipeline root is a configured, existing bucket.
         """
         job = self.build(request)
-        if self.config.vertex.service_account:
-            job._gca_resource.service_account = self.config.vertex.service_account
+        if self.vertex.service_account:
+            job._gca_resource.service_account = self.vertex.service_account
 
         def create() -> None:
             try:
@@ -135,7 +137,7 @@ class Submitter:
         return job
 
     def _name(self, job_id: str) -> str:
-        vertex = self.config.vertex
+        vertex = self.vertex
         return f"projects/{vertex.project}/locations/{vertex.region}/pipelineJobs/{job_id}"
 
     def states(self, job, poll_seconds: float) -> Iterator[Tuple[str, Mapping[str, str]]]:

@@ -10,7 +10,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, Iterator, List, Optional, Pattern, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Pattern, Sequence, Tuple, Union
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
@@ -20,12 +20,7 @@ from tests.helpers.vertex_fake_common import ApiError, Ids, Operations, share_re
 from tests.helpers.vertex_fake_endpoints import EndpointStore
 from tests.helpers.vertex_fake_jobs import PipelineJobStore, SecretStore, Step
 from tests.helpers.vertex_fake_models import ModelStore
-
-_LOC = r"/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
-_MODEL = _LOC + r"/models/(?P<model>[^/@:]+)"
-_ENDPOINT = _LOC + r"/endpoints/(?P<endpoint>[^/:]+)"
-_JOB = _LOC + r"/pipelineJobs/(?P<job>[^/:]+)"
-Handler = Callable[[Dict[str, str], Dict[str, str], Any], Dict[str, Any]]
+from tests.helpers.vertex_fake_routes import route_table
 
 
 @dataclass
@@ -60,7 +55,7 @@ class VertexFake:
         self.requests: List[Request] = []
         self._failures: List[_Failure] = []
         self._lock = threading.Lock()
-        self._routes = self._route_table()
+        self._routes = route_table(self.models, self.endpoints, self.pipeline_jobs, self.operations, self.secrets)
         self._server: Optional[ThreadingHTTPServer] = None
 
     # ------------------------------------------------------------------ lifecycle and client wiring
@@ -109,10 +104,20 @@ class VertexFake:
     # ------------------------------------------------------------------ what tests script and inspect
 
     def fail_next(
-        self, method: str, path_regex: str, status: int = 503, times: int = 1, message: Optional[str] = None
+        self,
+        method: str,
+        path_regex: str,
+        status: int = 503,
+        times: int = 1,
+        message: Optional[str] = None,
+        status_name: Optional[str] = None,
     ) -> None:
-        """The next `times` requests of `method` whose path matches `path_regex` (re.search) get this error."""
-        error = ApiError(status, message or f"Injected error {status} for {method} {path_regex}")
+        """The next `times` requests of `method` whose path matches `path_regex` (re.search) get a Google error.
+
+        The body is {"error": {"code": status, "message": ..., "status": ...}}; the status name follows the code
+        (403 PERMISSION_DENIED, 404 NOT_FOUND, 429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE, ...) unless given.
+        """
+        error = ApiError(status, message or f"Injected error {status} for {method} {path_regex}", status_name)
         self._failures.append(_Failure(method.upper(), re.compile(path_regex), error, times))
 
     def add_secret(self, project: str, secret: str, value: Union[str, bytes]) -> str:
@@ -174,45 +179,6 @@ class VertexFake:
             if found and route_method == method:
                 return handler(found.groupdict(), query, body or {})
         raise ApiError(404, f"The fake has no route for {method} {path}.", "NOT_FOUND")
-
-    def _route_table(self) -> List[Tuple[str, Pattern[str], Handler]]:
-        models, endpoints, jobs = self.models, self.endpoints, self.pipeline_jobs
-        table: List[Tuple[str, str, Handler]] = [
-            ("POST", _LOC + r"/models:upload", lambda m, q, b: models.upload(m["project"], m["location"], b)),
-            ("GET", _LOC + r"/models", lambda m, q, b: models.list(m["project"], m["location"], q.get("filter"))),
-            ("GET", _MODEL + r"(?:@(?P<version>[^/:]+))?", lambda m, q, b: models.get(m["model"], m["version"])),
-            ("GET", _MODEL + r":listVersions", lambda m, q, b: models.list_versions(m["model"], q.get("filter"))),
-            (
-                "POST",
-                _MODEL + r"@(?P<version>[^/:]+):mergeVersionAliases",
-                lambda m, q, b: models.merge_aliases(m["model"], m["version"], b),
-            ),
-            (
-                "POST",
-                _LOC + r"/endpoints",
-                lambda m, q, b: endpoints.create(m["project"], m["location"], q.get("endpointId"), b),
-            ),
-            ("GET", _LOC + r"/endpoints", lambda m, q, b: endpoints.list(m["project"], m["location"], q.get("filter"))),
-            ("GET", _ENDPOINT, lambda m, q, b: endpoints.get(m["endpoint"])),
-            ("PATCH", _ENDPOINT, lambda m, q, b: endpoints.patch(m["endpoint"], q.get("updateMask"), b)),
-            ("POST", _ENDPOINT + r":deployModel", lambda m, q, b: endpoints.deploy(m["endpoint"], b)),
-            ("POST", _ENDPOINT + r":undeployModel", lambda m, q, b: endpoints.undeploy(m["endpoint"], b)),
-            (
-                "POST",
-                _LOC + r"/pipelineJobs",
-                lambda m, q, b: jobs.create(m["project"], m["location"], q.get("pipelineJobId"), b),
-            ),
-            ("GET", _LOC + r"/pipelineJobs", lambda m, q, b: jobs.list(m["project"], m["location"], q.get("filter"))),
-            ("GET", _JOB, lambda m, q, b: jobs.get(m["job"])),
-            ("POST", _JOB + r":cancel", lambda m, q, b: jobs.cancel(m["job"])),
-            ("GET", r"/v1/(?P<name>.+/operations/[^/]+)", lambda m, q, b: self.operations.get(m["name"])),
-            (
-                "GET",
-                r"/v1/projects/(?P<project>[^/]+)/secrets/(?P<secret>[^/]+)/versions/(?P<version>[^/:]+):access",
-                lambda m, q, b: self.secrets.access(m["project"], m["secret"], m["version"]),
-            ),
-        ]
-        return [(method, re.compile(pattern), handler) for method, pattern, handler in table]
 
 
 def _handler_class(fake: VertexFake) -> type:
