@@ -70,9 +70,17 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
 
     vertex_registry.connect(project, region, api_endpoint)
     serving_dir = _serving_dir(model.uri)
-    version = vertex_registry.upload_version(
-        model_display_name, serving_dir, serving_image, version_labels, CANDIDATE_ALIAS
-    )
+    version = vertex_registry.find_version(model_display_name, serving_dir)
+    if version is not None and PRODUCTION_ALIAS in (version.version_aliases or []):
+        reason = f"this model is already version {version.version_id} in production; nothing to push"
+        logging.info("VertexPusher: %s", reason)
+        _record(pushed_model, {"pushed": 0, "reason": reason, "pushed_version": version.version_id})
+        return
+    if version is None:
+        version_labels[vertex_registry.ARTIFACT_LABEL] = vertex_registry.artifact_label(serving_dir)
+        version = vertex_registry.upload_version(
+            model_display_name, serving_dir, serving_image, version_labels, CANDIDATE_ALIAS
+        )
     endpoint = vertex_endpoint.endpoint_for(endpoint_display_name, logging_config)
     deployed_model_id = vertex_endpoint.deploy(endpoint, version, deployment)
     vertex_registry.move_alias(version, PRODUCTION_ALIAS)

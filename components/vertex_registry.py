@@ -1,6 +1,7 @@
 """Vertex AI Model Registry calls of the VertexPusher: one parent model, a version per push, moving aliases."""
 
 import contextlib
+import hashlib
 import logging
 import re
 from typing import Dict, Iterator, Optional
@@ -101,3 +102,27 @@ def move_alias(version: aiplatform.Model, alias: str) -> None:
     with step(f"adding alias {alias!r} to {version.versioned_resource_name}"):
         aiplatform.models.ModelRegistry(version.resource_name).add_version_aliases([alias], version=version.version_id)
     logging.info("Alias %r now points to %s", alias, version.versioned_resource_name)
+
+
+# A label naming the SavedModel a version was uploaded from, so the same model is never uploaded twice.
+ARTIFACT_LABEL = "model_artifact"
+
+
+def artifact_label(artifact_uri: str) -> str:
+    return hashlib.sha256(artifact_uri.encode()).hexdigest()[:32]
+
+
+def find_version(display_name: str, artifact_uri: str) -> Optional[aiplatform.Model]:
+    """The version uploaded from `artifact_uri` before, if any.
+
+    On Vertex AI a cached Trainer hands the same model to every later run, and the Evaluator blesses it
+    again against itself (Kubeflow V2 only compiles TFX's plain latest-blessed-model resolver).
+    """
+    parent = find_model(display_name)
+    if parent is None:
+        return None
+    registry = aiplatform.models.ModelRegistry(parent.resource_name)
+    label = f'labels.{ARTIFACT_LABEL}="{artifact_label(artifact_uri)}"'
+    with step(f"looking for a version of {parent.resource_name} uploaded from {artifact_uri}"):
+        versions = registry.list_versions(filter=label)
+        return registry.get_model(version=versions[0].version_id) if versions else None

@@ -1,5 +1,6 @@
 """The vtx command line: run the pipeline locally and inspect its configuration."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,13 +35,14 @@ def _build_config(profile: Optional[str], config_file: Optional[str], overrides:
 
 
 def _git_commit() -> str:
+    """HEAD of this checkout; else VTX_GIT_COMMIT or COMMIT_SHA (a Cloud Build upload has no .git)."""
     try:
         out = subprocess.run(
             ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
         )
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get("VTX_GIT_COMMIT") or os.environ.get("COMMIT_SHA") or "unknown"
 
 
 def config_options(function):

@@ -30,7 +30,9 @@ Examples:
 def _vertex_config(
     profile, config_file, overrides, modules_uri: Optional[str] = None
 ) -> Tuple[PipelineConfig, VertexConfig]:
-    flags = list(overrides) + ([f"vertex.modules_uri={modules_uri}"] if modules_uri else [])
+    commit = cli._git_commit()
+    flags = [f"vertex.git_commit={commit[:12]}"] if commit != "unknown" else []
+    flags += list(overrides) + ([f"vertex.modules_uri={modules_uri}"] if modules_uri else [])
     config = cli._build_config(profile or "vertex", config_file, flags)
     if config.vertex is None:
         cli._fail(f"profile '{config.profile}' has no vertex settings; use --profile vertex")

@@ -97,6 +97,8 @@ class VertexConfig(Section):
     modules_uri: Optional[str] = Field(default=None, pattern=_GCS)
     # Where the project root (the folder holding pipeline/ and modules/) is inside the image.
     code_root: str = "/pipeline"
+    # The commit the spec was compiled from (vtx compile sets it); a label of each pushed model version.
+    git_commit: Optional[str] = Field(default=None, pattern=r"^[a-z0-9_-]{1,63}$")
     # Another Vertex AI API endpoint (e.g. Private Service Connect); http:// only for a loopback fake.
     api_endpoint: Optional[str] = None
     dataflow: DataflowConfig

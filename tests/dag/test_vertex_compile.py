@@ -242,3 +242,12 @@ def test_compile_names_each_missing_required_setting(tmp_path):
     for key in ("vertex.project", "vertex.region", "vertex.pipeline_root", "vertex.image", "data_root"):
         assert f"missing key '{key}'" in result.output
     assert not (tmp_path / "pipeline.json").exists()
+
+
+def test_the_commit_labels_pushed_versions_but_does_not_bust_the_training_cache(spec):
+    labels = json.loads(constant(spec, "Pusher", "labels"))
+    assert labels["pipeline"] == "vertex-tfx-penguins"
+    assert len(labels["git_commit"]) == 12
+    for task in ("Transform", "Tuner", "Trainer"):
+        assert labels["git_commit"] not in json.dumps(tasks(spec)[task]["inputs"])
+    assert constant(spec, "Pusher", "api_endpoint") == ""

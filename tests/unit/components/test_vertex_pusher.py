@@ -1,5 +1,6 @@
 """Unit tests of components.vertex_pusher: what the real aiplatform SDK sends to a loopback Vertex AI, push by push."""
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Dict, Optional
@@ -20,7 +21,9 @@ pytestmark = pytest.mark.unit
 
 PROJECT, REGION = "test-project", "us-central1"
 SERVING_ACCOUNT = "serving@test-project.iam.gserviceaccount.com"
-MODEL_URI = "gs://test-bucket/tfx/Trainer/model/7"  # Vertex reads it, not the pusher; the fake never does.
+# Vertex reads the model, not the pusher; the fake never does. Each push() is a new Trainer output.
+MODEL_ROOT = "gs://test-bucket/tfx/Trainer/model"
+MODEL_URI = f"{MODEL_ROOT}/1"
 PARAMETERS = dict(
     project=PROJECT,
     region=REGION,
@@ -68,9 +71,11 @@ def push(tmp_path, vertex_fake):
     runs = iter(range(1, 100))
 
     def run(
-        blessed: bool = True, accuracy: Optional[float] = 0.987, model_uri: str = MODEL_URI, **overrides
+        blessed: bool = True, accuracy: Optional[float] = 0.987, model_uri: Optional[str] = None, **overrides
     ) -> standard_artifacts.PushedModel:
-        folder = tmp_path / f"run{next(runs)}"
+        number = next(runs)
+        folder = tmp_path / f"run{number}"
+        model_uri = model_uri or f"{MODEL_ROOT}/{number}"
         model, blessing = standard_artifacts.Model(), standard_artifacts.ModelBlessing()
         evaluation, pushed = standard_artifacts.ModelEvaluation(), standard_artifacts.PushedModel()
         model.uri = model_uri
@@ -121,6 +126,7 @@ def test_the_first_push_creates_the_model_and_a_logging_endpoint_and_deploys_it(
         "pipeline_run": "penguin-pipeline-20261122_0804",
         "accuracy": "0_987",
         "example_count": "68",
+        "model_artifact": hashlib.sha256(f"{MODEL_URI}/Format-Serving".encode()).hexdigest()[:32],
     }
     (endpoint,) = bodies(vertex_fake, "POST", r"/endpoints$")
     assert endpoint["displayName"] == "penguins-endpoint"
@@ -240,7 +246,7 @@ def test_without_metrics_the_labels_have_no_metrics(push, vertex_fake):
     push(accuracy=None)
 
     (upload,) = bodies(vertex_fake, "POST", r"/models:upload$")
-    assert set(upload["model"]["labels"]) == {"pipeline", "git_commit", "pipeline_run"}
+    assert set(upload["model"]["labels"]) == {"pipeline", "git_commit", "pipeline_run", "model_artifact"}
 
 
 def test_a_refused_upload_is_one_message_naming_the_step(push, vertex_fake):
@@ -310,3 +316,32 @@ def test_the_component_takes_the_pipeline_inputs_and_its_executor_fills_in_the_d
     (deploy,) = bodies(vertex_fake, "POST", r":deployModel$")
     assert "serviceAccount" not in deploy["deployedModel"]
     assert pushed.get_int_custom_property("pushed") == 1
+
+
+def test_a_model_already_in_production_is_not_pushed_again(push, vertex_fake):
+    """A cached Trainer on Vertex hands the same model to the next run, which blesses it again."""
+    push(model_uri=MODEL_URI)
+    sent = len(vertex_fake.requests)
+
+    pushed = push(model_uri=MODEL_URI)
+
+    assert bodies(vertex_fake, "POST", r"/models:upload$")[1:] == []
+    assert vertex_fake.find("POST", r":deployModel$")[1:] == []
+    assert all(request.method == "GET" for request in vertex_fake.requests[sent:])
+    facts = properties(pushed)
+    assert facts["pushed"] == 0
+    assert facts["pushed_version"] == "1"
+    assert "already version 1 in production" in facts["reason"]
+
+
+def test_a_model_uploaded_but_never_deployed_is_deployed_without_a_second_upload(push, vertex_fake):
+    vertex_fake.fail_next("POST", r":deployModel$", status=429)
+    with pytest.raises(Exception, match="deploy"):
+        push(model_uri=MODEL_URI)
+
+    pushed = push(model_uri=MODEL_URI)
+
+    assert len(bodies(vertex_fake, "POST", r"/models:upload$")) == 1
+    assert properties(pushed)["pushed"] == 1
+    assert properties(pushed)["pushed_version"] == "1"
+    assert aliases(vertex_fake) == {"1": {"default", "candidate", "production"}}
