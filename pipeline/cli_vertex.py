@@ -122,13 +122,12 @@ def submit_command(profile, config_file, overrides, spec, modules_uri, params, n
         enable_caching=config.enable_cache and not no_cache,
         labels=vertex_submit.job_labels(config, cli._git_commit()),
     )
-    submitter = vertex_submit.Submitter(config, api_endpoint=vertex.api_endpoint)
+    submitter = vertex_submit.Submitter(config, api_endpoint=vertex.api_endpoint, dry_run=dry_run)
     if dry_run:
         body = submitter.build(request).to_dict()
         body.pop("pipelineSpec", None)
-        click.echo(
-            json.dumps({"template": request.spec_path, "serviceAccount": vertex.service_account, **body}, indent=2)
-        )
+        job = {"pipelineJobId": request.job_id, "template": request.spec_path, "serviceAccount": vertex.service_account}
+        click.echo(json.dumps({**job, **body}, indent=2))
         return
     started = time.monotonic()
     try:

@@ -77,21 +77,20 @@ def explain(error: exceptions.GoogleAPICallError, what: str, config: PipelineCon
 class Submitter:
     """Creates and follows one PipelineJob through the official SDK."""
 
-    def __init__(self, config: PipelineConfig, api_endpoint: Optional[str] = None):
+    def __init__(self, config: PipelineConfig, api_endpoint: Optional[str] = None, dry_run: bool = False):
         if config.vertex is None:
             raise ValueError("submitting needs the vertex settings: use --profile vertex")
         self.config = config
         self.vertex = config.vertex
+        from google.auth.credentials import AnonymousCredentials
         from google.cloud import aiplatform
 
-        credentials = None
+        # A dry run sends nothing, and plain http is only ever a loopback fake: neither needs credentials.
+        credentials = AnonymousCredentials() if dry_run else None
         kwargs: Dict[str, Any] = {}
         if api_endpoint:
             kwargs.update(api_endpoint=api_endpoint, api_transport="rest")
             if api_endpoint.startswith("http://"):
-                # Plain http is only ever a loopback fake, which needs no credentials.
-                from google.auth.credentials import AnonymousCredentials
-
                 credentials = AnonymousCredentials()
         aiplatform.init(project=config.vertex.project, location=config.vertex.region, credentials=credentials, **kwargs)
         self._aiplatform = aiplatform
@@ -113,6 +112,17 @@ class Submitter:
         )
 
     def submit(self, request: JobRequest):
+        from google.auth import exceptions as auth_exceptions
+
+        try:
+            return self._submit(request)
+        except auth_exceptions.DefaultCredentialsError:
+            raise SubmitError(
+                "no Google credentials: run `gcloud auth application-default login`, "
+                "or set GOOGLE_APPLICATION_CREDENTIALS (CI: Workload Identity Federation)"
+            ) from None
+
+    def _submit(self, request: JobRequest):
         """Creates the job, retrying transient errors; a retry that finds the job already created is a success.
 
         This is PipelineJob.submit() without its bucket step: that one creates a missing bucket and checks

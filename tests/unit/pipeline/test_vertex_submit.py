@@ -178,6 +178,7 @@ def test_dry_run_prints_the_job_and_sends_nothing(vertex_fake, spec):
     assert result.exit_code == 0, result.output + result.stderr
     job = json.loads(result.stdout)
     assert job["displayName"] == "vertex-tfx-penguins"
+    assert job["pipelineJobId"].startswith("vertex-tfx-penguins-")
     assert job["runtimeConfig"]["parameterValues"]["tuner_trials"] == 9
     assert job["serviceAccount"] == "pipelines@my-proj-1.iam.gserviceaccount.com"
     assert job["labels"]["team"] == "penguins"
