@@ -191,3 +191,20 @@ def test_an_unknown_parameter_is_refused_before_anything_is_sent(vertex_fake, sp
     assert result.exit_code == 2
     assert "unknown pipeline parameter 'learning_rate'" in result.stderr
     assert vertex_fake.requests == []
+
+
+def test_no_credentials_is_one_clear_line(spec, monkeypatch):
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError
+
+    def no_credentials(*args, **kwargs):
+        raise DefaultCredentialsError("Your default credentials were not found.")
+
+    monkeypatch.setattr(google.auth, "default", no_credentials)
+    flags = [part for item in SETTINGS for part in ("--set", item)]
+
+    result = CliRunner().invoke(main, ["submit", "--profile", "vertex", "--spec", str(spec), *flags])
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: no Google credentials: run `gcloud auth application-default login`")
+    assert "Traceback" not in result.output
