@@ -19,6 +19,7 @@ TRANSIENT = (
 )
 DENIED = (exceptions.PermissionDenied, exceptions.Forbidden)
 RETRY_INITIAL_SECONDS = 1.0
+RETRY_DEADLINE_SECONDS = 300.0
 TERMINAL = {"PIPELINE_STATE_SUCCEEDED", "PIPELINE_STATE_FAILED", "PIPELINE_STATE_CANCELLED"}
 
 
@@ -49,10 +50,25 @@ def job_labels(config: PipelineConfig, git_commit: str) -> Dict[str, str]:
     return labels
 
 
-def _retrying(call: Callable, deadline: float, initial: float) -> Callable:
-    return retry.Retry(
-        predicate=retry.if_exception_type(*TRANSIENT), initial=initial, maximum=30.0, multiplier=2.0, timeout=deadline
+def _retrying(call: Callable) -> Callable:
+    """`call` retried with exponential backoff on transient errors; when retries run out, the last error is raised."""
+    retrying = retry.Retry(
+        predicate=retry.if_exception_type(*TRANSIENT),
+        initial=RETRY_INITIAL_SECONDS,
+        maximum=30.0,
+        multiplier=2.0,
+        timeout=RETRY_DEADLINE_SECONDS,
     )(call)
+
+    def run() -> Any:
+        try:
+            return retrying()
+        except exceptions.RetryError as error:
+            if isinstance(error.cause, exceptions.GoogleAPICallError):
+                raise error.cause from None
+            raise
+
+    return run
 
 
 def explain(error: exceptions.GoogleAPICallError, what: str, config: PipelineConfig) -> SubmitError:
@@ -141,7 +157,7 @@ class Submitter:
                 job._gca_resource = job.api_client.get_pipeline_job(name=self._name(request.job_id))
 
         try:
-            _retrying(create, deadline=300.0, initial=RETRY_INITIAL_SECONDS)()
+            _retrying(create)()
         except exceptions.GoogleAPICallError as error:
             raise explain(error, "submitting the pipeline job", self.config) from None
         return job
@@ -154,9 +170,7 @@ class Submitter:
         """Yields (job state, task name -> state) on every poll until the job ends."""
         while True:
             try:
-                gca = _retrying(
-                    lambda: job.api_client.get_pipeline_job(name=job.resource_name), 300.0, RETRY_INITIAL_SECONDS
-                )()
+                gca = _retrying(lambda: job.api_client.get_pipeline_job(name=job.resource_name))()
             except exceptions.GoogleAPICallError as error:
                 raise explain(error, "following the pipeline job", self.config) from None
             job._gca_resource = gca

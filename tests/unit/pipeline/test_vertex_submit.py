@@ -208,3 +208,16 @@ def test_no_credentials_is_one_clear_line(spec, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no Google credentials: run `gcloud auth application-default login`")
     assert "Traceback" not in result.output
+
+
+def test_quota_errors_are_retried_then_named(vertex_fake, spec, monkeypatch):
+    monkeypatch.setattr("pipeline.vertex_submit.RETRY_INITIAL_SECONDS", 0.01)
+    monkeypatch.setattr("pipeline.vertex_submit.RETRY_DEADLINE_SECONDS", 0.5)
+    vertex_fake.fail_next("POST", JOBS + "$", status=429, times=1000, message="Quota exceeded for pipeline jobs")
+
+    result = submit(vertex_fake, spec)
+
+    assert result.exit_code == 1
+    assert len(vertex_fake.find("POST", JOBS + "$")) > 1
+    assert "quota exhausted in project my-proj-1, retries gave up: Quota exceeded for pipeline jobs" in result.stderr
+    assert result.stderr.count("\n") == 1
