@@ -66,20 +66,22 @@ def apply_trials(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
 
 def apply_threshold(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
     """The accuracy_threshold parameter -> the lower bound of every accuracy value threshold."""
+    import tensorflow_model_analysis as tfma
+    from google.protobuf import json_format
+
     properties = dict(exec_properties)
     threshold = properties.pop(ACCURACY_THRESHOLD, None)
     if threshold is None:
         return properties
-    eval_config = json.loads(properties["eval_config"])
-    for metrics_spec in eval_config.get("metricsSpecs", []):
-        for metric in metrics_spec.get("metrics", []):
-            if json.loads(metric.get("config") or "{}").get("name") != ACCURACY_METRIC:
+    eval_config = json_format.Parse(properties["eval_config"], tfma.EvalConfig())
+    for metrics_spec in eval_config.metrics_specs:
+        for metric in metrics_spec.metrics:
+            if json.loads(metric.config or "{}").get("name") != ACCURACY_METRIC:
                 continue
-            thresholds = [metric.get("threshold", {})] + [t["threshold"] for t in metric.get("perSliceThresholds", [])]
-            for entry in thresholds:
-                if "valueThreshold" in entry:
-                    entry["valueThreshold"]["lowerBound"] = float(threshold)
-    properties["eval_config"] = json.dumps(eval_config)
+            for entry in [metric.threshold] + [t.threshold for t in metric.per_slice_thresholds]:
+                if entry.HasField("value_threshold"):
+                    entry.value_threshold.lower_bound.value = float(threshold)
+    properties["eval_config"] = proto_utils.proto_to_json(eval_config)
     return properties
 
 
