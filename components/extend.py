@@ -37,10 +37,15 @@ def add_parameters(component: Component, **values: Value) -> Component:
 
 
 def with_executor(component: Component, executor_class: type[base_executor.BaseExecutor]) -> Component:
-    """Swaps in a subclass of the component's executor, keeping the spec kind (Beam or plain)."""
+    """Swaps in a subclass of the component's executor, keeping the spec kind, Beam args and flags."""
     current = component.executor_spec
+    swapped: executor_spec.ExecutorClassSpec
     if isinstance(current, executor_spec.BeamExecutorSpec):
-        component.executor_spec = executor_spec.BeamExecutorSpec(executor_class)
+        swapped = executor_spec.BeamExecutorSpec(executor_class)
+        swapped.beam_pipeline_args = list(current.beam_pipeline_args)
     else:
-        component.executor_spec = executor_spec.ExecutorClassSpec(executor_class)
+        swapped = executor_spec.ExecutorClassSpec(executor_class)
+    if isinstance(current, executor_spec.ExecutorClassSpec):
+        swapped.extra_flags = list(current.extra_flags)
+    component.executor_spec = swapped
     return component

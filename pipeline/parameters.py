@@ -1,11 +1,13 @@
 """The pipeline's runtime parameters: a Vertex run can change them without recompiling."""
 
+import math
 from dataclasses import dataclass
-from typing import Dict, Union
+from typing import Any, Dict, Union
 
+from pydantic import BaseModel, ValidationError
 from tfx.orchestration import data_types
 
-from pipeline.config import PipelineConfig
+from pipeline.config import EvaluationConfig, PipelineConfig, TrainingConfig, TuningConfig
 
 Param = data_types.RuntimeParameter
 # Runtime parameter name -> the setting it defaults to.
@@ -41,15 +43,39 @@ def run_parameters(config: PipelineConfig) -> RunParameters:
     )
 
 
+# Runtime parameter name -> the settings field whose type and range it shares.
+_FIELDS: Dict[str, tuple[type[BaseModel], str]] = {
+    "train_steps": (TrainingConfig, "train_steps"),
+    "eval_steps": (TrainingConfig, "eval_steps"),
+    "tuner_trials": (TuningConfig, "trials"),
+    "accuracy_threshold": (EvaluationConfig, "accuracy_threshold"),
+}
+_TYPES = {"data_root": str, "train_steps": int, "eval_steps": int, "tuner_trials": int, "accuracy_threshold": float}
+
+
+def _in_range(name: str, value: Any, raw: str) -> None:
+    section, field_name = _FIELDS[name]
+    try:
+        section.__pydantic_validator__.validate_assignment(section.model_construct(), field_name, value)
+    except ValidationError as error:
+        reason = error.errors()[0]["msg"].lower()
+        raise ValueError(f"pipeline parameter '{name}' {reason}, got {raw!r}") from None
+
+
 def parse_values(items: Dict[str, str]) -> Dict[str, Union[str, int, float]]:
-    """--param NAME=VALUE strings -> typed values; unknown names and bad values raise ValueError."""
-    types = {"data_root": str, "train_steps": int, "eval_steps": int, "tuner_trials": int, "accuracy_threshold": float}
+    """--param NAME=VALUE strings -> typed values in the settings' ranges; anything else raises ValueError."""
     values: Dict[str, Union[str, int, float]] = {}
     for name, raw in items.items():
-        if name not in types:
-            raise ValueError(f"unknown pipeline parameter '{name}'; choose from: {', '.join(types)}")
+        if name not in _TYPES:
+            raise ValueError(f"unknown pipeline parameter '{name}'; choose from: {', '.join(_TYPES)}")
+        kind = _TYPES[name]
         try:
-            values[name] = types[name](raw)
+            value = kind(raw)
         except ValueError:
-            raise ValueError(f"pipeline parameter '{name}' must be {types[name].__name__}, got {raw!r}") from None
+            raise ValueError(f"pipeline parameter '{name}' must be {kind.__name__}, got {raw!r}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"pipeline parameter '{name}' must be a finite number, got {raw!r}")
+        if name in _FIELDS:
+            _in_range(name, value, raw)
+        values[name] = value
     return values

@@ -32,6 +32,10 @@ def _job_labels(config: PipelineConfig) -> Dict[str, str]:
     return {"pipeline": config.pipeline_name, **(config.vertex.labels if config.vertex else {})}
 
 
+def _pool(machine: Dict[str, Any], replicas: int, image: str) -> Dict[str, Any]:
+    return {"machine_spec": dict(machine), "replica_count": replicas, "container_spec": {"image_uri": image}}
+
+
 def trainer_job(config: PipelineConfig) -> Optional[Dict[str, Any]]:
     """custom_config keys that make TFX's Vertex launcher run the Trainer as a custom job, if configured."""
     vertex = config.vertex
@@ -41,19 +45,14 @@ def trainer_job(config: PipelineConfig) -> Optional[Dict[str, Any]]:
     machine: Dict[str, Any] = {"machine_type": training.machine_type}
     if training.accelerator_type:
         machine.update(accelerator_type=training.accelerator_type, accelerator_count=training.accelerator_count)
-    job: Dict[str, Any] = {
-        "project": vertex.project,
-        "worker_pool_specs": [
-            {
-                "machine_spec": machine,
-                "replica_count": training.replica_count,
-                "container_spec": {"image_uri": vertex.image},
-            }
-        ],
-        "labels": _job_labels(config),
-    }
+    # Vertex AI wants exactly one replica in pool 0 (the primary); further replicas are pool 1.
+    pools = [_pool(machine, 1, vertex.image)]
+    if training.replica_count > 1:
+        pools.append(_pool(machine, training.replica_count - 1, vertex.image))
+    job_spec: Dict[str, Any] = {"worker_pool_specs": pools}
     if vertex.service_account:
-        job["service_account"] = vertex.service_account
+        job_spec["service_account"] = vertex.service_account
+    job = {"project": vertex.project, "job_spec": job_spec, "labels": _job_labels(config)}
     return {
         "ai_platform_enable_vertex": True,
         "ai_platform_vertex_region": vertex.region,
@@ -66,12 +65,9 @@ def tuner_job(config: PipelineConfig) -> Optional[Dict[str, Any]]:
     vertex = config.vertex
     if not vertex or not vertex.tuning.enabled:
         return None
-    pool = {
-        "machine_spec": {"machine_type": vertex.tuning.machine_type},
-        "replica_count": 1,
-        "container_spec": {"image_uri": vertex.image},
+    job_spec: Dict[str, Any] = {
+        "worker_pool_specs": [_pool({"machine_type": vertex.tuning.machine_type}, 1, vertex.image)]
     }
-    job_spec: Dict[str, Any] = {"worker_pool_specs": [pool]}
     if vertex.service_account:
         job_spec["service_account"] = vertex.service_account
     return {

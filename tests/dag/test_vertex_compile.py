@@ -155,8 +155,8 @@ def test_trainer_runs_as_a_vertex_custom_job(spec):
     assert config["ai_platform_vertex_region"] == "europe-west4"
     job = config["ai_platform_training_args"]
     assert job["project"] == "my-proj-1"
-    assert job["service_account"] == "pipelines@my-proj-1.iam.gserviceaccount.com"
-    assert job["worker_pool_specs"] == [
+    assert job["job_spec"]["service_account"] == "pipelines@my-proj-1.iam.gserviceaccount.com"
+    assert job["job_spec"]["worker_pool_specs"] == [
         {
             "machine_spec": {
                 "machine_type": "n1-standard-4",

@@ -1,0 +1,218 @@
+"""The vertex profile's settings: required keys, refusals that name the key, Dataflow flags, secrets and paths."""
+
+import pytest
+
+from pipeline.config import PROJECT_ROOT
+from pipeline.settings import ConfigError, load_config
+
+pytestmark = pytest.mark.unit
+
+IMAGE = "europe-west4-docker.pkg.dev/my-proj-1/vtx/vertex-tfx:abc"
+REQUIRED = [
+    "data_root=gs://my-bucket-1/data",
+    "vertex.project=my-proj-1",
+    "vertex.region=europe-west4",
+    "vertex.pipeline_root=gs://my-bucket-1/root/",
+    f"vertex.image={IMAGE}",
+]
+REQUIRED_KEYS = ["data_root", "vertex.project", "vertex.region", "vertex.pipeline_root", "vertex.image"]
+
+
+def vertex(*overrides: str):
+    return load_config(profile="vertex", overrides=[*REQUIRED, *overrides], environ={})
+
+
+def refusal(*overrides: str, required=REQUIRED) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config(profile="vertex", overrides=[*required, *overrides], environ={})
+    return str(caught.value)
+
+
+# ---------------------------------------------------------------- required keys
+
+
+def test_without_any_setting_every_required_key_is_named():
+    message = refusal(required=[])
+
+    assert all(f"missing key '{key}'" in message for key in REQUIRED_KEYS), message
+
+
+@pytest.mark.parametrize("key", REQUIRED_KEYS)
+def test_each_missing_key_is_named_alone(key):
+    message = refusal(required=[item for item in REQUIRED if not item.startswith(f"{key}=")])
+
+    assert f"missing key '{key}'" in message
+    assert message.count("missing key") == 1
+
+
+def test_the_environment_supplies_the_required_keys():
+    environ = {
+        "VTX_DATA_ROOT": "gs://env-bucket/data",
+        "VTX_VERTEX__PROJECT": "my-proj-1",
+        "VTX_VERTEX__REGION": "us-central1",
+        "VTX_VERTEX__PIPELINE_ROOT": "gs://env-bucket/root",
+        "VTX_VERTEX__IMAGE": IMAGE,
+        "VTX_VERTEX__TRAINING__MACHINE_TYPE": "n1-highmem-8",
+        "VTX_VERTEX__LABELS__TEAM": "ml",
+    }
+
+    config = load_config(profile="vertex", environ=environ)
+
+    assert (config.vertex.project, config.vertex.region) == ("my-proj-1", "us-central1")
+    assert (config.data_root, config.pipeline_root) == ("gs://env-bucket/data", "gs://env-bucket/root")
+    assert config.vertex.image == IMAGE
+    assert config.vertex.training.machine_type == "n1-highmem-8"
+    assert config.vertex.labels == {"team": "ml"}
+
+
+def test_flags_override_the_environment():
+    config = load_config(
+        profile="vertex",
+        overrides=[*REQUIRED[1:], "data_root=gs://flag-bucket/data"],
+        environ={"VTX_DATA_ROOT": "gs://env-bucket/data"},
+    )
+
+    assert config.data_root == "gs://flag-bucket/data"
+
+
+# ---------------------------------------------------------------- refusals name the key
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("vertex.pipeline_root=/tmp/root", "'vertex.pipeline_root': String should match pattern"),
+        ("vertex.pipeline_root=s3://bucket/root", "'vertex.pipeline_root': String should match pattern"),
+        ("vertex.modules_uri=/tmp/modules", "'vertex.modules_uri': String should match pattern"),
+        ("vertex.dataflow.temp_location=/tmp", "'vertex.dataflow.temp_location': String should match pattern"),
+        ("vertex.project=My_Project", "'vertex.project': String should match pattern"),
+        ("vertex.region=europe west4", "'vertex.region': String should match pattern"),
+        ("vertex.training.accelerator_type=NVIDIA_TESLA_T4", "'vertex.training': Value error, accelerator_type"),
+        ("vertex.training.accelerator_count=2", "'vertex.training': Value error, accelerator_type"),
+        ("vertex.pusher.min_replicas=5", "'vertex.pusher': Value error, max_replicas (2) is below min_replicas (5)"),
+        ("vertex.labels.Team=ml", "'vertex.labels': Value error, label Team=ml is not a valid Google Cloud label"),
+        ("vertex.labels.team=Data Science", "label team=Data Science is not a valid Google Cloud label"),
+        ("vertex.dataflow.max_workers=0", "'vertex.dataflow.max_workers': Input should be greater than or equal to 1"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_its_key(override, message):
+    assert message in refusal(override)
+
+
+def test_accelerators_are_accepted_in_pairs():
+    training = vertex("vertex.training.accelerator_type=NVIDIA_TESLA_T4", "vertex.training.accelerator_count=2")
+
+    assert (training.vertex.training.accelerator_type, training.vertex.training.accelerator_count) == (
+        "NVIDIA_TESLA_T4",
+        2,
+    )
+
+
+# ---------------------------------------------------------------- Dataflow
+
+
+def test_dataflow_args_by_default():
+    assert vertex().vertex.dataflow_args() == [
+        "--runner=DataflowRunner",
+        "--project=my-proj-1",
+        "--region=europe-west4",
+        "--temp_location=gs://my-bucket-1/root/dataflow/tmp",
+        "--machine_type=n1-standard-4",
+        "--max_num_workers=4",
+        "--experiments=use_runner_v2",
+        f"--sdk_container_image={IMAGE}",
+    ]
+
+
+def test_dataflow_args_follow_the_dataflow_settings():
+    args = vertex(
+        "vertex.dataflow.machine_type=n2-standard-8",
+        "vertex.dataflow.max_workers=20",
+        "vertex.dataflow.temp_location=gs://scratch-bucket/tmp",
+        "vertex.dataflow.use_pipeline_image=false",
+    ).vertex.dataflow_args()
+
+    assert "--temp_location=gs://scratch-bucket/tmp" in args
+    assert "--machine_type=n2-standard-8" in args
+    assert "--max_num_workers=20" in args
+    assert not [arg for arg in args if arg.startswith("--sdk_container_image")]
+
+
+@pytest.mark.parametrize(
+    "overrides, account",
+    [
+        ([], None),
+        (["vertex.service_account=run@my-proj-1.iam.gserviceaccount.com"], "run@my-proj-1.iam.gserviceaccount.com"),
+        (
+            [
+                "vertex.service_account=run@my-proj-1.iam.gserviceaccount.com",
+                "vertex.dataflow.service_account=df@my-proj-1.iam.gserviceaccount.com",
+            ],
+            "df@my-proj-1.iam.gserviceaccount.com",
+        ),
+    ],
+)
+def test_dataflow_workers_run_as_their_own_account_else_the_pipeline_one(overrides, account):
+    args = vertex(*overrides).vertex.dataflow_args()
+
+    accounts = [arg.split("=", 1)[1] for arg in args if arg.startswith("--service_account_email=")]
+    assert accounts == ([account] if account else [])
+
+
+def test_beam_args_are_dataflow_args_when_dataflow_is_enabled():
+    config = vertex()
+
+    assert config.beam_args() == config.vertex.dataflow_args()
+
+
+def test_beam_args_are_the_direct_runner_ones_when_dataflow_is_disabled():
+    assert vertex("vertex.dataflow.enabled=false").beam_args() == []
+    assert vertex(
+        "vertex.dataflow.enabled=false", "beam.direct_num_workers=0", "beam.direct_running_mode=multi_processing"
+    ).beam_args() == ["--direct_num_workers=0", "--direct_running_mode=multi_processing"]
+
+
+# ---------------------------------------------------------------- roots, secrets and paths
+
+
+def test_the_pipeline_root_is_the_gcs_root_not_the_local_output_root():
+    config = vertex()
+
+    assert config.pipeline_root == "gs://my-bucket-1/root/"
+    assert config.vertex.temp_location == "gs://my-bucket-1/root/dataflow/tmp"
+    assert config.output_root == str(PROJECT_ROOT / "outputs" / "vertex")
+
+
+@pytest.mark.parametrize(
+    "secret, version",
+    [
+        (None, None),
+        ("neptune-token", "projects/my-proj-1/secrets/neptune-token/versions/latest"),
+        ("projects/shared-proj/secrets/token", "projects/shared-proj/secrets/token/versions/latest"),
+        ("projects/shared-proj/secrets/token/versions/7", "projects/shared-proj/secrets/token/versions/7"),
+    ],
+)
+def test_the_neptune_secret_becomes_a_full_version_name(secret, version):
+    config = vertex(f"vertex.neptune.token_secret={secret}") if secret else vertex()
+
+    assert config.vertex.secret_version() == version
+
+
+def test_checkout_files_map_to_the_image_when_the_modules_are_baked_in():
+    config = vertex()
+
+    assert config.runtime_path(config.schema_path) == "/pipeline/modules/schema.pbtxt"
+    assert config.runtime_path(str(PROJECT_ROOT / "data" / "penguins.csv")) == "/pipeline/data/penguins.csv"
+    assert vertex("vertex.code_root=/app/").runtime_path(config.schema_path) == "/app/modules/schema.pbtxt"
+
+
+def test_module_files_map_under_the_modules_uri_and_other_files_to_the_image():
+    config = vertex("vertex.modules_uri=gs://my-bucket-1/modules/abc123/")
+
+    assert config.runtime_path(config.schema_path) == "gs://my-bucket-1/modules/abc123/schema.pbtxt"
+    assert config.runtime_path(str(PROJECT_ROOT / "pipeline" / "config.py")) == "/pipeline/pipeline/config.py"
+
+
+def test_a_file_outside_the_project_cannot_be_mapped(tmp_path):
+    with pytest.raises(ValueError, match=f"{tmp_path / 'schema.pbtxt'} is outside the project"):
+        vertex().runtime_path(str(tmp_path / "schema.pbtxt"))
