@@ -22,7 +22,7 @@ class Verdict:
     failures: List[str] = field(default_factory=list)
 
 
-def _slice_name(slice_key) -> str:
+def slice_name(slice_key) -> str:
     """'island=Biscoe' for a one-feature slice, '' for the overall slice."""
     parts = []
     for key in slice_key.single_slice_keys:
@@ -31,14 +31,14 @@ def _slice_name(slice_key) -> str:
     return ", ".join(parts)
 
 
-def _read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:
+def read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:
     """Reads the candidate's and baseline's accuracy per slice and the failed thresholds, once each."""
     import tensorflow_model_analysis as tfma
 
     verdict = Verdict(blessed=blessed)
     by_slice: Dict[str, float] = {}
     for per_slice in tfma.load_metrics(evaluation_uri):
-        name = _slice_name(per_slice.slice_key)
+        name = slice_name(per_slice.slice_key)
         for item in per_slice.metric_keys_and_values:
             if item.key.name != METRIC or item.key.is_diff:
                 continue
@@ -52,7 +52,7 @@ def _read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:
                 verdict.overall = value
     verdict.by_slice = sorted(by_slice.items())
     for per_slice in tfma.load_validation_result(evaluation_uri).metric_validations_per_slice:
-        where = _slice_name(per_slice.slice_key) or "overall"
+        where = slice_name(per_slice.slice_key) or "overall"
         verdict.failures += [_describe_failure(where, failure) for failure in per_slice.failures]
     return verdict
 
@@ -79,7 +79,7 @@ def render(config: PipelineConfig, run_id: str, nodes: Dict[str, metadata.NodeRu
     if evaluator and evaluator.outputs.get("evaluation"):
         blessing = evaluator.outputs["blessing"][0]
         blessed = metadata.custom_property(blessing, "blessed") == 1
-        verdict = _read_verdict(evaluator.outputs["evaluation"][0].uri, blessed)
+        verdict = read_verdict(evaluator.outputs["evaluation"][0].uri, blessed)
         lines += _verdict_lines(config, verdict)
     if pusher and pusher.outputs.get("pushed_model"):
         pushed = pusher.outputs["pushed_model"][0]
@@ -113,14 +113,21 @@ def _verdict_lines(config: PipelineConfig, verdict: Verdict) -> List[str]:
     return lines
 
 
-def _neptune_lines(config: PipelineConfig, trainer: Optional[metadata.NodeRun]) -> List[str]:
+def neptune_info(trainer: Optional[metadata.NodeRun]) -> Optional[Dict[str, Optional[str]]]:
+    """Where the Trainer's Neptune run went (mode, url, offline_dir), from its model_run artifact."""
     if not trainer or not trainer.outputs.get("model_run"):
-        return []
+        return None
     path = os.path.join(trainer.outputs["model_run"][0].uri, "neptune.json")
     if not os.path.exists(path):
-        return []
+        return None
     with open(path) as handle:
-        info = json.load(handle)
+        return json.load(handle)
+
+
+def _neptune_lines(config: PipelineConfig, trainer: Optional[metadata.NodeRun]) -> List[str]:
+    info = neptune_info(trainer)
+    if info is None:
+        return []
     if info.get("url"):
         return [f"Neptune: {info['url']}"]
     if info.get("mode") == "offline":

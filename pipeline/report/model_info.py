@@ -1,0 +1,97 @@
+"""The Model section: the trained SavedModel's signatures and size, and where it was pushed."""
+
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from pipeline import metadata
+
+SERVING_DIR = "Format-Serving"
+SAVED_MODEL = "saved_model.pb"
+
+
+@dataclass
+class Tensor:
+    name: str
+    dtype: str
+    shape: str
+
+
+@dataclass
+class Signature:
+    name: str
+    inputs: List[Tensor]
+    outputs: List[Tensor]
+
+
+@dataclass
+class ModelSection:
+    """pushed: True when this run's blessed model is in the serving directory (now or by an earlier run)."""
+
+    trained: bool = False
+    trainer_status: str = "not run"
+    path: Optional[str] = None
+    size_bytes: int = 0
+    signatures: List[Signature] = field(default_factory=list)
+    pushed: bool = False
+    pushed_now: bool = False
+    version: Optional[str] = None
+    destination: Optional[str] = None
+
+
+def _tensor(name: str, info) -> Tensor:
+    from tensorflow.core.framework import types_pb2
+
+    dtype = types_pb2.DataType.Name(info.dtype).removeprefix("DT_").lower()
+    if info.tensor_shape.unknown_rank:
+        shape = "unknown"
+    else:
+        shape = "(" + ", ".join("None" if d.size < 0 else str(d.size) for d in info.tensor_shape.dim) + ")"
+    return Tensor(name, dtype, shape)
+
+
+def signatures(saved_model_dir: str) -> List[Signature]:
+    """The serving signatures, read from saved_model.pb without loading the graph."""
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    saved_model = saved_model_pb2.SavedModel()
+    with open(os.path.join(saved_model_dir, SAVED_MODEL), "rb") as handle:
+        saved_model.ParseFromString(handle.read())
+    found = []
+    for graph in saved_model.meta_graphs:
+        for name, signature in sorted(graph.signature_def.items()):
+            if name.startswith("__"):
+                continue
+            inputs = [_tensor(k, v) for k, v in sorted(signature.inputs.items())]
+            outputs = [_tensor(k, v) for k, v in sorted(signature.outputs.items())]
+            found.append(Signature(name, inputs, outputs))
+    return found
+
+
+def directory_size(path: str) -> int:
+    return sum(os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(path) for name in names)
+
+
+def _push(pusher: Optional[metadata.NodeRun], section: ModelSection) -> None:
+    if pusher is None or not pusher.outputs.get("pushed_model"):
+        return
+    pushed = pusher.outputs["pushed_model"][0]
+    section.pushed = metadata.custom_property(pushed, "pushed") == 1
+    if section.pushed:
+        section.pushed_now = pusher.status == "executed"
+        section.version = str(metadata.custom_property(pushed, "pushed_version"))
+        section.destination = metadata.custom_property(pushed, "pushed_destination")
+
+
+def extract(nodes: Dict[str, metadata.NodeRun]) -> ModelSection:
+    trainer = nodes.get("Trainer")
+    section = ModelSection(trainer_status=trainer.status if trainer else "not run")
+    if trainer is None or not trainer.outputs.get("model"):
+        return section
+    path = os.path.join(trainer.outputs["model"][0].uri, SERVING_DIR)
+    if os.path.exists(os.path.join(path, SAVED_MODEL)):
+        section.trained, section.path = True, path
+        section.size_bytes = directory_size(path)
+        section.signatures = signatures(path)
+    _push(nodes.get("Pusher"), section)
+    return section

@@ -1,0 +1,59 @@
+"""Renders a Report to one HTML page with jinja2: styles and SVG charts inline, no script, no link out."""
+
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import jinja2
+
+from pipeline.report import charts
+from pipeline.report.build import Report
+
+TEMPLATE = "report.html.j2"
+
+
+def _number(value: Optional[float], digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.{digits}f}"
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024  # type: ignore[assignment] # a float from here on
+    return ""
+
+
+def _lower_bound(report: Report) -> Optional[float]:
+    """The overall value threshold of the gated metric, drawn on the evaluation chart."""
+    for threshold in report.evaluation.thresholds:
+        if threshold.metric == report.evaluation.metric and threshold.rule.startswith(">= "):
+            return float(threshold.rule[3:])
+    return None
+
+
+def chart_svgs(report: Report) -> Dict[str, Any]:
+    return {
+        "timeline": charts.timeline(report.timeline) if report.timeline.steps else None,
+        "features": [charts.feature(f, i) for i, f in enumerate(report.data.features)],
+        "tuning": charts.tuning(report.tuning.trials),
+        "evaluation": charts.evaluation(report.evaluation.slices, report.evaluation.metric, _lower_bound(report)),
+    }
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(__file__).parent)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["number"] = _number
+    env.filters["size"] = _size
+    return env
+
+
+def html(report: Report) -> str:
+    return environment().get_template(TEMPLATE).render(report=report, charts=chart_svgs(report))
