@@ -1,4 +1,4 @@
-"""The vtx command line: run the pipeline locally and inspect its configuration."""
+"""The vtx command line: run the pipeline locally, report on a run, and inspect the configuration."""
 
 import os
 import subprocess
@@ -68,6 +68,7 @@ def config_options(function):
 \b
 Examples:
   vtx run                      # run the whole pipeline locally on data/
+  vtx report                   # an HTML report of the latest run
   vtx config --set tuning.trials=5
   python -m pipeline run -v    # the same CLI
 """
@@ -111,6 +112,57 @@ def run(
     from pipeline import local_run
 
     sys.exit(local_run.execute(config, git_commit=_git_commit(), verbose=verbose))
+
+
+REPORT_EXAMPLES = """
+\b
+Examples:
+  vtx report                                # the latest local run, to <output_root>/reports/run-<id>.html
+  vtx report --run 20261122-080410-591 --out report.html
+  vtx report --output /tmp/penguins-run     # the runs of another output_root
+"""
+
+
+@main.command(epilog=REPORT_EXAMPLES)
+@config_options
+@click.option(
+    "--run", "run_id", metavar="RUN_ID", help="The run to report on, as `vtx run` printed it. Default: the latest."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="The HTML file to write. Default: <output_root>/reports/run-<id>.html",
+)
+@click.option("--output", type=click.Path(file_okay=False), help="The output_root whose runs to read.")
+@click.option("-v", "--verbose", is_flag=True, help="Show TensorFlow's logs too.")
+def report(
+    profile: Optional[str],
+    config_file: Optional[str],
+    overrides: Tuple[str, ...],
+    run_id: Optional[str],
+    out: Optional[str],
+    output: Optional[str],
+    verbose: bool,
+) -> None:
+    """Write one self-contained HTML page about a local run, read from ML Metadata and its artifacts.
+
+    The page has no script and loads nothing: attach it to a CI run or a pull request.
+    """
+    flags = list(overrides) + ([f"output_root={Path(output).resolve()}"] if output else [])
+    config = _build_config(profile, config_file, flags)
+    if config.vertex:
+        _fail(f"profile '{config.profile}' targets Vertex AI; `vtx report` reads local runs only")
+    from pipeline import logs
+    from pipeline.report import build, runs
+
+    try:
+        record = runs.load(config.metadata_path, config.pipeline_name, run_id)
+    except runs.ReportError as error:
+        _fail(str(error))
+    path = Path(out) if out else build.default_path(config.output_root, record.run_id)
+    with logs.capture(Path(config.log_dir) / f"report-{record.run_id}.log", verbose):
+        written = build.write(build.build(record), path)
+    click.echo(f"Report of run {record.run_id}: {written}")
 
 
 @main.command(name="config")

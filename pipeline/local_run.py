@@ -32,28 +32,71 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool) -> int:
         click.echo(f"Error: {error}", err=True)
         return 2
     from pipeline import logs
+    from pipeline.fingerprint import file_fingerprint
 
     run_id = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")[:-3]
+    fingerprint = ",".join(file_fingerprint(str(path))[:16] for path in files)
     log_file = Path(config.log_dir) / f"run-{run_id}.log"
     click.echo(f"vtx run {run_id}: profile {config.profile}, data {config.data_root}")
     click.echo(f"  logs: {log_file}")
     with logs.capture(log_file, verbose) as console:
-        code = _run(config, run_id, git_commit, files, console)
+        # Imported here: TensorFlow's import-time messages go to the log file.
+        from pipeline.runner import RunContext
+
+        context = RunContext(run_id=run_id, git_commit=git_commit, data_fingerprint=fingerprint)
+        code = _run(config, context, console)
+        _record_facts(config, context, time.monotonic() - started)
         if code == 0:
             from pipeline import metadata, summary
 
             nodes = metadata.node_runs(metadata.open_store(config.metadata_path), config.pipeline_name, run_id)
             console.write(summary.render(config, run_id, nodes, time.monotonic() - started) + "\n")
+        if code in (0, 1):
+            _write_report(config, run_id, console)
     return code
 
 
-def _run(config: PipelineConfig, run_id: str, git_commit: str, files, console) -> int:
+def _record_facts(config: PipelineConfig, context, wall_seconds: float) -> None:
+    """Stores what TFX does not record (commit, data fingerprint, wall time) on the run's MLMD context."""
+    from pipeline import metadata
+
+    if not Path(config.metadata_path).is_file():
+        return
+    facts = {
+        "git_commit": context.git_commit,
+        "data_fingerprint": context.data_fingerprint,
+        "data_root": config.data_root,
+        "wall_seconds": round(wall_seconds, 1),
+    }
+    metadata.record_run_facts(metadata.open_store(config.metadata_path, writable=True), context.run_id, facts)
+
+
+def _write_report(config: PipelineConfig, run_id: str, console) -> None:
+    """Writes the run's HTML report and prints its path; a failure here never changes the run's outcome."""
+    import traceback
+
+    from pipeline.report import build, runs
+
+    try:
+        record = runs.load(config.metadata_path, config.pipeline_name, run_id)
+        path = build.write(build.build(record), build.default_path(config.output_root, run_id))
+    except runs.ReportError as error:
+        console.write(f"Report: not written ({error})\n")
+        return
+    except Exception as error:  # noqa: BLE001 - the run's result stands; the log has the traceback
+        traceback.print_exc()
+        console.write(f"Report: not written ({type(error).__name__}: {error}); see the log file above\n")
+        return
+    console.write(f"Report: {path}\n")
+
+
+def _run(config: PipelineConfig, context, console) -> int:
     import logging
 
     from components.validation_gate import SchemaAnomaliesError
     from pipeline import metadata, progress, runner
-    from pipeline.fingerprint import file_fingerprint
 
+    run_id = context.run_id
     store = None
 
     def status_of(node_id: str) -> str:
@@ -67,8 +110,6 @@ def _run(config: PipelineConfig, run_id: str, git_commit: str, files, console) -
 
     reporter = progress.NodeProgress(console, status_of)
     logging.getLogger("absl").addHandler(reporter)
-    fingerprint = ",".join(file_fingerprint(str(path))[:16] for path in files)
-    context = runner.RunContext(run_id=run_id, git_commit=git_commit, data_fingerprint=fingerprint)
     try:
         runner.run_local(config, context)
         return 0

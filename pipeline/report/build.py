@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from pipeline.report import data, evaluation, model_info, overview, runs, timeline, tuning, validation
 
@@ -44,12 +43,10 @@ def default_path(output_root: str, run_id: str) -> Path:
     return Path(output_root) / "reports" / f"run-{run_id}.html"
 
 
-def generate(metadata_path: str, pipeline_name: str, output_root: str, run_id: Optional[str], out: Optional[str]) -> Path:
-    """Reads the run (the latest when run_id is None), writes its report, returns the file's path."""
+def write(report: Report, path: Path) -> Path:
+    """Renders the report to `path`; returns its absolute path."""
     from pipeline.report import render
 
-    report = build(runs.load(metadata_path, pipeline_name, run_id))
-    path = Path(out) if out else default_path(output_root, report.run.run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render.html(report), encoding="utf-8")
     return path.resolve()

@@ -4,6 +4,7 @@ import io
 from typing import List, Optional
 
 from matplotlib import rc_context
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -16,6 +17,8 @@ SPLIT_COLORS = {"train": "#4c72b0", "eval": "#dd8452"}
 STATUS_COLORS = {"executed": "#4c72b0", "cached": "#9aa5b1", "failed": "#c44e52"}
 MODEL_COLORS = {"candidate": "#4c72b0", "baseline": "#9aa5b1"}
 MAX_CATEGORIES = 8
+# No <metadata> block: no date (reports of the same run are identical) and no RDF links.
+NO_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}
 STYLE = {
     # Text stays text, drawn by the browser's sans-serif font, instead of glyph outlines per character.
     "svg.fonttype": "none",
@@ -30,7 +33,7 @@ def to_svg(figure: Figure, name: str) -> str:
     """The figure as an <svg> element; ids are salted by `name` so charts on one page never share one."""
     buffer = io.StringIO()
     with rc_context({"svg.hashsalt": name}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        figure.savefig(buffer, format="svg", metadata=NO_METADATA, bbox_inches="tight")
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
@@ -84,10 +87,12 @@ def tuning(trials: List[Trial], objective: str = "score") -> Optional[str]:
         figure = Figure(figsize=(5.0, 2.4))
         axes = figure.subplots()
         ids = [trial.trial_id for trial in scored]
-        axes.plot(ids, [trial.score for trial in scored], marker="o", color=SPLIT_COLORS["train"])
+        axes.plot(ids, [float(trial.score or 0.0) for trial in scored], marker="o", color=SPLIT_COLORS["train"])
         for trial in scored:
             if trial.best:
-                axes.plot([trial.trial_id], [trial.score], marker="*", markersize=16, color="#c44e52", label="best")
+                axes.plot(
+                    [trial.trial_id], [float(trial.score or 0.0)], "*", markersize=16, color="#c44e52", label="best"
+                )
         axes.set_xlabel("trial")
         axes.set_ylabel(objective)
         axes.legend(fontsize=7, frameon=False)
@@ -102,14 +107,16 @@ def evaluation(slices: List[SliceMetrics], metric: str, lower_bound: Optional[fl
         figure = Figure(figsize=(6.0, 0.34 * len(rows) + 1.0))
         axes = figure.subplots()
         for row_index, row in enumerate(rows):
-            axes.barh(row_index - 0.2, row.candidate, height=0.4, color=MODEL_COLORS["candidate"])
+            axes.barh(row_index - 0.2, float(row.candidate or 0.0), height=0.4, color=MODEL_COLORS["candidate"])
             if row.baseline is not None:
                 axes.barh(row_index + 0.2, row.baseline, height=0.4, color=MODEL_COLORS["baseline"])
-        handles = [Patch(color=MODEL_COLORS["candidate"], label="candidate")]
+        handles: List[Artist] = [Patch(color=MODEL_COLORS["candidate"], label="candidate")]
         if any(row.baseline is not None for row in rows):
             handles.append(Patch(color=MODEL_COLORS["baseline"], label="baseline"))
         if lower_bound is not None:
-            handles.append(axes.axvline(lower_bound, color="#c44e52", linestyle="--", label=f"threshold {lower_bound:.3f}"))
+            handles.append(
+                axes.axvline(lower_bound, color="#c44e52", linestyle="--", label=f"threshold {lower_bound:.3f}")
+            )
         axes.set_yticks(range(len(rows)), [row.name for row in rows])
         axes.invert_yaxis()
         axes.set_xlim(0, 1.05)

@@ -36,7 +36,10 @@ class Overview:
 
 
 def decide(
-    nodes: Dict[str, metadata.NodeRun], validation: ValidationSection, evaluation: EvaluationSection, model: ModelSection
+    nodes: Dict[str, metadata.NodeRun],
+    validation: ValidationSection,
+    evaluation: EvaluationSection,
+    model: ModelSection,
 ) -> Tuple[str, List[str]]:
     """The verdict key and the reasons behind it."""
     if validation.status == "failed":
@@ -87,7 +90,9 @@ def extract(
     timeline, validation, evaluation, model = sections
     verdict, reasons = decide(nodes, validation, evaluation, model)
     neptune, url = _neptune(nodes)
-    known = {name: str(facts[name]) for name in ("git_commit", "data_fingerprint", "data_root") if name in facts}
+    known: Dict[str, str] = {
+        name: str(facts[name]) for name in ("git_commit", "data_fingerprint", "data_root") if name in facts
+    }
     return Overview(
         run_id=run_id,
         verdict=verdict,

@@ -32,8 +32,12 @@ def _contexts(metadata_path: str):
     try:
         store = metadata.open_store(metadata_path)
         return store, metadata.pipeline_runs(store)
-    except errors.StatusError as error:
-        raise ReportError(f"cannot read ML Metadata at {metadata_path}: {error}") from None
+    except (errors.StatusError, RuntimeError) as error:
+        # MLMD quotes the SQL it tried; the reason is what comes before it.
+        reason = str(error).removeprefix("Error when executing query: ").split(" query:", 1)[0]
+        # A read-only open of a database without MLMD's tables fails on creating them.
+        reason = "it has no ML Metadata tables" if "readonly database" in reason else reason
+        raise ReportError(f"{metadata_path} is not a readable ML Metadata store: {reason}") from None
 
 
 def _pick(runs: List, run_id: Optional[str], metadata_path: str):
