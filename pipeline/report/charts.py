@@ -1,6 +1,13 @@
 """The report's charts: matplotlib figures rendered to inline SVG text (no JavaScript, no fonts to fetch)."""
 
+# Why matplotlib: its SVG backend gives static vector charts that need nothing at view time, and it is
+# mature and well kept. Plotly would inline its JavaScript bundle (several MB) into every report; Altair and
+# Vega-Lite need the vega JavaScript libraries (inlined, or fetched from a CDN, which the report must
+# not do) or a headless renderer to make SVG. Interactivity is not worth that in a page attached to a PR.
+# The Figure API is used directly, without pyplot: no global state and no GUI backend to select.
+
 import io
+import re
 from typing import List, Optional
 
 from matplotlib import rc_context
@@ -30,12 +37,16 @@ STYLE = {
 
 
 def to_svg(figure: Figure, name: str) -> str:
-    """The figure as an <svg> element; ids are salted by `name` so charts on one page never share one."""
+    """The figure as an <svg> element whose ids, and references to them, start with `name`.
+
+    matplotlib numbers its groups from 1 in every figure ('figure_1', 'patch_1'); one page holds many.
+    """
     buffer = io.StringIO()
     with rc_context({"svg.hashsalt": name}):
         figure.savefig(buffer, format="svg", metadata=NO_METADATA, bbox_inches="tight")
     text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    text = text[text.index("<svg") :]
+    return re.sub(r'(\bid="|url\(#|href="#)', rf"\g<1>{name}-", text)
 
 
 def timeline(steps: Timeline) -> str:
@@ -47,7 +58,8 @@ def timeline(steps: Timeline) -> str:
             # A cached step takes no time; a sliver keeps it visible.
             width = max(step.seconds, steps.total_seconds / 400 or 0.05)
             axes.barh(row, width, left=step.start, color=STATUS_COLORS.get(step.status, "#dddddd"))
-            axes.text(step.start + width, row, f" {step.seconds:.1f} s {step.status}", va="center", fontsize=8)
+            label = f"{step.seconds:.1f} s {step.status}"
+            axes.annotate(label, (step.start + width, row), xytext=(3, 0), textcoords="offset points", va="center")
         axes.set_yticks(range(len(names)), names)
         axes.invert_yaxis()
         axes.set_xlabel("seconds since the run's first component started")

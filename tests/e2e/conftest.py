@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pipeline_runs import FAKE_TOKEN, Run, vtx_run
+from tests.helpers.pipeline_runs import FAKE_TOKEN, Run, StoppedRun, corrupt_data, tree_digest, vtx_run
 
 
 @pytest.fixture(scope="session")
@@ -25,5 +25,26 @@ def first_run(output_dir: Path) -> Run:
 def second_run(first_run: Run) -> Run:
     """The same command again, with nothing changed."""
     run = vtx_run(first_run.output, "--trials", "3")
+    assert run.returncode == 0, run.console
+    return run
+
+
+@pytest.fixture(scope="session")
+def stopped_run(second_run: Run, tmp_path_factory) -> StoppedRun:
+    """A run on data with strings in a numeric column: it stops at ExampleValidator."""
+    before = tree_digest(second_run.output / "serving_model")
+    data = corrupt_data(tmp_path_factory.mktemp("corrupted") / "data", "string-in-numeric-column")
+    run = vtx_run(second_run.output, "--trials", "3", "--data", str(data))
+    assert run.returncode == 1, run.console
+    return StoppedRun(run, before)
+
+
+@pytest.fixture(scope="session")
+def not_blessed_run(second_run: Run) -> Run:
+    """Five training steps: the Trainer and Evaluator re-run, and the model misses the threshold and the baseline.
+
+    Neptune is off (debug mode) so that the first run's offline files stay the only training run.
+    """
+    run = vtx_run(second_run.output, "--trials", "3", "--set", "training.train_steps=5", env={"NEPTUNE_MODE": "debug"})
     assert run.returncode == 0, run.console
     return run

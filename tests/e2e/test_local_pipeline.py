@@ -1,7 +1,5 @@
 """End to end: the whole DAG on data/ — pushed, cached on re-run, stopped by bad data, tracked offline."""
 
-import csv
-import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -10,7 +8,16 @@ from typing import Dict
 import pytest
 
 from pipeline import metadata
-from tests.helpers.pipeline_runs import FAKE_TOKEN, NODE_IDS, PROJECT_ROOT, Run, serving_versions, vtx_run
+from tests.helpers.pipeline_runs import (
+    FAKE_TOKEN,
+    NODE_IDS,
+    Run,
+    StoppedRun,
+    corrupt_data,
+    serving_versions,
+    tree_digest,
+    vtx_run,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -18,23 +25,9 @@ pytestmark = pytest.mark.e2e
 COMPONENTS = [node for node in NODE_IDS if node != "Resolver"]
 
 
-def _run_id(run: Run) -> str:
-    match = re.search(r"^vtx run (\S+):", run.stdout, re.MULTILINE)
-    assert match, run.console
-    return match.group(1)
-
-
 def _nodes(run: Run) -> Dict[str, metadata.NodeRun]:
     store = metadata.open_store(str(run.output / "metadata.sqlite"))
-    return metadata.node_runs(store, "vertex-tfx-penguins", _run_id(run))
-
-
-def _tree_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.is_file():
-            digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
-    return digest.hexdigest()
+    return metadata.node_runs(store, "vertex-tfx-penguins", run.run_id)
 
 
 def test_first_run_executes_every_component_and_pushes_a_blessed_model(first_run: Run):
@@ -91,7 +84,7 @@ def test_neptune_offline_files_hold_parameters_and_metrics(first_run: Run):
     fields = training[0]
     for key in ("parameters/learning_rate", "parameters/hidden_units", "metrics/final/val_accuracy"):
         assert key in fields, sorted(fields)
-    assert fields["pipeline/run_id"] == _run_id(first_run)
+    assert fields["pipeline/run_id"] == first_run.run_id
     assert fields["versions/tfx"] == "1.16.0"
     assert any(key.startswith("training/") and "accuracy" in key for key in fields), sorted(fields)
     assert fields["model/size_bytes"] > 0
@@ -115,26 +108,17 @@ def test_second_run_is_fully_cached_and_pushes_nothing(first_run: Run, second_ru
     assert serving_versions(second_run.output) == serving_versions(first_run.output)
 
 
-def _corrupt(target: Path, how: str) -> Path:
-    rows = list(csv.DictReader((PROJECT_ROOT / "data" / "penguins.csv").open()))
-    if how == "string-in-numeric-column":
-        for row in rows[::10]:
-            row["bill_length_mm"] = "long"
-        columns = list(rows[0])
-    else:
-        columns = [c for c in rows[0] if c != "bill_length_mm"]
-    target.mkdir()
-    with (target / "penguins.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    return target
-
-
 @pytest.mark.parametrize("how", ["string-in-numeric-column", "dropped-column"])
-def test_corrupted_data_stops_at_validation_and_keeps_the_model(second_run: Run, tmp_path: Path, how: str):
-    before = _tree_digest(second_run.output / "serving_model")
-    run = vtx_run(second_run.output, "--data", str(_corrupt(tmp_path / "data", how)))
+def test_corrupted_data_stops_at_validation_and_keeps_the_model(
+    second_run: Run, tmp_path: Path, how: str, request: pytest.FixtureRequest
+):
+    if how == "string-in-numeric-column":
+        # The session's stopped run, which the report tests read too.
+        stopped: StoppedRun = request.getfixturevalue("stopped_run")
+        before, run = stopped.models_before, stopped.run
+    else:
+        before = tree_digest(second_run.output / "serving_model")
+        run = vtx_run(second_run.output, "--data", str(corrupt_data(tmp_path / "data", how)))
     assert run.returncode != 0
     assert "Data validation failed" in run.stdout
     assert "bill_length_mm" in run.stdout
@@ -142,5 +126,6 @@ def test_corrupted_data_stops_at_validation_and_keeps_the_model(second_run: Run,
     assert re.search(r"^  ExampleValidator\s+FAILED", run.stdout, re.MULTILINE), run.stdout
     nodes = _nodes(run)
     assert "Transform" not in nodes and "Pusher" not in nodes
-    assert _tree_digest(second_run.output / "serving_model") == before
-    shutil.rmtree(tmp_path / "data")
+    assert tree_digest(second_run.output / "serving_model") == before
+    if (tmp_path / "data").exists():
+        shutil.rmtree(tmp_path / "data")

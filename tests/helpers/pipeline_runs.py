@@ -1,6 +1,9 @@
 """Runs the real `vtx run` in a subprocess and inspects what it left behind."""
 
+import csv
+import hashlib
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -39,6 +42,27 @@ class Run:
     def console(self) -> str:
         return self.stdout + self.stderr
 
+    @property
+    def run_id(self) -> str:
+        match = re.search(r"^vtx run (\S+):", self.stdout, re.MULTILINE)
+        assert match, self.console
+        return match.group(1)
+
+    @property
+    def report(self) -> Path:
+        """The HTML report whose path the run printed last."""
+        match = re.search(r"^Report: (/\S+\.html)$", self.stdout, re.MULTILINE)
+        assert match, self.console
+        return Path(match.group(1))
+
+
+@dataclass
+class StoppedRun:
+    """A run stopped at validation, and the digest of the serving directory just before it."""
+
+    run: Run
+    models_before: str
+
 
 def vtx_run(output: Path, *args: str, env: Optional[Dict[str, str]] = None) -> Run:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("NEPTUNE_", "VTX_"))}
@@ -51,3 +75,28 @@ def vtx_run(output: Path, *args: str, env: Optional[Dict[str, str]] = None) -> R
 def serving_versions(output: Path) -> List[str]:
     root = output / "serving_model"
     return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def corrupt_data(target: Path, how: str) -> Path:
+    """A copy of data/penguins.csv with a string in a numeric column, or without bill_length_mm."""
+    rows = list(csv.DictReader((PROJECT_ROOT / "data" / "penguins.csv").open()))
+    if how == "string-in-numeric-column":
+        for row in rows[::10]:
+            row["bill_length_mm"] = "long"
+        columns = list(rows[0])
+    else:
+        columns = [c for c in rows[0] if c != "bill_length_mm"]
+    target.mkdir()
+    with (target / "penguins.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return target

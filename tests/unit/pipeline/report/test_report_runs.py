@@ -1,0 +1,114 @@
+"""pipeline.report.runs and `vtx report`'s errors, on small ML Metadata stores made here."""
+
+import re
+from pathlib import Path
+
+import pytest
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+
+from pipeline import metadata
+from pipeline.report import runs
+
+pytestmark = pytest.mark.unit
+
+
+def make_store(path: Path, run_ids) -> metadata_store.MetadataStore:
+    """An MLMD store with a pipeline_run context per id, and one node execution in each run."""
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = str(path)
+    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+    store = metadata_store.MetadataStore(config)
+    run_type = store.put_context_type(metadata_store_pb2.ContextType(name="pipeline_run"))
+    node_type = store.put_context_type(metadata_store_pb2.ContextType(name="node"))
+    execution_type = store.put_execution_type(metadata_store_pb2.ExecutionType(name="Trainer"))
+    [node] = store.put_contexts([metadata_store_pb2.Context(type_id=node_type, name="penguins.Trainer")])
+    for run_id in run_ids:
+        [run] = store.put_contexts([metadata_store_pb2.Context(type_id=run_type, name=run_id)])
+        execution = metadata_store_pb2.Execution(
+            type_id=execution_type, last_known_state=metadata_store_pb2.Execution.COMPLETE
+        )
+        store.put_execution(execution, [], store.get_contexts_by_id([run, node]))
+    return store
+
+
+def test_the_latest_run_is_read_by_default_and_any_run_by_id(tmp_path: Path):
+    make_store(tmp_path / "m.sqlite", ["run-a", "run-b", "run-c"])
+
+    assert runs.load(str(tmp_path / "m.sqlite"), "penguins").run_id == "run-c"
+    record = runs.load(str(tmp_path / "m.sqlite"), "penguins", "run-a")
+    assert record.run_id == "run-a"
+    assert list(record.nodes) == ["Trainer"] and record.nodes["Trainer"].status == "executed"
+    assert record.facts == {}
+
+
+def test_run_facts_round_trip_through_the_run_context(tmp_path: Path):
+    make_store(tmp_path / "m.sqlite", ["run-a"])
+    writable = metadata.open_store(str(tmp_path / "m.sqlite"), writable=True)
+    facts = {"git_commit": "abc123", "data_fingerprint": "f00d", "data_root": "/data", "wall_seconds": 61.5}
+
+    assert metadata.record_run_facts(writable, "run-a", facts)
+    assert not metadata.record_run_facts(writable, "no-such-run", facts)
+    assert runs.load(str(tmp_path / "m.sqlite"), "penguins").facts == facts
+
+
+@pytest.mark.parametrize(
+    ("run_id", "message"),
+    [
+        ("nope", r"no run 'nope' in .*m.sqlite; the latest runs are: run-d, run-c, run-b$"),
+        ("run-a", r"run 'run-a' in .*m.sqlite has no execution of pipeline 'other'$"),
+    ],
+)
+def test_an_unknown_run_or_pipeline_is_one_message(tmp_path: Path, run_id: str, message: str):
+    make_store(tmp_path / "m.sqlite", ["run-a", "run-b", "run-c", "run-d"])
+    pipeline = "penguins" if run_id == "nope" else "other"
+
+    with pytest.raises(runs.ReportError, match=message):
+        runs.load(str(tmp_path / "m.sqlite"), pipeline, run_id)
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("missing", r"no ML Metadata at \S+/out/metadata.sqlite; run `vtx run` first \(or pass --output\)"),
+        ("empty file", r"no ML Metadata at \S+/out/metadata.sqlite; run `vtx run` first \(or pass --output\)"),
+        ("not a database", r"\S+/out/metadata.sqlite is not a readable ML Metadata store: file is not a database"),
+        ("no runs", r"ML Metadata at \S+/out/metadata.sqlite holds no pipeline run yet; run `vtx run` first"),
+    ],
+)
+def test_vtx_report_without_runs_exits_2_with_one_line(vtx, tmp_path: Path, setup: str, message: str):
+    store = tmp_path / "out" / "metadata.sqlite"
+    if setup == "empty file":
+        _write(store, b"")
+    elif setup == "not a database":
+        _write(store, b"not a database, just text\n" * 10)
+    elif setup == "no runs":
+        store.parent.mkdir()
+        make_store(store, [])
+
+    done = vtx("report", "--output", str(tmp_path / "out"))
+
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+    assert re.fullmatch(f"Error: {message}\n", done.stderr), done.stderr
+
+
+def test_vtx_report_refuses_the_vertex_profile(vtx):
+    settings = [
+        "data_root=gs://my-bucket-1/data",
+        "vertex.project=my-proj-1",
+        "vertex.region=europe-west4",
+        "vertex.pipeline_root=gs://my-bucket-1/pipeline-root",
+        "vertex.image=europe-west4-docker.pkg.dev/my-proj-1/vtx/vertex-tfx:0123abc",
+    ]
+    done = vtx("report", "--profile", "vertex", *[arg for item in settings for arg in ("--set", item)])
+
+    assert done.returncode == 2
+    assert done.stderr == "Error: profile 'vertex' targets Vertex AI; `vtx report` reads local runs only\n"
