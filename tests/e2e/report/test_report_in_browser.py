@@ -15,6 +15,7 @@ from tests.helpers.pipeline_runs import Run, StoppedRun
 pytestmark = pytest.mark.e2e
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+LOCAL = ("file://", "chrome://", "chrome-untrusted://", "data:", "about:")
 SECTIONS = ["Summary", "Timeline", "Data", "Validation", "Tuning", "Evaluation", "Model"]
 # Flags that keep Chromium from phoning home, so the network log holds only what the page asked for.
 FLAGS = [
@@ -50,15 +51,19 @@ def browser(tmp_path_factory):
 
 
 def _open(driver, report: Path):
+    """Loads the page; returns the URLs it requested, every request that left the browser, and its errors."""
     driver.get_log("performance")  # drop what earlier pages logged
     driver.get_log("browser")
     driver.get(report.as_uri())
-    requests = [
-        message["params"]["request"]["url"]
+    sent = [
+        message["params"]
         for message in (json.loads(entry["message"])["message"] for entry in driver.get_log("performance"))
         if message["method"] == "Network.requestWillBeSent"
     ]
-    return requests, [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    by_page = [params["request"]["url"] for params in sent if params.get("documentURL") == report.as_uri()]
+    # Chromium's own pages (chrome://) may load in other tabs; nothing at all may reach the network.
+    remote = [params["request"]["url"] for params in sent if not params["request"]["url"].startswith(LOCAL)]
+    return by_page, remote, [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
 def _png_size(path: Path):
@@ -70,8 +75,9 @@ def _png_size(path: Path):
 def _check_page(driver, report: Path, screenshot: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    requests, errors = _open(driver, report)
+    requests, remote, errors = _open(driver, report)
     assert requests == [report.as_uri()], "the report loaded something besides itself"
+    assert remote == []
     assert errors == []
     headings = driver.find_elements(By.TAG_NAME, "h2")
     assert [h.text for h in headings] == SECTIONS and all(h.is_displayed() for h in headings)
@@ -109,3 +115,15 @@ def test_a_stopped_run_report_shows_the_anomalies(browser, stopped_run: StoppedR
     assert browser.find_element(By.ID, "verdict").text == "Stopped at validation"
     anomalies = browser.find_element(By.ID, "anomalies")
     assert anomalies.is_displayed() and "bill_length_mm" in anomalies.text and "STRING" in anomalies.text
+
+
+def test_the_network_check_sees_a_request_when_a_page_makes_one(browser, tmp_path: Path):
+    """Guards the checks above against passing vacuously: a loopback image that fails to load is seen."""
+    page = tmp_path / "with-image.html"
+    page.write_text('<!DOCTYPE html><html><body><img src="http://127.0.0.1:9/missing.png"></body></html>')
+
+    requests, remote, errors = _open(browser, page)
+
+    assert requests == [page.as_uri(), "http://127.0.0.1:9/missing.png"]
+    assert remote == ["http://127.0.0.1:9/missing.png"]
+    assert [error["message"].split(" - ")[0] for error in errors] == ["http://127.0.0.1:9/missing.png"]
