@@ -45,7 +45,8 @@ def trials_from(results: List[Dict[str, Any]], best: Dict[str, Any]) -> List[Tri
         )
         for row in results
     ]
-    # tuner_results.json lists trials best first; ties are broken by the best hyperparameters.
+    # Scores can tie, so the best is the trial whose hyperparameters TFX wrote as the best; failing that,
+    # the first row, as tuner_results.json lists trials best first.
     winner = next((t for t in trials if best and t.hyperparameters == best), trials[0] if trials else None)
     if winner is not None:
         winner.best = True
