@@ -144,9 +144,10 @@ def report(
     output: Optional[str],
     verbose: bool,
 ) -> None:
-    """Write one self-contained HTML page about a local run, read from ML Metadata and its artifacts.
+    """Write a self-contained HTML report of a local run.
 
-    The page has no script and loads nothing: attach it to a CI run or a pull request.
+    It is read from ML Metadata and the run's artifacts. The page has no script and loads nothing:
+    attach it to a CI run or a pull request.
     """
     flags = list(overrides) + ([f"output_root={Path(output).resolve()}"] if output else [])
     config = _build_config(profile, config_file, flags)
