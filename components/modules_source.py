@@ -8,25 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
+from components import gcs_copy
+
 PACKAGE = "modules"
 _loaded_from: Optional[str] = None
-
-
-def _download_gcs(uri: str, target: Path) -> int:
-    from google.cloud import storage  # type: ignore[attr-defined] # only a modules-only deploy needs it
-
-    bucket_name, _, prefix = uri[len("gs://") :].partition("/")
-    prefix = prefix.rstrip("/") + "/" if prefix else ""
-    count = 0
-    for blob in storage.Client().list_blobs(bucket_name, prefix=prefix):
-        relative = blob.name[len(prefix) :]
-        if not relative or relative.endswith("/") or "__pycache__" in relative:
-            continue
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        blob.download_to_filename(str(destination))
-        count += 1
-    return count
 
 
 def _copy_local(folder: str, target: Path) -> int:
@@ -45,7 +30,10 @@ def use_modules_from(uri: str) -> Path:
     root = Path(tempfile.mkdtemp(prefix="vtx-modules-"))
     target = root / PACKAGE
     target.mkdir()
-    count = _download_gcs(uri, target) if uri.startswith("gs://") else _copy_local(uri, target)
+    if uri.startswith("gs://"):
+        count = gcs_copy.download_prefix(uri, target, skip=lambda relative: "__pycache__" in relative)
+    else:
+        count = _copy_local(uri, target)
     if not (target / "__init__.py").exists():
         raise FileNotFoundError(f"{uri} holds no {PACKAGE}/__init__.py ({count} files): is it the modules/ folder?")
     sys.path.insert(0, str(root))

@@ -120,13 +120,18 @@ Examples:
   vtx report                                # the latest local run, to <output_root>/reports/run-<id>.html
   vtx report --run 20261122-080410-591 --out report.html
   vtx report --output /tmp/penguins-run     # the runs of another output_root
+  vtx report --profile vertex               # the latest Vertex AI job of this pipeline
+  vtx report --profile vertex --run vertex-tfx-penguins-20261122093000
 """
 
 
 @main.command(epilog=REPORT_EXAMPLES)
 @config_options
 @click.option(
-    "--run", "run_id", metavar="RUN_ID", help="The run to report on, as `vtx run` printed it. Default: the latest."
+    "--run",
+    "run_id",
+    metavar="RUN_ID",
+    help="The run to report on, as `vtx run` printed it (on Vertex AI: the job id). Default: the latest.",
 )
 @click.option(
     "--out",
@@ -144,20 +149,24 @@ def report(
     output: Optional[str],
     verbose: bool,
 ) -> None:
-    """Write a self-contained HTML report of a local run.
+    """Write a self-contained HTML report of a run, local or on Vertex AI.
 
-    It is read from ML Metadata and the run's artifacts. The page has no script and loads nothing:
+    A local run is read from ML Metadata and its artifacts; a Vertex AI job (--profile vertex; --run is
+    the job id) from the Vertex API and the pipeline root. The page has no script and loads nothing:
     attach it to a CI run or a pull request.
     """
     flags = list(overrides) + ([f"output_root={Path(output).resolve()}"] if output else [])
     config = _build_config(profile, config_file, flags)
-    if config.vertex:
-        _fail(f"profile '{config.profile}' targets Vertex AI; `vtx report` reads local runs only")
     from pipeline import logs
     from pipeline.report import build, runs
 
     try:
-        record = runs.load(config.metadata_path, config.pipeline_name, run_id)
+        if config.vertex:
+            from pipeline.report import vertex_runs
+
+            record = vertex_runs.load(config, run_id)
+        else:
+            record = runs.load(config.metadata_path, config.pipeline_name, run_id)
     except runs.ReportError as error:
         _fail(str(error))
     path = Path(out) if out else build.default_path(config.output_root, record.run_id)

@@ -8,6 +8,7 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
 from google.api_core import exceptions, retry
 
 from pipeline.config import PipelineConfig
+from pipeline.vertex_config import VertexConfig
 
 # The REST transport raises by HTTP status, gRPC by status code: both are listed.
 TRANSIENT = (
@@ -90,6 +91,22 @@ def explain(error: exceptions.GoogleAPICallError, what: str, config: PipelineCon
     return SubmitError(f"{what}: {error.code} {message}")
 
 
+def init_aiplatform(vertex: VertexConfig, api_endpoint: Optional[str] = None, dry_run: bool = False):
+    """Points the aiplatform SDK at the project and region (and an endpoint); returns the credentials to pass on."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import aiplatform
+
+    # A dry run sends nothing, and plain http is only ever a loopback fake: neither needs credentials.
+    credentials = AnonymousCredentials() if dry_run else None
+    kwargs: Dict[str, Any] = {}
+    if api_endpoint:
+        kwargs.update(api_endpoint=api_endpoint, api_transport="rest")
+        if api_endpoint.startswith("http://"):
+            credentials = AnonymousCredentials()
+    aiplatform.init(project=vertex.project, location=vertex.region, credentials=credentials, **kwargs)
+    return credentials
+
+
 class Submitter:
     """Creates and follows one PipelineJob through the official SDK."""
 
@@ -98,19 +115,10 @@ class Submitter:
             raise ValueError("submitting needs the vertex settings: use --profile vertex")
         self.config = config
         self.vertex = config.vertex
-        from google.auth.credentials import AnonymousCredentials
         from google.cloud import aiplatform
 
-        # A dry run sends nothing, and plain http is only ever a loopback fake: neither needs credentials.
-        credentials = AnonymousCredentials() if dry_run else None
-        kwargs: Dict[str, Any] = {}
-        if api_endpoint:
-            kwargs.update(api_endpoint=api_endpoint, api_transport="rest")
-            if api_endpoint.startswith("http://"):
-                credentials = AnonymousCredentials()
-        aiplatform.init(project=config.vertex.project, location=config.vertex.region, credentials=credentials, **kwargs)
+        self._credentials = init_aiplatform(config.vertex, api_endpoint, dry_run)
         self._aiplatform = aiplatform
-        self._credentials = credentials
 
     def build(self, request: JobRequest):
         vertex = self.vertex

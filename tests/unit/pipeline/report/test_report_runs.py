@@ -100,7 +100,17 @@ def test_vtx_report_without_runs_exits_2_with_one_line(vtx, tmp_path: Path, setu
     assert re.fullmatch(f"Error: {message}\n", done.stderr), done.stderr
 
 
-def test_vtx_report_refuses_the_vertex_profile(vtx):
+def test_vtx_report_on_vertex_without_credentials_is_one_line(monkeypatch):
+    import google.auth
+    from click.testing import CliRunner
+    from google.auth.exceptions import DefaultCredentialsError
+
+    from pipeline.cli import main
+
+    def no_credentials(*args, **kwargs):
+        raise DefaultCredentialsError("Your default credentials were not found.")
+
+    monkeypatch.setattr(google.auth, "default", no_credentials)
     settings = [
         "data_root=gs://my-bucket-1/data",
         "vertex.project=my-proj-1",
@@ -108,7 +118,12 @@ def test_vtx_report_refuses_the_vertex_profile(vtx):
         "vertex.pipeline_root=gs://my-bucket-1/pipeline-root",
         "vertex.image=europe-west4-docker.pkg.dev/my-proj-1/vtx/vertex-tfx:0123abc",
     ]
-    done = vtx("report", "--profile", "vertex", *[arg for item in settings for arg in ("--set", item)])
+    flags = [arg for item in settings for arg in ("--set", item)]
 
-    assert done.returncode == 2
-    assert done.stderr == "Error: profile 'vertex' targets Vertex AI; `vtx report` reads local runs only\n"
+    result = CliRunner().invoke(main, ["report", "--profile", "vertex", *flags])
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "Error: no Google credentials: run `gcloud auth application-default login` "
+        "or set GOOGLE_APPLICATION_CREDENTIALS\n"
+    )
