@@ -1,0 +1,1 @@
+"""`vtx monitor`: training-serving skew, drift and schema anomalies of logged prediction requests."""
