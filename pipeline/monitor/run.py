@@ -97,8 +97,6 @@ def _windows(end: datetime.datetime, hours: float) -> Tuple[Window, Window]:
 
 def monitor(reader: RequestLogReader, metadata_path: str, config: MonitoringConfig, request: Request) -> MonitorResult:
     """Reads the window and the one before it, and checks skew, drift and the schema; raises on nothing to check."""
-    import tensorflow_data_validation as tfdv
-
     window, previous = _windows(request.end, config.window_hours)
     rows = reader.read(window.start, window.end)
     if not rows:
@@ -108,6 +106,8 @@ def monitor(reader: RequestLogReader, metadata_path: str, config: MonitoringConf
         )
     found = lineage.find(metadata_path, _version(rows, request.model_version))
     served = _served_features(found)
+    import tensorflow_data_validation as tfdv  # after the cheap checks: it takes seconds to import
+
     schema = tfdv.load_schema_text(found.schema_file)
     kinds = _kinds(schema)
     current = _statistics(rows, served, kinds, window)

@@ -1,0 +1,103 @@
+"""`vtx monitor`'s bad input: one line on stderr, exit status 2, nothing written."""
+
+import datetime
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.helpers import request_traffic
+from tests.helpers.lineage_store import LineageStore
+
+pytestmark = pytest.mark.unit
+
+UTC = datetime.timezone.utc
+DAY = datetime.timedelta(days=1)
+END = datetime.datetime(2030, 1, 2, tzinfo=UTC)
+
+
+def one_error_line(done, pattern: str) -> None:
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+
+    assert re.fullmatch(f"Error: {pattern}", lines[0]), lines[0]
+
+
+@pytest.fixture
+def logged(tmp_path: Path) -> Path:
+    """A day of requests served by version 1700000000, ending at END."""
+    path = tmp_path / "requests.duckdb"
+    request_traffic.write_requests(path, request_traffic.resampled(30, seed=1), END - DAY, END, "1700000000")
+    return path
+
+
+def test_no_request_log(vtx, tmp_path: Path):
+    done = vtx("monitor", "--output", str(tmp_path))
+
+    one_error_line(
+        done, r"no request log at .*/requests.duckdb: serve the model with `vtx serve` first, or pass --requests"
+    )
+
+
+def test_a_file_without_the_table(vtx, tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "other.duckdb")) as connection:
+        connection.execute("CREATE TABLE predictions (x INTEGER)")
+
+    done = vtx("monitor", "--output", str(tmp_path), "--requests", str(tmp_path / "other.duckdb"))
+
+    one_error_line(done, r".*/other.duckdb has no table request_response_logging; it is not a request log")
+
+
+def test_an_empty_window(vtx, tmp_path: Path, logged: Path):
+    done = vtx(
+        "monitor", "--output", str(tmp_path), "--requests", str(logged), "--end", "2030-01-05", "--window-hours", "6"
+    )
+
+    one_error_line(
+        done,
+        r"no request logged in table request_response_logging in .*/requests.duckdb from "
+        r"2030-01-04T18:00:00\+00:00 to 2030-01-05T00:00:00\+00:00 \(6 h\); widen --window-hours or choose --end",
+    )
+
+
+def test_a_model_without_lineage(vtx, tmp_path: Path, logged: Path):
+    LineageStore(tmp_path / "metadata.sqlite").chain(tmp_path / "run", "1700000000", broken_at="Trainer")
+
+    done = vtx("monitor", "--output", str(tmp_path), "--requests", str(logged), "--end", "2030-01-02")
+
+    one_error_line(
+        done,
+        r"model version 1700000000 has no lineage in ML Metadata: "
+        r"no Trainer execution and its transform graph recorded for it",
+    )
+    assert not (tmp_path / "monitoring").exists()
+
+
+def test_a_version_that_was_never_pushed(vtx, tmp_path: Path, logged: Path):
+    LineageStore(tmp_path / "metadata.sqlite").chain(tmp_path / "run", "1700000000")
+
+    done = vtx(
+        "monitor", "--output", str(tmp_path), "--requests", str(logged), "--end", "2030-01-02", "--model-version", "9"
+    )
+
+    one_error_line(done, r"no pushed model version 9 in .*/metadata.sqlite; the latest are: 1700000000")
+
+
+def test_bigquery_without_a_table(vtx, tmp_path: Path):
+    done = vtx("monitor", "--output", str(tmp_path), "--source", "bigquery")
+
+    one_error_line(
+        done, r"monitoring.source is bigquery: set monitoring.bigquery_table \(or --table\) to project.dataset.table"
+    )
+
+
+def test_a_bad_threshold_names_its_key(vtx, tmp_path: Path):
+    done = vtx("monitor", "--output", str(tmp_path), "--set", "monitoring.features.island.skew=1.5")
+
+    one_error_line(
+        done,
+        r"bad configuration: 'monitoring.features.island.skew': Input should be less than or equal to 1 \(got 1.5\)",
+    )
