@@ -106,6 +106,12 @@ def monitor(reader: RequestLogReader, metadata_path: str, config: MonitoringConf
         )
     found = lineage.find(metadata_path, _version(rows, request.model_version))
     served = _served_features(found)
+    unknown = sorted(set(config.features) - set(served))
+    if unknown:
+        raise MonitorError(
+            f"monitoring.features names {', '.join(unknown)}, which model version {found.version} does not take;"
+            f" its features are: {', '.join(served)}"
+        )
     import tensorflow_data_validation as tfdv  # after the cheap checks: it takes seconds to import
 
     schema = tfdv.load_schema_text(found.schema_file)
