@@ -133,8 +133,9 @@ class BigQueryReader:
             raise ReaderError(
                 f"no permission to read {self.table} from project {self.project}: {error.message}"
             ) from None
-        except auth_exceptions.DefaultCredentialsError:
-            raise ReaderError("no Google credentials: run `gcloud auth application-default login`") from None
+        except auth_exceptions.DefaultCredentialsError as error:
+            reason = _first_line(error)
+            raise ReaderError(f"no Google credentials to read {self.table}: {reason}") from None
         except exceptions.GoogleAPICallError as error:
             raise ReaderError(f"BigQuery query on {self.table} failed: {error.message}") from None
 

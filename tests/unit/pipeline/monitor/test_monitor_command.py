@@ -101,3 +101,12 @@ def test_a_bad_threshold_names_its_key(vtx, tmp_path: Path):
         done,
         r"bad configuration: 'monitoring.features.island.skew': Input should be less than or equal to 1 \(got 1.5\)",
     )
+
+
+def test_bigquery_without_credentials_is_one_line(vtx, tmp_path: Path):
+    environ = {"GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "no-such-key.json")}
+    table = "my-project.logging_penguins.request_response_logging"
+
+    done = vtx("monitor", "--output", str(tmp_path), "--source", "bigquery", "--table", table, env=environ)
+
+    one_error_line(done, rf"no Google credentials to read {table}: File .*no-such-key.json was not found.")
