@@ -83,12 +83,25 @@ def _run_id(store, execution: Optional[metadata_store_pb2.Execution]) -> str:
     return runs[0].name if runs else ""
 
 
+def _open(metadata_path: str):
+    from ml_metadata import errors
+
+    try:
+        store = metadata.open_store(metadata_path)
+        return store, pushed_versions(store)
+    except (errors.StatusError, RuntimeError) as error:
+        # MLMD quotes the SQL it tried; the reason comes before it. Read-only, a file without MLMD's tables
+        # fails on creating them.
+        reason = str(error).removeprefix("Error when executing query: ").split(" query:", 1)[0]
+        reason = "it has no ML Metadata tables" if "readonly database" in reason else reason
+        raise LineageError(f"{metadata_path} is not a readable ML Metadata store: {reason}") from None
+
+
 def find(metadata_path: str, version: Optional[str]) -> Lineage:
     """The pushed model `version` (default: the latest pushed) and its training statistics and schema."""
     if not os.path.isfile(metadata_path) or os.path.getsize(metadata_path) == 0:
         raise LineageError(f"no ML Metadata at {metadata_path}; run `vtx run` first (or pass --output)")
-    store = metadata.open_store(metadata_path)
-    pushed = pushed_versions(store)
+    store, pushed = _open(metadata_path)
     if not pushed:
         raise LineageError(
             f"ML Metadata at {metadata_path} records no pushed model; run `vtx run` until one is blessed"

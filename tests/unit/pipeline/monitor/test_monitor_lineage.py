@@ -62,3 +62,10 @@ def test_no_store_and_no_pushed_model_are_clear_errors(tmp_path: Path):
 
     with pytest.raises(lineage.LineageError, match=r"records no pushed model; run `vtx run` until one is blessed$"):
         lineage.find(str(tmp_path / "m.sqlite"), None)
+
+
+def test_a_file_that_is_not_ml_metadata_is_a_clear_error(tmp_path: Path):
+    (tmp_path / "m.sqlite").write_bytes(b"not sqlite at all " * 100)
+
+    with pytest.raises(lineage.LineageError, match=r"^.*m.sqlite is not a readable ML Metadata store: "):
+        lineage.find(str(tmp_path / "m.sqlite"), None)
