@@ -7,8 +7,7 @@ from typing import Optional, Tuple
 
 import click
 
-from pipeline import cli, request_log
-from pipeline.config import PipelineConfig
+from pipeline import cli
 
 MONITOR_EXAMPLES = """
 \b
@@ -29,19 +28,6 @@ def _utc(moment: Optional[datetime.datetime]) -> datetime.datetime:
     if moment is None:
         return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     return moment.replace(tzinfo=datetime.timezone.utc)
-
-
-def _reader(config: PipelineConfig, requests: Optional[str]):
-    from pipeline.monitor import readers
-
-    monitoring = config.monitoring
-    if monitoring.source == "bigquery":
-        if not monitoring.bigquery_table:
-            cli._fail(
-                "monitoring.source is bigquery: set monitoring.bigquery_table (or --table) to project.dataset.table"
-            )
-        return readers.BigQueryReader(monitoring.bigquery_table, monitoring.bigquery_project)
-    return readers.DuckDbReader(Path(requests).resolve() if requests else request_log.duckdb_path(config.output_root))
 
 
 @click.command(name="monitor", epilog=MONITOR_EXAMPLES)
@@ -89,7 +75,6 @@ def monitor_command(
     flags += [f"monitoring.bigquery_table={table}"] if table else []
     flags += [f"monitoring.window_hours={window_hours}"] if window_hours else []
     config = cli._build_config(profile, config_file, flags)
-    reader = _reader(config, requests)
     moment = _utc(end)
     stamp = moment.strftime("%Y%m%d-%H%M%S")
     folder = Path(out_dir).resolve() if out_dir else Path(config.output_root) / "monitoring"
@@ -97,6 +82,7 @@ def monitor_command(
     from pipeline.monitor import lineage, readers, report, run
 
     try:
+        reader = readers.from_config(config, Path(requests).resolve() if requests else None)
         with logs.capture(Path(config.log_dir) / f"monitor-{stamp}.log", verbose):
             result = run.monitor(reader, config.metadata_path, config.monitoring, run.Request(moment, model_version))
             html = report.write(result, folder / f"monitor-{stamp}.html")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, List, Optional, Protocol, Sequence, Union
 
 from pipeline import request_log
+from pipeline.config import PipelineConfig
 
 SQL_FILE = Path(__file__).with_name("window.sql")
 # The table `vtx serve` writes records the version it served; a Vertex AI endpoint's table has no such column.
@@ -142,3 +143,23 @@ class BigQueryReader:
 
 def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def endpoint_table(config: PipelineConfig) -> Optional[str]:
+    """The table the Vertex AI pusher tells the endpoint to log to, when it names one (bq://project.dataset.table)."""
+    logged = config.vertex.pusher.request_logging.bigquery_table if config.vertex else None
+    table = (logged or "").removeprefix("bq://")
+    return table if table.count(".") == 2 else None
+
+
+def from_config(config: PipelineConfig, requests: Optional[Path] = None) -> RequestLogReader:
+    """The reader `monitoring.source` names; DuckDB reads `requests`, default <output_root>/requests.duckdb."""
+    monitoring = config.monitoring
+    if monitoring.source == "bigquery":
+        table = monitoring.bigquery_table or endpoint_table(config)
+        if not table:
+            raise ReaderError(
+                "monitoring.source is bigquery: set monitoring.bigquery_table (or --table) to project.dataset.table"
+            )
+        return BigQueryReader(table, monitoring.bigquery_project)
+    return DuckDbReader(requests or request_log.duckdb_path(config.output_root))

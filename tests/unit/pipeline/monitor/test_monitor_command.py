@@ -93,3 +93,38 @@ def test_bigquery_without_credentials_is_one_line(vtx, tmp_path: Path):
     done = vtx("monitor", "--output", str(tmp_path), "--source", "bigquery", "--table", table, env=environ)
 
     one_error_line(done, rf"no Google credentials to read {table}: File .*no-such-key.json was not found.")
+
+
+VERTEX_ENV = {
+    "VTX_DATA_ROOT": "gs://my-bucket-1/data",
+    "VTX_VERTEX__PROJECT": "my-project",
+    "VTX_VERTEX__REGION": "europe-west4",
+    "VTX_VERTEX__PIPELINE_ROOT": "gs://my-bucket-1/root",
+    "VTX_VERTEX__IMAGE": "europe-west4-docker.pkg.dev/my-project/vtx/vertex-tfx:abc",
+}
+
+
+@pytest.mark.parametrize(
+    ("logged", "table"),
+    [("bq://my-project.logs.requests", "my-project.logs.requests"), ("bq://my-project", None), (None, None)],
+)
+def test_on_vertex_the_table_defaults_to_the_one_the_endpoint_logs_to(logged, table):
+    from pipeline import settings
+    from pipeline.monitor import readers
+
+    overrides = [f"vertex.pusher.request_logging.bigquery_table={logged}"] if logged else []
+    config = settings.load_config(profile="vertex", overrides=overrides, environ=VERTEX_ENV)
+
+    assert config.monitoring.source == "bigquery"
+    assert readers.endpoint_table(config) == table
+
+
+def test_the_vertex_profile_reads_the_endpoints_table(vtx, tmp_path: Path):
+    environ = {**VERTEX_ENV, "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "no-such-key.json")}
+    logged = "vertex.pusher.request_logging.bigquery_table=bq://my-project.logs.requests"
+
+    done = vtx("monitor", "--profile", "vertex", "--set", logged, env=environ)
+
+    one_error_line(
+        done, r"no Google credentials to read my-project.logs.requests: File .*no-such-key.json was not found."
+    )
