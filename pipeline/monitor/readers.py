@@ -68,12 +68,14 @@ class DuckDbReader:
         with tempfile.TemporaryDirectory(prefix="vtx-monitor-") as scratch:
             try:
                 connection = self._connect(duckdb, Path(scratch))
-            except duckdb.Error as error:
+            except (duckdb.Error, OSError) as error:
                 raise ReaderError(f"{self.path} is not a readable DuckDB file: {_first_line(error)}") from None
             try:
                 return _rows(connection.execute(sql, {"start": start, "end": end}).fetchall())
             except duckdb.CatalogException:
                 raise ReaderError(f"{self.path} has no table {request_log.TABLE}; it is not a request log") from None
+            except duckdb.Error as error:
+                raise ReaderError(f"cannot read {self.description}: {_first_line(error)}") from None
             finally:
                 connection.close()
 

@@ -50,6 +50,7 @@ def test_duckdb_reads_the_half_open_window_oldest_first(tmp_path: Path):
         (None, r"no request log at .*requests.duckdb: serve the model with `vtx serve` first, or pass --requests$"),
         (b"not a database", r".*requests.duckdb is not a readable DuckDB file: "),
         ("other_table", rf".*requests.duckdb has no table {request_log.TABLE}; it is not a request log$"),
+        (request_log.TABLE, rf"cannot read table {request_log.TABLE} in .*requests.duckdb: Binder Error: "),
     ],
 )
 def test_duckdb_errors_name_the_file_and_the_problem(tmp_path: Path, content, message):
