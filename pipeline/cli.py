@@ -196,3 +196,7 @@ from pipeline import cli_vertex  # noqa: E402
 
 main.add_command(cli_vertex.compile_command)
 main.add_command(cli_vertex.submit_command)
+
+from pipeline import cli_schedule  # noqa: E402
+
+main.add_command(cli_schedule.schedule_command)

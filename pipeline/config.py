@@ -6,12 +6,20 @@ from typing import List, Literal, Optional
 from pydantic import Field, field_validator
 
 from pipeline.config_base import Section as _Section
+from pipeline.schedule.config import ScheduleConfig
 from pipeline.vertex_config import VertexConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 # Keys whose values are filesystem paths, resolved against the layer they came from.
-PATH_KEYS = ("data_root", "output_root", "schema_path", "modules.package_dir")
+PATH_KEYS = (
+    "data_root",
+    "output_root",
+    "schema_path",
+    "modules.package_dir",
+    "schedule.batch_prediction.input",
+    "schedule.batch_prediction.output",
+)
 
 
 class ModulesConfig(_Section):
@@ -72,6 +80,8 @@ class PipelineConfig(_Section):
     enable_cache: bool
     # Set by the `vertex` profile: where and how the same DAG runs on Google Cloud.
     vertex: Optional[VertexConfig] = None
+    # When training and batch prediction run on their own: `vtx schedule`.
+    schedule: Optional[ScheduleConfig] = None
 
     @field_validator("data_root", "output_root")
     @classmethod
