@@ -32,6 +32,9 @@ def _message(proto) -> Dict[str, Any]:
 
 
 def _vertex(profile, config_file, overrides, modules_uri: Optional[str] = None) -> PipelineConfig:
+    # Checked before vtx compile's own flags are added, which would start a vertex section of their own.
+    if cli._build_config(profile or "vertex", config_file, list(overrides)).vertex is None:
+        cli._fail(f"profile '{profile}' has no vertex settings; Google Cloud schedules need --profile vertex")
     config, _ = cli_vertex._vertex_config(profile, config_file, overrides, modules_uri)
     if config.schedule is None:
         cli._fail(f"profile '{config.profile}' has no schedule settings; add a `schedule:` block")

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from pipeline.config import PROJECT_ROOT, PipelineConfig
+from pipeline.config import PATH_KEYS, PROJECT_ROOT, PipelineConfig
 from pipeline.schedule.errors import SettingError
 
 # The block's markers, so that installing it again replaces it (README "Schedules").
@@ -15,12 +15,17 @@ END = "# END vertex-tfx"
 
 def _env(profile: str, config_file: Optional[str], overrides: Sequence[str]) -> List[str]:
     """The command's settings as VTX_* variables, which every vtx command reads, whatever its flags."""
-    env = [] if profile == "local" else [f"VTX_PROFILE={profile}"]
-    env += [f"VTX_CONFIG={Path(config_file).resolve()}"] if config_file else []
+    env = {} if profile == "local" else {"VTX_PROFILE": profile}
+    env.update({"VTX_CONFIG": str(Path(config_file).resolve())} if config_file else {})
     for item in overrides:
         key, _, value = item.partition("=")
-        env.append(f"VTX_{key.strip().upper().replace('.', '__')}={value}")
-    return [shlex.quote(item) for item in env]
+        key = key.strip()
+        # --set paths are relative to where vtx ran; cron runs in the project root.
+        if key in PATH_KEYS and value and "://" not in value:
+            value = str(Path(value).resolve())
+        env[f"VTX_{key.upper().replace('.', '__')}"] = value
+    # Only the value is quoted: a quoted NAME=value would be a command, not an assignment.
+    return [f"{name}={shlex.quote(value)}" for name, value in env.items()]
 
 
 def _line(cron: str, command: List[str], env: List[str], log: Path) -> str:
