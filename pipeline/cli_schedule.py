@@ -60,25 +60,32 @@ def schedule_command() -> None:
 @click.option("--modules-uri", help="When compiling now: read modules/ from this gs:// prefix at run time.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A runtime parameter of each run.")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent, as JSON, and send nothing.")
-def create_command(profile, config_file, overrides, what, spec, modules_uri, params, dry_run) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Show TFX and TensorFlow logs of compiling too.")
+def create_command(profile, config_file, overrides, what, spec, modules_uri, params, dry_run, verbose) -> None:
     """Create WHAT (training, batch-predict or all), or update it if it exists."""
     from pipeline.schedule.batch import BatchSchedules
     from pipeline.schedule.errors import ScheduleError, SettingError
     from pipeline.schedule.training import TrainingSchedules
 
     config = _vertex(profile, config_file, overrides, modules_uri)
-    values = cli_vertex._parameter_values(params)
     plan: Dict[str, Any] = {}
     try:
         # Every setting is checked before anything is compiled or sent.
         batch = BatchSchedules(config) if what != "training" else None
         if batch:
             plan["batch-predict"] = {"cloudRunJob": batch.run_job(), "schedulerJob": batch.scheduler_job()}
-        training = TrainingSchedules(config, dry_run=dry_run) if what != "batch-predict" else None
-        if training:
-            spec_path = Path(spec).resolve() if spec else cli_vertex._compile(config, cli_vertex._default_spec(config))
-            labels = _labels(config)
-            plan["training"] = training.build(str(spec_path), values, labels)
+        training = None
+        if what != "batch-predict":
+            from pipeline import logs
+
+            # Loading aiplatform and compiling is TensorFlow and TFX talking; that goes to the log file.
+            with logs.capture(Path(config.log_dir) / "schedule.log", verbose):
+                values = _parameter_values(params)
+                training = TrainingSchedules(config, dry_run=dry_run)
+                spec_path = (
+                    Path(spec).resolve() if spec else cli_vertex._compile(config, cli_vertex._default_spec(config))
+                )
+                plan["training"] = training.build(str(spec_path), values, _labels(config))
         if dry_run:
             click.echo(json.dumps(_printable(plan), indent=2))
             return
@@ -94,6 +101,23 @@ def create_command(profile, config_file, overrides, what, spec, modules_uri, par
         cli._fail(str(error))
     except ScheduleError as error:
         cli._fail(str(error), code=1)
+
+
+def _parameter_values(items: Tuple[str, ...]) -> Dict[str, Any]:
+    """--param NAME=VALUE items as typed runtime parameter values; raises SettingError (TF is imported here)."""
+    from pipeline.parameters import parse_values
+    from pipeline.schedule.errors import SettingError
+
+    raw = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise SettingError(f"--param '{item}' must look like NAME=VALUE, e.g. train_steps=500")
+        raw[name.strip()] = value
+    try:
+        return parse_values(raw)
+    except ValueError as error:
+        raise SettingError(str(error)) from None
 
 
 def _labels(config: PipelineConfig) -> Dict[str, str]:

@@ -20,6 +20,8 @@ def _env(profile: str, config_file: Optional[str], overrides: Sequence[str]) -> 
     for item in overrides:
         key, _, value = item.partition("=")
         key = key.strip()
+        if key.startswith("schedule."):
+            continue  # they shape the lines themselves; the commands do not read them
         # --set paths are relative to where vtx ran; cron runs in the project root.
         if key in PATH_KEYS and value and "://" not in value:
             value = str(Path(value).resolve())

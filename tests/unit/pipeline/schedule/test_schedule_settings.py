@@ -92,3 +92,21 @@ def test_the_local_profile_cannot_create_cloud_schedules():
     assert result.stderr == (
         "Error: profile 'local' has no vertex settings; Google Cloud schedules need --profile vertex\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        ("nope=1", "Error: unknown pipeline parameter 'nope'; choose from: data_root,"),
+        ("train_steps", "Error: --param 'train_steps' must look like NAME=VALUE, e.g. train_steps=500"),
+    ],
+)
+def test_a_bad_runtime_parameter_is_one_line_on_the_console(schedule_cli, vertex_fake, tmp_path, param, message):
+    never_read = tmp_path / "spec.json"
+    never_read.write_text("{}")
+
+    result = schedule_cli("create", "training", "--spec", str(never_read), "--param", param)
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert vertex_fake.requests == []
