@@ -12,6 +12,7 @@ from pipeline.config import PipelineConfig
 
 # TFX 1.16 needs Python 3.10; the Google clients' notice about it is noise above a one-line error.
 warnings.filterwarnings("ignore", message="You are using a non-supported Python version", category=FutureWarning)
+warnings.filterwarnings("ignore", message="Support for google-cloud-storage < 3.0.0", category=FutureWarning)
 KINDS = click.Choice(["training", "batch-predict", "all"])
 EXAMPLES = """
 \b

@@ -37,6 +37,20 @@ def _gcs(value: Optional[str], key: str) -> str:
     return value
 
 
+def _retry():
+    """Retries of idempotent calls on transient errors, as `vtx submit` retries them (read at call time)."""
+    from google.api_core import retry
+
+    from pipeline import vertex_submit
+
+    return retry.Retry(
+        predicate=retry.if_exception_type(*vertex_submit.TRANSIENT),
+        initial=vertex_submit.RETRY_INITIAL_SECONDS,
+        maximum=30.0,
+        timeout=vertex_submit.RETRY_DEADLINE_SECONDS,
+    )
+
+
 def _clients(endpoint: Optional[str]) -> Dict[str, Any]:
     """Client arguments: Google's default endpoints, or another one over REST (http:// only for a fake)."""
     if not endpoint:
@@ -171,13 +185,13 @@ class BatchSchedules:
         client = self.run_client
         with explained("creating or updating the Cloud Run job", self.where, RUN_ROLES):
             try:
-                client.get_job(name=self.job_name)
+                client.get_job(name=self.job_name, retry=_retry())
             except exceptions.NotFound:
                 client.create_job(parent=self.parent, job=job, job_id=self.settings.job_name).result()
                 action = "created"
             else:
                 job.name = self.job_name
-                client.update_job(job=job).result()
+                client.update_job(job=job, retry=_retry()).result()
                 action = "updated"
             self._grant_invoker()
         return action
@@ -185,7 +199,7 @@ class BatchSchedules:
     def _grant_invoker(self) -> None:
         """Lets the invoker account run this job, and nothing else; an existing grant is left as it is."""
         member = f"serviceAccount:{self.invoker()}"
-        policy = self.run_client.get_iam_policy(request={"resource": self.job_name})
+        policy = self.run_client.get_iam_policy(request={"resource": self.job_name}, retry=_retry())
         for binding in policy.bindings:
             if binding.role == INVOKER_ROLE:
                 if member in binding.members:
@@ -204,7 +218,8 @@ class BatchSchedules:
             except exceptions.NotFound:
                 client.create_job(parent=self.parent, job=trigger)
                 return "created"
-            client.update_job(job=trigger, update_mask=field_mask_pb2.FieldMask(paths=SCHEDULER_FIELDS))
+            mask = field_mask_pb2.FieldMask(paths=SCHEDULER_FIELDS)
+            client.update_job(job=trigger, update_mask=mask, retry=_retry())
         return "updated"
 
     def delete(self) -> Tuple[bool, bool]:
@@ -218,7 +233,7 @@ class BatchSchedules:
                 trigger = False
         with explained("deleting the Cloud Run job", self.where, RUN_ROLES):
             try:
-                self.run_client.delete_job(name=self.job_name).result()
+                self.run_client.delete_job(name=self.job_name, retry=_retry()).result()
                 job = True
             except exceptions.NotFound:
                 job = False

@@ -15,7 +15,7 @@ class TrainingScheduleConfig(Section):
     """Continuous training: a Vertex AI pipeline schedule that starts the compiled pipeline on a cron."""
 
     # Vertex AI gives schedules generated ids; this name is how `vtx schedule` finds its own again.
-    display_name: str = Field(min_length=1, max_length=128)
+    display_name: str = Field(pattern=r'^[^"\\]{1,128}$')
     cron: str
     # Runs of this schedule allowed at once; a new run waits (allow_queueing) or is skipped.
     max_concurrent_runs: int = Field(default=1, ge=1, le=100)

@@ -52,8 +52,9 @@ class TrainingSchedules:
         self.vertex = config.vertex
         self.settings = config.schedule.training
         self.time_zone = config.schedule.time_zone
-        self._submitter = Submitter(config, api_endpoint=self.vertex.api_endpoint, dry_run=dry_run)
         self.where = f"project {self.vertex.project}, region {self.vertex.region}"
+        with explained("connecting to Vertex AI", self.where, ROLES):
+            self._submitter = Submitter(config, api_endpoint=self.vertex.api_endpoint, dry_run=dry_run)
 
     def build(self, spec_path: str, parameter_values: Dict[str, Any], labels: Dict[str, str]):
         """The schedule as it would be created, not sent: the pipeline job request and every setting."""
@@ -68,8 +69,10 @@ class TrainingSchedules:
             enable_caching=self.config.enable_cache,
             labels=labels,
         )
-        job = self._submitter.build(request)
-        schedule = aiplatform.PipelineJobSchedule(pipeline_job=job, display_name=self.settings.display_name)
+        # The SDK looks for credentials as it builds the objects, before anything is sent.
+        with explained("preparing the Vertex AI schedule", self.where, ROLES):
+            job = self._submitter.build(request)
+            schedule = aiplatform.PipelineJobSchedule(pipeline_job=job, display_name=self.settings.display_name)
         resource = schedule._gca_resource
         resource.cron = vertex_cron(self.settings.cron, self.time_zone)
         resource.max_concurrent_run_count = self.settings.max_concurrent_runs
@@ -82,11 +85,16 @@ class TrainingSchedules:
         """The schedules named like ours, in this project and region."""
         from google.cloud import aiplatform
 
+        from pipeline.vertex_submit import _retrying
+
+        name = self.settings.display_name
         with explained("listing Vertex AI schedules", self.where, ROLES):
-            return aiplatform.PipelineJobSchedule.list(filter=f'display_name="{self.settings.display_name}"')
+            return _retrying(lambda: aiplatform.PipelineJobSchedule.list(filter=f'display_name="{name}"'))()
 
     def apply(self, schedule) -> str:
         """Creates the schedule, or updates the one of the same display name; returns 'created' or 'updated'."""
+        from pipeline.vertex_submit import _retrying
+
         existing = self.find()
         if len(existing) > 1:
             raise ScheduleError(
@@ -105,10 +113,11 @@ class TrainingSchedules:
             return "created"
         resource = schedule._gca_resource
         resource.name = existing[0].resource_name
+        mask = field_mask_pb2.FieldMask(paths=UPDATED_FIELDS)
         with explained("updating the Vertex AI schedule", self.where, ROLES):
-            schedule._gca_resource = schedule.api_client.update_schedule(
-                schedule=resource, update_mask=field_mask_pb2.FieldMask(paths=UPDATED_FIELDS)
-            )
+            # An update replaces the same fields again, so a transient error is retried, unlike a create.
+            update = _retrying(lambda: schedule.api_client.update_schedule(schedule=resource, update_mask=mask))
+            schedule._gca_resource = update()
         return "updated"
 
     def delete(self) -> List[str]:
@@ -124,8 +133,10 @@ class TrainingSchedules:
         """Every pipeline schedule in this project and region."""
         from google.cloud import aiplatform
 
+        from pipeline.vertex_submit import _retrying
+
         with explained("listing Vertex AI schedules", self.where, ROLES):
-            schedules = aiplatform.PipelineJobSchedule.list()
+            schedules = _retrying(aiplatform.PipelineJobSchedule.list)()
         return [_row(schedule._gca_resource) for schedule in schedules]
 
 

@@ -16,6 +16,7 @@ UPDATABLE = {
     "allowQueueing",
     "createPipelineJobRequest",
 }
+_NOT_UNSETTABLE = {"displayName", "cron", "maxConcurrentRunCount", "createPipelineJobRequest"}
 NEXT_RUN_TIME = "2030-01-06T03:00:00Z"
 
 
@@ -59,9 +60,13 @@ class ScheduleStore:
         for path in paths:
             if path not in UPDATABLE:
                 raise ApiError(400, f"Field {path} cannot be updated.", "INVALID_ARGUMENT")
-            if path not in body:
+            if path in body:
+                schedule[path] = copy.deepcopy(body[path])
+            elif path in _NOT_UNSETTABLE:
                 raise ApiError(400, f"Field {path} is in update_mask but not set; it cannot be unset.")
-            schedule[path] = copy.deepcopy(body[path])
+            else:
+                # JSON leaves out false, zero and empty values: the field goes back to its default.
+                schedule.pop(path, None)
         _check(schedule, ("cron",))
         schedule["updateTime"] = now()
         return copy.deepcopy(schedule)

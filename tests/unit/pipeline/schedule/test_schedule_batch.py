@@ -205,3 +205,18 @@ def test_a_denied_scheduler_call_is_one_line_after_the_cloud_run_job_is_in_place
     assert JOB in cloud_run_fake.run.jobs
     assert schedule_cli("create", "batch-predict", settings=ACCOUNTS).exit_code == 0
     assert JOB in cloud_run_fake.scheduler.jobs
+
+
+def test_transient_errors_of_reads_and_updates_are_retried(schedule_cli, cloud_run_fake, monkeypatch):
+    monkeypatch.setattr("pipeline.vertex_submit.RETRY_INITIAL_SECONDS", 0.01)
+    assert schedule_cli("create", "batch-predict", settings=ACCOUNTS).exit_code == 0
+    cloud_run_fake.fail_next("GET", rf"/v2/{JOB}$", status=503)
+    cloud_run_fake.fail_next("PATCH", rf"/v2/{JOB}$", status=503)
+    cloud_run_fake.fail_next("PATCH", rf"/v1/{JOB}$", status=429)
+
+    result = schedule_cli("create", "batch-predict", settings=ACCOUNTS)
+
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [r.status for r in cloud_run_fake.find("PATCH", rf"/v2/{JOB}$")] == [503, 200]
+    assert [r.status for r in cloud_run_fake.find("PATCH", rf"/v1/{JOB}$")] == [429, 200]
+    assert [r.status for r in cloud_run_fake.find("GET", rf"/v2/{JOB}$")] == [404, 503, 200]

@@ -110,3 +110,20 @@ def test_a_bad_runtime_parameter_is_one_line_on_the_console(schedule_cli, vertex
     assert result.exit_code == 2
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
     assert vertex_fake.requests == []
+
+
+@pytest.mark.parametrize("what", ["training", "batch-predict"])
+def test_no_google_credentials_is_one_line(schedule_spec, vertex_fake, monkeypatch, what):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", "/no/such/key.json")
+    flags = [item for setting in SETTINGS for item in ("--set", setting)]
+    command = ["schedule", "create", what, "--profile", "vertex", "--spec", str(schedule_spec), *flags]
+
+    result = CliRunner().invoke(main, command, catch_exceptions=False)
+
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert "no Google credentials: run `gcloud auth application-default login`" in result.stderr

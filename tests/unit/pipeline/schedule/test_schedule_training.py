@@ -142,3 +142,17 @@ def test_a_permission_error_is_one_line(schedule_cli, vertex_fake):
         result.stderr
     )
     assert "aiplatform.schedules.create" in result.stderr
+
+
+def test_transient_errors_of_list_and_update_are_retried(schedule_cli, vertex_fake, monkeypatch):
+    monkeypatch.setattr("pipeline.vertex_submit.RETRY_INITIAL_SECONDS", 0.01)
+    assert schedule_cli("create", "training").exit_code == 0
+    vertex_fake.fail_next("GET", SCHEDULES + "$", status=503)
+    vertex_fake.fail_next("PATCH", SCHEDULES + "/", status=429)
+
+    result = schedule_cli("create", "training")
+
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [r.status for r in vertex_fake.find("GET", SCHEDULES + "$")] == [200, 503, 200]
+    assert [r.status for r in vertex_fake.find("PATCH", SCHEDULES + "/")] == [429, 200]
+    assert len(vertex_fake.schedules.schedules) == 1
