@@ -7,6 +7,7 @@ from google.api_core import exceptions
 from google.protobuf import duration_pb2, field_mask_pb2
 
 from pipeline.config import PipelineConfig
+from pipeline.schedule.clients import client_arguments, retry_policy
 from pipeline.schedule.errors import SettingError, explained
 
 RUN_ROLES = "roles/run.admin (create, update, IAM) and roles/iam.serviceAccountUser on the job's service account"
@@ -35,32 +36,6 @@ def _gcs(value: Optional[str], key: str) -> str:
     if not value.startswith("gs://"):
         raise SettingError(f"schedule.batch_prediction.{key} must be a gs:// prefix for Cloud Run (got {value})")
     return value
-
-
-def _retry():
-    """Retries of idempotent calls on transient errors, as `vtx submit` retries them (read at call time)."""
-    from google.api_core import retry
-
-    from pipeline import vertex_submit
-
-    return retry.Retry(
-        predicate=retry.if_exception_type(*vertex_submit.TRANSIENT),
-        initial=vertex_submit.RETRY_INITIAL_SECONDS,
-        maximum=30.0,
-        timeout=vertex_submit.RETRY_DEADLINE_SECONDS,
-    )
-
-
-def _clients(endpoint: Optional[str]) -> Dict[str, Any]:
-    """Client arguments: Google's default endpoints, or another one over REST (http:// only for a fake)."""
-    if not endpoint:
-        return {}
-    from google.auth.credentials import AnonymousCredentials
-
-    kwargs: Dict[str, Any] = {"transport": "rest", "client_options": {"api_endpoint": endpoint}}
-    if endpoint.startswith("http://"):
-        kwargs["credentials"] = AnonymousCredentials()
-    return kwargs
 
 
 class BatchSchedules:
@@ -164,7 +139,7 @@ class BatchSchedules:
             from google.cloud import run_v2
 
             with explained("connecting to Cloud Run", self.where, RUN_ROLES):
-                self._run = run_v2.JobsClient(**_clients(self.schedule.run_api_endpoint))
+                self._run = run_v2.JobsClient(**client_arguments(self.schedule.run_api_endpoint))
         return self._run
 
     @property
@@ -173,7 +148,9 @@ class BatchSchedules:
             from google.cloud import scheduler_v1
 
             with explained("connecting to Cloud Scheduler", self.where, SCHEDULER_ROLES):
-                self._scheduler = scheduler_v1.CloudSchedulerClient(**_clients(self.schedule.scheduler_api_endpoint))
+                self._scheduler = scheduler_v1.CloudSchedulerClient(
+                    **client_arguments(self.schedule.scheduler_api_endpoint)
+                )
         return self._scheduler
 
     def apply(self) -> Tuple[str, str]:
@@ -185,13 +162,13 @@ class BatchSchedules:
         client = self.run_client
         with explained("creating or updating the Cloud Run job", self.where, RUN_ROLES):
             try:
-                client.get_job(name=self.job_name, retry=_retry())
+                client.get_job(name=self.job_name, retry=retry_policy())
             except exceptions.NotFound:
                 client.create_job(parent=self.parent, job=job, job_id=self.settings.job_name).result()
                 action = "created"
             else:
                 job.name = self.job_name
-                client.update_job(job=job, retry=_retry()).result()
+                client.update_job(job=job, retry=retry_policy()).result()
                 action = "updated"
             self._grant_invoker()
         return action
@@ -199,7 +176,7 @@ class BatchSchedules:
     def _grant_invoker(self) -> None:
         """Lets the invoker account run this job, and nothing else; an existing grant is left as it is."""
         member = f"serviceAccount:{self.invoker()}"
-        policy = self.run_client.get_iam_policy(request={"resource": self.job_name}, retry=_retry())
+        policy = self.run_client.get_iam_policy(request={"resource": self.job_name}, retry=retry_policy())
         for binding in policy.bindings:
             if binding.role == INVOKER_ROLE:
                 if member in binding.members:
@@ -219,7 +196,7 @@ class BatchSchedules:
                 client.create_job(parent=self.parent, job=trigger)
                 return "created"
             mask = field_mask_pb2.FieldMask(paths=SCHEDULER_FIELDS)
-            client.update_job(job=trigger, update_mask=mask, retry=_retry())
+            client.update_job(job=trigger, update_mask=mask, retry=retry_policy())
         return "updated"
 
     def delete(self) -> Tuple[bool, bool]:
@@ -233,7 +210,7 @@ class BatchSchedules:
                 trigger = False
         with explained("deleting the Cloud Run job", self.where, RUN_ROLES):
             try:
-                self.run_client.delete_job(name=self.job_name, retry=_retry()).result()
+                self.run_client.delete_job(name=self.job_name, retry=retry_policy()).result()
                 job = True
             except exceptions.NotFound:
                 job = False
