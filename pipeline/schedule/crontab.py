@@ -42,6 +42,8 @@ def lines(
     config: PipelineConfig, what: str, profile: str, config_file: Optional[str], overrides: Sequence[str]
 ) -> List[str]:
     """The crontab block for `what` (training, batch-predict or all), between BEGIN and END markers."""
+    if config.vertex is not None:
+        raise SettingError(f"profile '{profile}' targets Vertex AI; use `vtx schedule create` there, cron is for local")
     if config.schedule is None:
         raise SettingError(f"profile '{profile}' has no schedule settings")
     schedule = config.schedule

@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.config import PROJECT_ROOT
 from pipeline.schedule import crontab
+from tests.unit.pipeline.schedule.conftest import SETTINGS
 
 pytestmark = pytest.mark.unit
 
@@ -49,6 +50,17 @@ def test_the_block_has_markers_and_one_line_per_schedule_on_its_cron(vtx, tmp_pa
         f">> {PROJECT_ROOT}/outputs/local/logs/cron-batch-predict.log 2>&1"
     ) in batch
     assert "VTX_" not in training + batch
+
+
+def test_the_vertex_profile_has_no_crontab(vtx):
+    flags = [item for setting in SETTINGS for item in ("--set", setting)]
+
+    result = vtx("schedule", "crontab", "training", "--profile", "vertex", *flags)
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Error: profile 'vertex' targets Vertex AI; use `vtx schedule create` there, cron is for local\n"
+    )
 
 
 def test_batch_prediction_needs_its_folders(vtx):
