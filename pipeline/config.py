@@ -78,10 +78,10 @@ class PipelineConfig(_Section):
     evaluation: EvaluationConfig
     beam: BeamConfig
     enable_cache: bool
-    # Set by the `vertex` profile: where and how the same DAG runs on Google Cloud.
-    vertex: Optional[VertexConfig] = None
     # When training and batch prediction run on their own: `vtx schedule`.
     schedule: Optional[ScheduleConfig] = None
+    # Set by the `vertex` profile: where and how the same DAG runs on Google Cloud.
+    vertex: Optional[VertexConfig] = None
 
     @field_validator("data_root", "output_root")
     @classmethod
