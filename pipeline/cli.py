@@ -191,6 +191,11 @@ def show_config(profile: Optional[str], config_file: Optional[str], overrides: T
     click.echo(yaml.safe_dump(config.model_dump(), sort_keys=False))
 
 
+# `vtx schedule` lives in its own file too.
+from pipeline import cli_schedule  # noqa: E402
+
+main.add_command(cli_schedule.schedule_command)
+
 # The Vertex AI commands live in their own file; they reuse the helpers above.
 from pipeline import cli_vertex  # noqa: E402
 

@@ -7,12 +7,20 @@ from pydantic import Field, field_validator
 
 from pipeline.config_base import Section as _Section
 from pipeline.monitor_config import MonitoringConfig
+from pipeline.schedule.config import ScheduleConfig
 from pipeline.vertex_config import VertexConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 # Keys whose values are filesystem paths, resolved against the layer they came from.
-PATH_KEYS = ("data_root", "output_root", "schema_path", "modules.package_dir")
+PATH_KEYS = (
+    "data_root",
+    "output_root",
+    "schema_path",
+    "modules.package_dir",
+    "schedule.batch_prediction.input",
+    "schedule.batch_prediction.output",
+)
 
 
 class ModulesConfig(_Section):
@@ -71,6 +79,8 @@ class PipelineConfig(_Section):
     evaluation: EvaluationConfig
     beam: BeamConfig
     enable_cache: bool
+    # When training and batch prediction run on their own: `vtx schedule`.
+    schedule: Optional[ScheduleConfig] = None
     # Set by the `vertex` profile: where and how the same DAG runs on Google Cloud.
     vertex: Optional[VertexConfig] = None
     # `vtx monitor`: where logged requests are read, the window, skew and drift thresholds.

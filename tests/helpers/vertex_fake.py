@@ -1,4 +1,4 @@
-"""A loopback fake of the Vertex AI and Secret Manager v1 REST APIs that the real Google clients talk to.
+"""A loopback fake of the Vertex AI (schedules too) and Secret Manager v1 REST APIs for the real Google clients.
 
 Point a client at `fake.endpoint` with REST transport and anonymous credentials (`fake.init_aiplatform(...)`,
 `fake.client_options`, `fake.credentials`); every request lands in `fake.requests`.
@@ -21,6 +21,7 @@ from tests.helpers.vertex_fake_endpoints import EndpointStore
 from tests.helpers.vertex_fake_jobs import PipelineJobStore, SecretStore, Step
 from tests.helpers.vertex_fake_models import ModelStore
 from tests.helpers.vertex_fake_routes import route_table
+from tests.helpers.vertex_fake_schedules import ScheduleStore
 
 
 @dataclass
@@ -52,10 +53,13 @@ class VertexFake:
         self.endpoints = EndpointStore(ids, self.operations, self.models)
         self.pipeline_jobs = PipelineJobStore(ids)
         self.secrets = SecretStore()
+        self.schedules = ScheduleStore(ids, self.operations)
         self.requests: List[Request] = []
         self._failures: List[_Failure] = []
         self._lock = threading.Lock()
-        self._routes = route_table(self.models, self.endpoints, self.pipeline_jobs, self.operations, self.secrets)
+        self._routes = route_table(
+            self.models, self.endpoints, self.pipeline_jobs, self.operations, self.secrets, self.schedules
+        )
         self._server: Optional[ThreadingHTTPServer] = None
 
     # ------------------------------------------------------------------ lifecycle and client wiring

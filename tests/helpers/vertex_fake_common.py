@@ -119,3 +119,10 @@ class Operations:
 
     def names(self) -> List[str]:
         return list(self._done)
+
+    def done_empty(self, parent: str) -> Dict[str, Any]:
+        """A finished operation whose response is google.protobuf.Empty, as the Delete* methods answer."""
+        name = f"{parent}/operations/{self._ids.next()}"
+        operation = {"name": name, "done": True, "response": {"@type": "type.googleapis.com/google.protobuf.Empty"}}
+        self._done[name] = operation
+        return operation

@@ -7,11 +7,13 @@ from tests.helpers.vertex_fake_common import Operations
 from tests.helpers.vertex_fake_endpoints import EndpointStore
 from tests.helpers.vertex_fake_jobs import PipelineJobStore, SecretStore
 from tests.helpers.vertex_fake_models import ModelStore
+from tests.helpers.vertex_fake_schedules import ScheduleStore
 
 _LOC = r"/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
 _MODEL = _LOC + r"/models/(?P<model>[^/@:]+)"
 _ENDPOINT = _LOC + r"/endpoints/(?P<endpoint>[^/:]+)"
 _JOB = _LOC + r"/pipelineJobs/(?P<job>[^/:]+)"
+_SCHEDULE = _LOC + r"/schedules/(?P<schedule>[^/:]+)"
 # (path groups, query parameters, JSON body) -> JSON answer
 Handler = Callable[[Dict[str, str], Dict[str, str], Any], Dict[str, Any]]
 
@@ -22,6 +24,7 @@ def route_table(
     jobs: PipelineJobStore,
     operations: Operations,
     secrets: SecretStore,
+    schedules: ScheduleStore,
 ) -> List[Tuple[str, Pattern[str], Handler]]:
     """(HTTP method, path pattern that must match the whole path, handler), in the order they are tried."""
     table: List[Tuple[str, str, Handler]] = [
@@ -52,6 +55,11 @@ def route_table(
         ("GET", _LOC + r"/pipelineJobs", lambda m, q, b: jobs.list(m["project"], m["location"], q.get("filter"))),
         ("GET", _JOB, lambda m, q, b: jobs.get(m["job"])),
         ("POST", _JOB + r":cancel", lambda m, q, b: jobs.cancel(m["job"])),
+        ("POST", _LOC + r"/schedules", lambda m, q, b: schedules.create(m["project"], m["location"], b)),
+        ("GET", _LOC + r"/schedules", lambda m, q, b: schedules.list(m["project"], m["location"], q.get("filter"))),
+        ("GET", _SCHEDULE, lambda m, q, b: schedules.get(m["schedule"])),
+        ("PATCH", _SCHEDULE, lambda m, q, b: schedules.patch(m["schedule"], q.get("updateMask"), b)),
+        ("DELETE", _SCHEDULE, lambda m, q, b: schedules.delete(m["schedule"])),
         # The GAPIC REST clients read operations under /ui/ first; Vertex serves them under /v1/ too.
         ("GET", r"/(?:v1|ui)/(?P<name>.+/operations/[^/]+)", lambda m, q, b: operations.get(m["name"])),
         (

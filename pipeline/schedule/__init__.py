@@ -1,0 +1,1 @@
+"""Schedules as code: continuous training on Vertex AI Pipelines and batch prediction through Cloud Scheduler."""
