@@ -5,6 +5,7 @@ from typing import List, Literal, Optional
 
 from pydantic import Field, field_validator
 
+from pipeline.batch.config import BatchConfig
 from pipeline.config_base import Section as _Section
 from pipeline.vertex_config import VertexConfig
 
@@ -72,6 +73,8 @@ class PipelineConfig(_Section):
     enable_cache: bool
     # Set by the `vertex` profile: where and how the same DAG runs on Google Cloud.
     vertex: Optional[VertexConfig] = None
+    # `vtx batch-predict`: what happens to predicted inputs, rows per model call.
+    batch: BatchConfig = BatchConfig()
 
     @field_validator("data_root", "output_root")
     @classmethod
