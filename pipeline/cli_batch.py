@@ -2,12 +2,14 @@
 
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Tuple
 
 import click
 
 from pipeline import cli
+from pipeline.config import PipelineConfig
 
 BATCH_EXAMPLES = """
 \b
@@ -56,35 +58,54 @@ def batch_predict_command(
     flags += [f"batch.after_success={after}"] if after else []
     flags += [f"batch.batch_size={batch_size}"] if batch_size else []
     config = cli._build_config(profile, config_file, flags)
+    from pipeline import logs
+
+    tty = sys.stderr.isatty()
+    log_file = Path(config.log_dir) / f"batch-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    started = time.monotonic()
+    # Google's clients warn on import; inside the capture that goes to the log file, not the console.
+    with logs.capture(log_file, verbose) as console:
+        from pipeline.batch import progress, run
+
+        with run.workdir() as work:
+            outcome = _predict(config, input_uri, output_uri, model_ref, work, console, tty)
+    if isinstance(outcome, _Failure):
+        cli._fail(outcome.message, outcome.code)
+    results, batch = outcome
+    line = f"model version {batch.predictor.model.version} ({model_ref})"
+    click.echo(progress.summary(results, time.monotonic() - started, line, f"{batch.dest.uri}/{run.ERRORS}/"))
+    sys.exit(1 if any(r.status in ("unreadable", "failed") for r in results) else 0)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    message: str
+    code: int
+
+
+def _predict(config: PipelineConfig, input_uri: str, output_uri: str, model_ref: str, work: Path, console, tty: bool):
+    """(results, the BatchRun), or the _Failure to report once the console is back."""
     from google.api_core.exceptions import GoogleAPIError
     from google.auth.exceptions import GoogleAuthError
 
-    from pipeline import logs
     from pipeline.batch import progress, run
     from pipeline.batch.locations import LocationError
     from pipeline.batch.predictor import ModelError, Predictor
     from pipeline.registry import RegistryError, open_registry
 
-    tty = sys.stderr.isatty()
-    job = run.Job(input_uri, output_uri, config.batch.after_success, config.batch.chunk_bytes)
-    log_file = Path(config.log_dir) / f"batch-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    started = time.monotonic()
     try:
-        with logs.capture(log_file, verbose) as console, run.workdir() as work:
-            run.check_apart(input_uri, output_uri)
-            model = open_registry(config).resolve(model_ref)
-            predictor = Predictor(model, config.batch.batch_size)
-            batch = run.BatchRun(job, predictor, lambda total: progress.Progress(total, console, tty))
-            names = batch.inputs()
-            console.write(
-                f"Batch prediction: {len(names)} files under {batch.source.uri}, "
-                f"model version {model.version} ({model_ref}): {model.uri}\n"
-            )
-            results = batch.run(names, work)
+        run.check_apart(input_uri, output_uri)
+        model = open_registry(config).resolve(model_ref)
+        job = run.Job(input_uri, output_uri, config.batch.after_success, config.batch.chunk_bytes)
+        predictor = Predictor(model, config.batch.batch_size)
+        batch = run.BatchRun(job, predictor, lambda total: progress.Progress(total, console, tty))
+        names = batch.inputs()
+        console.write(
+            f"Batch prediction: {len(names)} files under {batch.source.uri}, "
+            f"model version {model.version} ({model_ref}): {model.uri}\n"
+        )
+        return batch.run(names, work), batch
     except (RegistryError, LocationError) as error:
-        cli._fail(str(error))
+        return _Failure(str(error), 2)
     except (ModelError, GoogleAPIError, GoogleAuthError) as error:
-        cli._fail(str(error).splitlines()[0], code=1)
-    line = f"model version {model.version} ({model_ref})"
-    click.echo(progress.summary(results, time.monotonic() - started, line, f"{batch.dest.uri}/{run.ERRORS}/"))
-    sys.exit(1 if any(r.status in ("unreadable", "failed") for r in results) else 0)
+        return _Failure(str(error).splitlines()[0], 1)

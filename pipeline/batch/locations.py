@@ -109,7 +109,6 @@ class LocalFolder:
 
     def staging(self, name: str, workdir: Path) -> Path:
         final = self.root / name
-        final.parent.mkdir(parents=True, exist_ok=True)
         return final.parent / f".{final.name}.vtx-{os.getpid()}.tmp"
 
     def publish(self, staged: Path, name: str) -> None:

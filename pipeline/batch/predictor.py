@@ -42,7 +42,7 @@ class Predictor:
         self._function = self._loaded.signatures[SIGNATURE]
         inputs = self._function.structured_input_signature[1]
         self.kinds: FeatureKinds = {
-            name: "float" if spec.dtype.is_floating else "string" for name, spec in inputs.items()
+            name: "float" if spec.dtype.is_floating else "string" for name, spec in sorted(inputs.items())
         }
         self._dtypes = {name: spec.dtype for name, spec in inputs.items()}
         # The output columns name every class, also for a file with no rows: ask once, on one all-missing row.

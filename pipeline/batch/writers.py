@@ -3,7 +3,7 @@
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import List, Protocol
+from typing import List, Optional, Protocol, TextIO
 
 import pyarrow as pa
 from pyarrow import csv as pa_csv
@@ -43,6 +43,7 @@ class CsvOutput:
         fields += [pa.field(PROBABILITY_PREFIX + name, pa.float32()) for name in class_names]
         fields += [pa.field(VERSION, pa.string()), pa.field(PREDICTED_AT, pa.string())]
         self._schema = pa.schema(fields)
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = pa_csv.CSVWriter(str(path), self._schema)
 
     def write(self, chunk: Chunk, predictions: Predictions) -> None:
@@ -63,6 +64,7 @@ class JsonlOutput:
     def __init__(self, path: Path, class_names: List[str], version: str):
         self._class_names = class_names
         self._version = version
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
 
     def write(self, chunk: Chunk, predictions: Predictions) -> None:
@@ -87,17 +89,22 @@ class JsonlOutput:
 
 
 class ErrorOutput:
-    """One JSON line per malformed row: {"line": ..., "reason": ..., "row": ...}."""
+    """One JSON line per malformed row: {"line": ..., "reason": ..., "row": ...}; no file without one."""
 
     def __init__(self, path: Path):
         self.path = path
         self.count = 0
-        self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self._file: Optional[TextIO] = None
 
     def write(self, errors: List[RowError]) -> None:
+        if errors and self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
         for error in errors:
+            assert self._file is not None
             self._file.write(json.dumps(error.to_json(), ensure_ascii=False) + "\n")
         self.count += len(errors)
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
