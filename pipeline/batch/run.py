@@ -6,6 +6,7 @@ moving or deleting those inputs, while a new file dropped under an old name gets
 """
 
 import contextlib
+import gc
 import os
 import re
 import shutil
@@ -17,7 +18,7 @@ from typing import List, Literal, Optional, Tuple
 
 from google.api_core import exceptions as google_exceptions
 
-from pipeline.batch import csv_rows, jsonl_rows, writers
+from pipeline.batch import csv_rows, jsonl_rows, overlap, writers
 from pipeline.batch.locations import Item, Location, LocationError, open_location
 from pipeline.batch.predictor import Predictor
 from pipeline.batch.progress import FileResult, Progress
@@ -92,6 +93,10 @@ class BatchRun:
         return self.source.inputs(skip=PROCESSED)
 
     def run(self, names: List[str], work: Path) -> List[FileResult]:
+        # TensorFlow and the model are millions of long-lived objects. Frozen, the collector skips them, and so
+        # does gc.get_referrers, which pyarrow calls on every CSV read on Python 3.10 (its SignalStopHandler's
+        # fix of bpo-42248): about 0.2 s a chunk otherwise.
+        gc.freeze()
         self.dest.clean_stale()
         progress: Progress = self._progress_factory(len(names))
         results = []
@@ -147,7 +152,6 @@ class BatchRun:
         predictor = self.predictor
         reserved = writers.reserved(predictor.class_names)
         version = predictor.model.version
-        rows, first = 0, None
         with self.source.local_copy(item, work) as path, open(path, "rb") as stream:
             output: writers.Output
             if item.name.lower().endswith(".csv"):
@@ -159,13 +163,7 @@ class BatchRun:
                 chunks = jsonl_rows.chunks(stream, predictor.kinds, reserved, self.job.chunk_bytes)
             errors = writers.ErrorOutput(staged_errors)
             try:
-                for chunk in chunks:
-                    errors.write(chunk.errors)
-                    first = first or (chunk.errors[0] if chunk.errors else None)
-                    if chunk.count:
-                        output.write(chunk, predictor.predict(chunk.features, chunk.count))
-                        rows += chunk.count
-                        progress.rows(chunk.count)
+                rows, first = overlap.predict_all(chunks, predictor, output, errors, progress)
             finally:
                 output.close()
                 errors.close()
