@@ -88,13 +88,14 @@ def describe(result: FileResult) -> str:
 def summary(results: List[FileResult], seconds: float, model_line: str, errors_uri: Optional[str]) -> str:
     count = {status: sum(1 for r in results if r.status == status) for status in ("predicted", "done before")}
     rows = sum(r.rows for r in results)
+    busy = sum(r.seconds for r in results)
     bad = sum(r.errors for r in results)
     trouble = [r for r in results if r.status in ("unreadable", "failed")]
     lines = [
         f"Batch prediction with {model_line}: {len(results)} files in {seconds:.1f} s",
         f"  predicted {count['predicted']}, predicted before {count['done before']}, "
         f"unreadable or failed {len(trouble)} (left in place)",
-        f"  {rows:,} rows predicted ({rows / max(seconds, 1e-9):,.0f} rows/s)"
+        f"  {rows:,} rows predicted ({rows / max(busy, 1e-9):,.0f} rows/s once the model was loaded)"
         + (f", {bad:,} malformed rows written to {errors_uri}" if bad else ", no malformed row"),
     ]
     lines += [f"  {describe(r)}" for r in trouble]
