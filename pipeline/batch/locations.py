@@ -51,7 +51,7 @@ def is_input(name: str) -> bool:
     return not base.startswith(".") and base.lower().endswith(SUFFIXES)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -86,7 +86,7 @@ class LocalFolder:
 
     def inputs(self, skip: str) -> List[str]:
         if not self.root.is_dir():
-            raise LocationError(f"input folder {self.root} does not exist")
+            raise LocationError(f"input {self.root} is not a folder (or does not exist)")
         names = []
         for folder, dirs, files in os.walk(self.root):
             relative = Path(folder).relative_to(self.root)
@@ -150,7 +150,7 @@ class LocalFolder:
         for folder, _, files in os.walk(self.root):
             for name in files:
                 found = _TEMP.match(name)
-                if found and not _alive(int(found["pid"])):
+                if found and not pid_alive(int(found["pid"])):
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(os.path.join(folder, name))
                         removed += 1

@@ -19,7 +19,7 @@ from typing import List, Literal, Optional, Tuple
 from google.api_core import exceptions as google_exceptions
 
 from pipeline.batch import csv_rows, jsonl_rows, overlap, writers
-from pipeline.batch.locations import Item, Location, LocationError, open_location
+from pipeline.batch.locations import Item, Location, LocationError, open_location, pid_alive
 from pipeline.batch.predictor import Predictor
 from pipeline.batch.progress import FileResult, Progress
 from pipeline.batch.rows import RowError, UnreadableError
@@ -66,7 +66,7 @@ def workdir():
     root = Path(tempfile.gettempdir())
     for stale in root.glob("vtx-batch-*"):
         found = _WORKDIR.match(stale.name)
-        if found and not _pid_alive(int(found["pid"])):
+        if found and not pid_alive(int(found["pid"])):
             shutil.rmtree(stale, ignore_errors=True)
     path = Path(tempfile.mkdtemp(prefix=f"vtx-batch-{os.getpid()}-"))
     try:
@@ -75,13 +75,9 @@ def workdir():
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _pid_alive(pid: int) -> bool:
-    from pipeline.batch.locations import _alive
-
-    return _alive(pid)
-
-
 class BatchRun:
+    """One batch over the inputs under job.input_uri, with one loaded model; `progress_factory(files)` reports."""
+
     def __init__(self, job: Job, predictor: Predictor, progress_factory):
         self.job = job
         self.predictor = predictor
