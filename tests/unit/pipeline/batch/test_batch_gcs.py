@@ -101,3 +101,28 @@ def test_a_missing_bucket_is_a_clear_error(storage_emulator, predictor):
     runner = run.BatchRun(run.Job("gs://nope/in", "gs://nope/out", "move", 1 << 20), predictor, None)
     with pytest.raises(LocationError, match="bucket nope does not exist"):
         runner.inputs()
+
+
+def test_gcs_inputs_are_moved_only_after_their_outputs_are_uploaded(bucket, predictor, monkeypatch):
+    for i in range(3):
+        bucket.blob(f"in/f{i}.csv").upload_from_string(CSV)
+    events = []
+    publish, move = GcsPrefix.publish, GcsPrefix.move
+
+    def published(self, staged, name):
+        publish(self, staged, name)
+        events.append(("published", name, bucket.blob(f"out/{name}").exists()))
+
+    def moved(self, item, name):
+        events.append(("move", item.name, None))
+        return move(self, item, name)
+
+    monkeypatch.setattr(GcsPrefix, "publish", published)
+    monkeypatch.setattr(GcsPrefix, "move", moved)
+    batch(predictor, "gs://drops/in", "gs://drops/out")
+    for i in range(3):
+        uploads = [
+            k for k, (what, name, there) in enumerate(events) if what == "published" and name.startswith(f"f{i}.")
+        ]
+        assert uploads and all(events[k][2] for k in uploads)
+        assert uploads[-1] < events.index(("move", f"f{i}.csv", None))
