@@ -89,17 +89,19 @@ def _predict(config: PipelineConfig, input_uri: str, output_uri: str, model_ref:
     from google.auth.exceptions import GoogleAuthError
 
     from pipeline.batch import progress, run
-    from pipeline.batch.locations import LocationError
+    from pipeline.batch.locations import LocationError, open_location
     from pipeline.batch.predictor import ModelError, Predictor
     from pipeline.registry import RegistryError, open_registry
 
     try:
         run.check_apart(input_uri, output_uri)
+        # Bad places and unknown models fail before TensorFlow loads the model (seconds).
+        names = open_location(input_uri).inputs(skip=run.PROCESSED)
+        open_location(output_uri)
         model = open_registry(config).resolve(model_ref)
         job = run.Job(input_uri, output_uri, config.batch.after_success, config.batch.chunk_bytes)
         predictor = Predictor(model, config.batch.batch_size)
         batch = run.BatchRun(job, predictor, lambda total: progress.Progress(total, console, tty))
-        names = batch.inputs()
         console.write(
             f"Batch prediction: {len(names)} files under {batch.source.uri}, "
             f"model version {model.version} ({model_ref}): {model.uri}\n"

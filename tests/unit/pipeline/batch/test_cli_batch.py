@@ -49,6 +49,8 @@ def test_a_run_prints_a_line_per_file_and_a_summary(vtx, output_root, write_inpu
         (["--output", "IN/sub"], "Error: --input IN and --output IN/sub overlap; use two separate places"),
         (["--input", "s3://bucket/in"], "Error: s3://bucket/in: only local folders and gs:// prefixes are supported"),
         (["--after", "shred"], "Error: Invalid value for '--after'"),
+        (["--input", "IN/missing"], "Error: input IN/missing is not a folder (or does not exist)"),
+        (["--set", "batch.chunk_bytes=10"], "Error: bad configuration: 'batch.chunk_bytes': Input should be greater"),
     ],
 )
 def test_bad_arguments_are_one_line_and_status_2(vtx, output_root, write_inputs, tmp_path, args, message):
