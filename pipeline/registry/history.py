@@ -109,10 +109,13 @@ def append(path: Path, action: str, version: str, after: str) -> Event:
     """Adds one event to the file (read, add, atomic replace) under the lock."""
     at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     event = Event(action, version, after, at)
-    with locked(path):
-        events = read(path) + [event]
-        body = {"format": FORMAT, "events": [e.to_json() for e in events]}
-        write_atomically(path, json.dumps(body, indent=2) + "\n")
+    try:
+        with locked(path):
+            events = read(path) + [event]
+            body = {"format": FORMAT, "events": [e.to_json() for e in events]}
+            write_atomically(path, json.dumps(body, indent=2) + "\n")
+    except OSError as error:
+        raise RegistryError(f"cannot write the alias file {path}: {error.strerror or error}; nothing changed") from None
     return event
 
 

@@ -148,7 +148,7 @@ def test_a_failed_write_leaves_the_previous_alias_file_whole(registry, serving_d
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(RegistryError, match="cannot write the alias file .*: No space left on device; nothing changed"):
         registry.promote("1700000100")
     assert registry.history_path.read_text() == before
     assert sorted(p.name for p in registry.history_path.parent.iterdir()) == ["aliases.json", "aliases.json.lock"]
