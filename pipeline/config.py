@@ -69,12 +69,12 @@ class PipelineConfig(_Section):
     training: TrainingConfig
     tuning: TuningConfig
     evaluation: EvaluationConfig
+    # `vtx batch-predict`: what happens to predicted inputs, rows per model call.
+    batch: BatchConfig = BatchConfig()
     beam: BeamConfig
     enable_cache: bool
     # Set by the `vertex` profile: where and how the same DAG runs on Google Cloud.
     vertex: Optional[VertexConfig] = None
-    # `vtx batch-predict`: what happens to predicted inputs, rows per model call.
-    batch: BatchConfig = BatchConfig()
 
     @field_validator("data_root", "output_root")
     @classmethod
