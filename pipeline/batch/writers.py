@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional, Protocol, TextIO
 
+import numpy as np
 import pyarrow as pa
 from pyarrow import csv as pa_csv
 
@@ -28,6 +29,13 @@ class Output(Protocol):
     def close(self) -> None: ...
 
 
+def constant(value: str, count: int) -> pa.Array:
+    """`count` copies of `value` as a string column, built from two buffers instead of `count` Python objects."""
+    data = value.encode()
+    offsets = np.arange(count + 1, dtype=np.int64) * len(data)
+    return pa.LargeStringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(data * count))
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -41,7 +49,7 @@ class CsvOutput:
         fields = [pa.field(name, pa.string()) for name in columns]
         fields += [pa.field(CLASS, pa.string())]
         fields += [pa.field(PROBABILITY_PREFIX + name, pa.float32()) for name in class_names]
-        fields += [pa.field(VERSION, pa.string()), pa.field(PREDICTED_AT, pa.string())]
+        fields += [pa.field(VERSION, pa.large_string()), pa.field(PREDICTED_AT, pa.large_string())]
         self._schema = pa.schema(fields)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = pa_csv.CSVWriter(str(path), self._schema)
@@ -51,7 +59,7 @@ class CsvOutput:
         n = chunk.count
         columns = list(table.columns) + [pa.array(predictions.classes, pa.binary()).cast(pa.string())]
         columns += [pa.array(predictions.probabilities[:, i]) for i in range(len(self._class_names))]
-        columns += [pa.array([self._version] * n, pa.string()), pa.array([now()] * n, pa.string())]
+        columns += [constant(self._version, n), constant(now(), n)]
         self._writer.write_table(pa.Table.from_arrays(columns, schema=self._schema))
 
     def close(self) -> None:
