@@ -78,6 +78,13 @@ def main() -> None:
     """vertex-tfx: a TFX pipeline for penguins (or your CSV), local first, Vertex AI ready."""
 
 
+# `vtx registry` and `vtx batch-predict` live in their own files; they need only the helpers above.
+from pipeline import cli_batch, cli_registry  # noqa: E402
+
+main.add_command(cli_registry.registry_command)
+main.add_command(cli_batch.batch_predict_command)
+
+
 @main.command(epilog=RUN_EXAMPLES)
 @config_options
 @click.option("--data", type=click.Path(file_okay=False), help="Folder of CSV files (data_root).")

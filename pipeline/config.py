@@ -5,6 +5,7 @@ from typing import List, Literal, Optional
 
 from pydantic import Field, field_validator
 
+from pipeline.batch.config import BatchConfig
 from pipeline.config_base import Section as _Section
 from pipeline.monitor_config import MonitoringConfig
 from pipeline.schedule.config import ScheduleConfig
@@ -77,6 +78,8 @@ class PipelineConfig(_Section):
     training: TrainingConfig
     tuning: TuningConfig
     evaluation: EvaluationConfig
+    # `vtx batch-predict`: what happens to predicted inputs, rows per model call.
+    batch: BatchConfig = BatchConfig()
     beam: BeamConfig
     enable_cache: bool
     # When training and batch prediction run on their own: `vtx schedule`.
