@@ -98,7 +98,7 @@ class BatchSchedules:
         settings = self.settings
         container = run_v2.Container(
             image=self.vertex.image,
-            # The image's entrypoint is Beam's worker boot (Dataflow needs it), so the command is explicit.
+            # Explicit, so the job runs `vtx` whatever the image's entry point does with its arguments.
             command=["vtx"],
             args=self.args(),
             env=[run_v2.EnvVar(name=name, value=value) for name, value in sorted(self.env().items())],
