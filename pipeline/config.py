@@ -6,6 +6,7 @@ from typing import List, Literal, Optional
 from pydantic import Field, field_validator
 
 from pipeline.config_base import Section as _Section
+from pipeline.serving_config import ServingConfig
 from pipeline.vertex_config import VertexConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,8 @@ class PipelineConfig(_Section):
     enable_cache: bool
     # Set by the `vertex` profile: where and how the same DAG runs on Google Cloud.
     vertex: Optional[VertexConfig] = None
+    # `vtx serve`: the local prediction server and its request-response log.
+    serving: ServingConfig = ServingConfig()
 
     @field_validator("data_root", "output_root")
     @classmethod
