@@ -196,3 +196,6 @@ from pipeline import cli_vertex  # noqa: E402
 
 main.add_command(cli_vertex.compile_command)
 main.add_command(cli_vertex.submit_command)
+from pipeline import cli_registry  # noqa: E402
+
+main.add_command(cli_registry.registry_command)

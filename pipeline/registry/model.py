@@ -1,0 +1,49 @@
+"""What the model registry hands out: a model version, the error users read, and the interface of both backends."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Dict, List, Optional, Protocol, Tuple
+
+PRODUCTION = "production"
+LATEST = "latest"
+ALIASES = (PRODUCTION, LATEST)
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One pushed model: where its SavedModel is, when it was pushed, how it scored, and which aliases it has."""
+
+    version: str  # local: the Pusher's version folder name (unix timestamp); Vertex: the model version id
+    uri: str  # the SavedModel directory (local path or gs:// URI) to load
+    pushed_at: datetime  # UTC
+    metrics: Dict[str, float]  # overall evaluation metrics (e.g. accuracy) of the model's Evaluator run
+    blessed: bool
+    data_fingerprint: Optional[str]
+    pipeline_run: Optional[str]  # the pipeline run id (MLMD run context name / Vertex job)
+    aliases: Tuple[str, ...]  # e.g. ("production", "latest")
+
+
+class RegistryError(Exception):
+    """An unknown version or alias, an empty registry, a corrupted alias file: one line the user reads."""
+
+
+class Registry(Protocol):
+    """The model registry, local or Vertex AI; everything that loads a model finds it here."""
+
+    def list(self) -> List[ModelVersion]:
+        """Every version, newest first."""
+        ...
+
+    def get(self, version: str) -> ModelVersion: ...
+
+    def resolve(self, ref: str) -> ModelVersion:
+        """'production', 'latest' or a version; cheap enough to poll every few seconds."""
+        ...
+
+    def promote(self, version: str) -> ModelVersion:
+        """Makes `version` production until the next push or promote."""
+        ...
+
+    def rollback(self) -> ModelVersion:
+        """Makes the previous production version production again; RegistryError if there is none."""
+        ...
