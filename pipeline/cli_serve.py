@@ -1,6 +1,7 @@
 """The vtx serve command: the production model behind Vertex AI's predict contract, every request logged."""
 
 import os
+import warnings
 from pathlib import Path
 from typing import Optional, Tuple
 
@@ -44,8 +45,10 @@ def serve_command(
     flags += [f"serving.port={port}"] if port is not None else []
     flags += [f"output_root={Path(output).resolve()}"] if output else []
     config = cli._build_config(profile, config_file, flags)
-    # TensorFlow's C++ start-up chatter is not what a server's console is for.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow's C++ start-up chatter and Google's Python-version notices are not what a server's console
+    # is for; a failing model call still answers its request with the error.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    warnings.filterwarnings("ignore", message="You are using a non-supported Python version", category=FutureWarning)
     from pipeline.registry import RegistryError, open_registry
     from pipeline.serving.server import ServeError, serve
 

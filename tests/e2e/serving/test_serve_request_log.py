@@ -1,0 +1,45 @@
+"""The request-response log: one row per served request with Vertex's columns, the model version and latency."""
+
+import datetime
+import json
+
+import httpx
+import pytest
+
+from pipeline.request_log import COLUMNS, duckdb_path
+from tests.helpers.pipeline_runs import serving_versions
+from tests.helpers.serving import isolated_output, logged_rows, penguins, running, serving_config
+
+pytestmark = pytest.mark.e2e
+
+
+def test_every_served_request_is_one_row_with_its_payloads_and_bad_ones_are_not_logged(first_run, tmp_path):
+    output = isolated_output(first_run.output, tmp_path / "out")
+    (version,) = serving_versions(output)
+    pairs = penguins(every=50)
+    sent = {}
+    started = datetime.datetime.now(datetime.timezone.utc)
+
+    with running(serving_config(output)) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        for i, (instance, _) in enumerate(pairs):
+            path = "/predict" if i % 2 else "/v1/projects/p/locations/l/endpoints/penguins-7:predict"
+            body = {"instances": [instance] * (i % 3 + 1)}
+            response = client.post(path, json=body)
+            assert response.status_code == 200, response.text
+            sent[response.headers["x-request-id"]] = (path, body, response.json())
+        assert client.post("/predict", json={"instances": [{"island": 3}]}).status_code == 400
+        assert client.post("/predict", content=b"{").status_code == 400
+
+    rows = logged_rows(output)
+    assert len(rows) == len(sent) == len(pairs)
+    assert tuple(rows[0]) == COLUMNS
+    for row in rows:
+        path, body, response = sent[row["request_id"]]
+        assert row["endpoint"] == ("local" if path == "/predict" else "penguins-7")
+        assert row["deployed_model_id"] == "local"
+        assert json.loads(row["request_payload"]) == body
+        assert json.loads(row["response_payload"]) == response
+        assert row["model_version"] == version
+        assert 0 < row["latency_ms"] < 30_000
+        assert started <= row["logging_time"] <= datetime.datetime.now(datetime.timezone.utc)
+    assert server.lines[-1] == f"Stopped. Request log: {len(pairs)} rows written to {duckdb_path(str(output))}."
