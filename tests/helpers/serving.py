@@ -28,11 +28,21 @@ VTX = str(Path(sys.executable).parent / "vtx")
 
 
 def isolated_output(run_output: Path, target: Path) -> Path:
-    """A copy of a run's pushed models and ML Metadata, so a test's request log and aliases stay its own."""
+    """A copy of a run's pushed models and ML Metadata, so a test's request log and aliases stay its own.
+
+    The registry's cache of each version's lineage comes along (it only mirrors the copied ML Metadata);
+    its alias history does not.
+    """
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(run_output / "serving_model", target / "serving_model", ignore=shutil.ignore_patterns(".registry"))
+    ignore = shutil.ignore_patterns("aliases.json*")
+    shutil.copytree(run_output / "serving_model", target / "serving_model", ignore=ignore)
     shutil.copy2(run_output / "metadata.sqlite", target / "metadata.sqlite")
     return target
+
+
+def pushed_versions(output: Path) -> List[str]:
+    """The version folders under serving_model, oldest first."""
+    return sorted((p.name for p in (output / "serving_model").iterdir() if p.name.isdigit()), key=int)
 
 
 def push_copy(output: Path, version: str, new_version: str) -> Path:

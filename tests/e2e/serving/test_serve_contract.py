@@ -6,8 +6,7 @@ import json
 import httpx
 import pytest
 
-from tests.helpers.pipeline_runs import serving_versions
-from tests.helpers.serving import penguins
+from tests.helpers.serving import penguins, pushed_versions
 
 pytestmark = pytest.mark.e2e
 
@@ -28,13 +27,13 @@ def _post(server, body, path="/predict") -> httpx.Response:
     return httpx.post(server.url + path, content=content, timeout=30)
 
 
-def test_one_instance_gets_a_class_and_probabilities_in_vertex_shape(server, first_run):
+def test_one_instance_gets_a_class_and_probabilities_in_vertex_shape(server, served_run):
     response = _post(server, {"instances": [GOOD]})
 
     assert response.status_code == 200, response.text
     body = response.json()
     assert set(body) == {"predictions", "deployedModelId", "model", "modelVersionId"}
-    assert body["modelVersionId"] == serving_versions(first_run.output)[-1]
+    assert body["modelVersionId"] == pushed_versions(served_run)[-1]
     assert body["deployedModelId"] == "local" and body["model"] == "vertex-tfx-penguins"
     (prediction,) = body["predictions"]
     assert prediction["classes"] == "Gentoo"
@@ -111,7 +110,7 @@ def test_bad_input_is_a_400_naming_instance_and_field_and_the_server_stays_up(se
     assert _post(server, {"instances": [GOOD]}).status_code == 200
 
 
-def test_health_readiness_and_metrics(server, first_run):
+def test_health_readiness_and_metrics(server, served_run):
     before = _metric(server, 'vtx_serve_requests_total{code="200"}')
     bad_before = _metric(server, 'vtx_serve_requests_total{code="400"}')
     _post(server, {"instances": [GOOD, GOOD]})
@@ -122,7 +121,7 @@ def test_health_readiness_and_metrics(server, first_run):
     assert ready == {
         "ready": True,
         "model": "vertex-tfx-penguins",
-        "modelVersionId": serving_versions(first_run.output)[-1],
+        "modelVersionId": pushed_versions(served_run)[-1],
     }
     assert _metric(server, 'vtx_serve_requests_total{code="200"}') == before + 1
     assert _metric(server, 'vtx_serve_requests_total{code="400"}') == bad_before + 1

@@ -53,8 +53,8 @@ class Client(threading.Thread):
                 self.answers.append((response.status_code, response.headers.get("x-request-id", "")))
 
 
-def test_sixteen_clients_then_sigterm_no_5xx_and_every_answer_logged(first_run, tmp_path):
-    output = isolated_output(first_run.output, tmp_path / "out")
+def test_sixteen_clients_then_sigterm_no_5xx_and_every_answer_logged(served_run, tmp_path):
+    output = isolated_output(served_run, tmp_path / "out")
     port = free_port()
     server = start_vtx_serve(output, port)
     url = f"http://127.0.0.1:{port}"

@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from pipeline.registry import open_registry
-from tests.helpers.pipeline_runs import serving_versions
-from tests.helpers.serving import isolated_output, penguins, push_copy, running, serving_config
+from tests.helpers.serving import isolated_output, penguins, push_copy, pushed_versions, running, serving_config
 
 pytestmark = pytest.mark.e2e
 
@@ -58,12 +57,12 @@ class Traffic:
 
 
 @pytest.fixture
-def output(first_run, tmp_path) -> Path:
-    return isolated_output(first_run.output, tmp_path / "out")
+def output(served_run, tmp_path) -> Path:
+    return isolated_output(served_run, tmp_path / "out")
 
 
 def test_a_new_push_is_served_without_a_failed_request_and_a_rollback_goes_back(output):
-    (v1,) = serving_versions(output)
+    (v1,) = pushed_versions(output)
     v2 = str(int(v1) + 60)
     config = serving_config(output, "serving.poll_seconds=0.2")
 
@@ -81,7 +80,7 @@ def test_a_new_push_is_served_without_a_failed_request_and_a_rollback_goes_back(
 
 
 def test_a_version_that_does_not_load_leaves_the_current_one_serving(output):
-    (v1,) = serving_versions(output)
+    (v1,) = pushed_versions(output)
     broken = output / "serving_model" / str(int(v1) + 60)
     broken.mkdir()
     config = serving_config(output, "serving.poll_seconds=0.2")

@@ -7,15 +7,14 @@ import httpx
 import pytest
 
 from pipeline.request_log import COLUMNS, duckdb_path
-from tests.helpers.pipeline_runs import serving_versions
-from tests.helpers.serving import isolated_output, logged_rows, penguins, running, serving_config
+from tests.helpers.serving import isolated_output, logged_rows, penguins, pushed_versions, running, serving_config
 
 pytestmark = pytest.mark.e2e
 
 
-def test_every_served_request_is_one_row_with_its_payloads_and_bad_ones_are_not_logged(first_run, tmp_path):
-    output = isolated_output(first_run.output, tmp_path / "out")
-    (version,) = serving_versions(output)
+def test_every_served_request_is_one_row_with_its_payloads_and_bad_ones_are_not_logged(served_run, tmp_path):
+    output = isolated_output(served_run, tmp_path / "out")
+    (version,) = pushed_versions(output)
     pairs = penguins(every=50)
     sent = {}
     started = datetime.datetime.now(datetime.timezone.utc)
