@@ -125,7 +125,13 @@ class RequestLogWriter:
             log.info("request log: wrote %d spooled rows from %s", len(rows), path.name)
 
     def _to_spool(self, batch: List[LogRow]) -> None:
-        path = self.spool.put(batch)
+        try:
+            path = self.spool.put(batch)
+        except OSError as error:
+            # Neither the table nor the disk takes the rows now: keep them in memory, oldest first, for the next try.
+            self._queue.extendleft(reversed(batch))
+            log.error("request log: cannot spool %d rows either (%s); keeping them in memory", len(batch), error)
+            return
         self.stats.spooled += len(batch)
         log.warning("request log: %d rows kept in %s until the table can be written", len(batch), path)
 

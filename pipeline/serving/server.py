@@ -47,6 +47,10 @@ def _exit_quietly(signum: int, _frame: object) -> None:
     sys.exit(0)
 
 
+def _rows(count: int) -> str:
+    return f"{count} row" + ("" if count == 1 else "s")
+
+
 def writer_for(config: PipelineConfig) -> RequestLogWriter:
     settings = config.serving
     return RequestLogWriter(
@@ -94,9 +98,11 @@ def build(
     writer = writer_for(config)
 
     def stopped(stats: WriterStats) -> None:
-        line = f"Stopped. Request log: {stats.written} rows written to {duckdb_path(config.output_root)}"
+        line = f"Stopped. Request log: {_rows(stats.written)} written to {duckdb_path(config.output_root)}"
         if stats.spooled:
-            line += f"; {stats.spooled} rows wait in {spool_dir(config.output_root)} for the next start"
+            line += f"; {_rows(stats.spooled)} wait in {spool_dir(config.output_root)} for the next start"
+        if stats.pending:
+            line += f"; {_rows(stats.pending)} could be neither written nor spooled and are lost"
         echo(line + ".")
 
     app = create_app(settings, holder, writer, metrics, config.pipeline_name, on_stopped=stopped)

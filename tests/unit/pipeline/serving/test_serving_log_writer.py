@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from pipeline.request_log import COLUMNS, TABLE
-from pipeline.serving.log_sink import DuckDbSink, LogRow, Spool
+from pipeline.serving.log_sink import DuckDbSink, LogRow, SinkUnavailableError, Spool
 from pipeline.serving.log_writer import RequestLogWriter
 
 pytestmark = pytest.mark.unit
@@ -161,3 +161,35 @@ def test_a_replayed_batch_that_was_already_written_is_not_written_twice(tmp_path
     writer.close()
 
     assert sorted(r[3] for r in _table(tmp_path / "requests.duckdb")) == sorted(r.request_id for r in rows)
+
+
+class FlakySink:
+    """Refuses every write while `down`; remembers what it was given."""
+
+    def __init__(self):
+        self.down, self.rows = True, []
+
+    def write(self, rows, skip_logged=False):
+        if self.down:
+            raise SinkUnavailableError("the table is locked")
+        self.rows += rows
+
+
+def test_rows_stay_in_memory_when_neither_the_table_nor_the_spool_takes_them(tmp_path):
+    (tmp_path / "not-a-folder").write_text("")
+    sink = FlakySink()
+    writer = RequestLogWriter(sink, Spool(tmp_path / "not-a-folder" / "spool"), 1000, 0.05, 0.05)
+    writer.start()
+    rows = [_row(i) for i in range(6)]
+    for row in rows[:3]:
+        writer.log(row)
+    time.sleep(0.3)
+    assert writer.stats.written == 0 and writer.pending() == 3
+
+    sink.down = False
+    for row in rows[3:]:
+        writer.log(row)
+    stats = writer.close()
+
+    assert (stats.written, stats.spooled, stats.pending) == (6, 0, 0)
+    assert [row.request_id for row in sink.rows] == [row.request_id for row in rows]
