@@ -77,7 +77,8 @@ def parse(body: bytes, features: Mapping[str, Feature], max_instances: int) -> I
     """Validates the whole request before any model call: either every instance is good, or a BadRequestError."""
     try:
         # NaN and Infinity are not JSON; a strict parse refuses them like a JSON client library would.
-        payload = json.loads(body, parse_constant=_refuse_constant)
+        # UTF-8 only (json.loads would guess UTF-16 and -32 too): the body is logged as UTF-8 text.
+        payload = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError) as error:
         raise BadRequestError(f"the body is not valid JSON: {error}") from None
     if not isinstance(payload, dict):

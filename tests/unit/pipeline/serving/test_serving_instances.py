@@ -46,6 +46,7 @@ def test_instances_become_columns_and_null_is_the_models_missing_value():
     [
         (b"{not json", "the body is not valid JSON"),
         (b"\xff\xfe", "the body is not valid JSON"),
+        ('{"instances": [{"island": "Dream"}]}'.encode("utf-16"), "the body is not valid JSON"),
         (b'{"instances": [{"bill_length_mm": NaN}]}', "the body is not valid JSON: NaN is not a JSON value"),
         (_body([GOOD]), 'the body must be a JSON object like {"instances": [...]}'),
         (_body({"inputs": [GOOD]}), 'the body has no "instances"'),
