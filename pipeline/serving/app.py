@@ -42,12 +42,15 @@ class PredictService:
     """One predict request: read, validate, predict (batched), answer, then queue its log row."""
 
     def __init__(
-        self, settings: ServingConfig, holder: ModelHolder, batcher: MicroBatcher, writer, metrics, model_name
+        self,
+        settings: ServingConfig,
+        holder: ModelHolder,
+        batcher: MicroBatcher,
+        writer: RequestLogWriter,
+        metrics: ServerMetrics,
     ):
         self.settings, self.holder, self.batcher = settings, holder, batcher
-        self.writer: RequestLogWriter = writer
-        self.metrics: ServerMetrics = metrics
-        self.model_name: str = model_name
+        self.writer, self.metrics = writer, metrics
 
     def _error(self, status: int, body: Dict[str, Any]) -> JSONResponse:
         self.metrics.requests.labels(code=str(status)).inc()
@@ -105,7 +108,7 @@ def create_app(
 ) -> FastAPI:
     """The app; the holder has a model loaded. The writer and the registry watch run for the app's lifetime."""
     batcher = MicroBatcher(metrics, **settings.batching.model_dump())
-    service = PredictService(settings, holder, batcher, writer, metrics, model_name)
+    service = PredictService(settings, holder, batcher, writer, metrics)
     state = {"stopping": False}
 
     @contextlib.asynccontextmanager
