@@ -1,6 +1,7 @@
 """Starts `vtx serve`: load the production model, bind the port, run uvicorn until SIGTERM, flush the log."""
 
 import logging
+import math
 import signal
 import socket
 import sys
@@ -125,7 +126,7 @@ def build(
             lifespan="on",
             log_level="warning",
             access_log=False,
-            timeout_graceful_shutdown=int(settings.graceful_shutdown_seconds),
+            timeout_graceful_shutdown=math.ceil(settings.graceful_shutdown_seconds),
         )
     )
     return Server(server, sock, url, holder, writer)
