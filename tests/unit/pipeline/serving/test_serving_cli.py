@@ -18,6 +18,22 @@ def test_an_output_folder_without_a_pushed_model_is_one_line(vtx, tmp_path):
     assert "Traceback" not in done.stderr
 
 
+def test_a_production_version_that_does_not_load_is_one_line(vtx, tmp_path):
+    version = tmp_path / "run" / "serving_model" / "1700000000"
+    version.mkdir(parents=True)
+    (version / "saved_model.pb").write_bytes(b"not a SavedModel")
+
+    done = vtx("serve", "--output", str(tmp_path / "run"), "--port", "0")
+
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"Error: cannot load the SavedModel of version 1700000000 at {version}: ")
+    )
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(
     "flag, key",
     [("serving.sampling_rate=1.5", "serving.sampling_rate"), ("serving.batching.max_wait_ms=-1", "serving.batching")],
