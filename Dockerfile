@@ -5,9 +5,11 @@
 # the Apache Beam SDK worker (/opt/apache/beam) of the Beam release TFX was built with.
 FROM gcr.io/tfx-oss-public/tfx:1.16.0
 
-# No ENTRYPOINT or CMD here, on purpose: the base image's ENTRYPOINT is /opt/apache/beam/boot, which
-# Dataflow needs when it starts this image as its SDK worker container (--sdk_container_image). Vertex AI
-# Pipelines and Vertex AI Training always set the container command themselves (`python -m
+# The base image's ENTRYPOINT is /opt/apache/beam/boot, which Dataflow needs when it starts this image as
+# its SDK worker container (--sdk_container_image), with flags (--id=...) as arguments. Our entry point
+# (pipeline/entrypoint.sh, set at the end) hands those flags to boot and runs a command such as
+# `vtx batch-predict ...` as given, so `docker run IMAGE vtx ...` and Cloud Run jobs work too. No CMD.
+# Vertex AI Pipelines and Vertex AI Training always set the container command themselves (`python -m
 # tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor`, `python -m tfx.scripts.run_executor`),
 # and a command replaces the entrypoint, so those work unchanged.
 
@@ -36,3 +38,5 @@ COPY . .
 RUN python -m pip install --no-cache-dir --disable-pip-version-check --no-deps --no-build-isolation --editable . \
     && python -m pipeline --help > /dev/null \
     && python -c "import components.vertex_executors, modules.model, tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
+
+ENTRYPOINT ["/bin/sh", "/pipeline/pipeline/entrypoint.sh"]

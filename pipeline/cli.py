@@ -199,6 +199,9 @@ main.add_command(cli_vertex.submit_command)
 from pipeline import cli_registry  # noqa: E402
 
 main.add_command(cli_registry.registry_command)
+from pipeline import cli_batch  # noqa: E402
+
+main.add_command(cli_batch.batch_predict_command)
 from pipeline import cli_serve  # noqa: E402
 
 main.add_command(cli_serve.serve_command)

@@ -5,6 +5,7 @@ from typing import List, Literal, Optional
 
 from pydantic import Field, field_validator
 
+from pipeline.batch.config import BatchConfig
 from pipeline.config_base import Section as _Section
 from pipeline.serving_config import ServingConfig
 from pipeline.vertex_config import VertexConfig
@@ -73,6 +74,8 @@ class PipelineConfig(_Section):
     enable_cache: bool
     # Set by the `vertex` profile: where and how the same DAG runs on Google Cloud.
     vertex: Optional[VertexConfig] = None
+    # `vtx batch-predict`: what happens to predicted inputs, rows per model call.
+    batch: BatchConfig = BatchConfig()
     # `vtx serve`: the local prediction server and its request-response log.
     serving: ServingConfig = ServingConfig()
 

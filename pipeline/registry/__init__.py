@@ -9,7 +9,9 @@ __all__ = ["ALIASES", "LATEST", "PRODUCTION", "ModelVersion", "Registry", "Regis
 def open_registry(config: PipelineConfig) -> Registry:
     """The Vertex AI Model Registry when the profile targets Vertex AI, else the local one under output_root."""
     if config.vertex is not None:
-        raise RegistryError(f"profile {config.profile!r}: the Vertex AI registry backend is not in this build yet")
+        from pipeline.registry.vertex import VertexRegistry
+
+        return VertexRegistry(config.vertex)
     from pipeline.registry.local import LocalRegistry
 
     return LocalRegistry(config.serving_dir, config.metadata_path)

@@ -7,6 +7,7 @@ from typing import Dict, Iterable, List, Optional
 from ml_metadata.proto import metadata_store_pb2
 
 from pipeline import metadata
+from pipeline.registry import evaluation
 
 _OUTPUT = (metadata_store_pb2.Event.DECLARED_OUTPUT, metadata_store_pb2.Event.OUTPUT)
 _INPUT = (metadata_store_pb2.Event.DECLARED_INPUT, metadata_store_pb2.Event.INPUT)
@@ -63,6 +64,14 @@ def _artifacts(store, execution_id: int, types, key: str) -> List:
     return list(store.get_artifacts_by_id(ids)) if ids else []
 
 
+def _metrics(evaluation_uri: str) -> Dict[str, float]:
+    try:
+        return evaluation.overall_metrics(evaluation_uri)
+    except (OSError, ImportError, evaluation.CorruptRecordError):
+        # Lost or damaged Evaluator output: the version is still there to serve, without metrics.
+        return {}
+
+
 def _facts(store, pushed_id: int) -> Optional[Facts]:
     pusher = _producer(store, pushed_id)
     if pusher is None:
@@ -74,7 +83,7 @@ def _facts(store, pushed_id: int) -> Optional[Facts]:
     evaluator = _producer(store, blessings[0].id) if blessings else None
     if evaluator is not None:
         evaluations = _artifacts(store, evaluator, _OUTPUT, "evaluation")
-        metrics = overall_metrics(evaluations[0].uri) if evaluations else {}
+        metrics = _metrics(evaluations[0].uri) if evaluations else {}
     fingerprint = metadata.run_facts(run).get("data_fingerprint") if run is not None else None
     return Facts(
         found=True,
@@ -83,22 +92,3 @@ def _facts(store, pushed_id: int) -> Optional[Facts]:
         data_fingerprint=str(fingerprint) if fingerprint else None,
         metrics=metrics,
     )
-
-
-def overall_metrics(evaluation_uri: str) -> Dict[str, float]:
-    """The candidate's overall (unsliced) metrics the Evaluator wrote, e.g. {'accuracy': 0.98}."""
-    if not os.path.isdir(evaluation_uri):
-        return {}
-    import tensorflow_model_analysis as tfma
-
-    metrics: Dict[str, float] = {}
-    for per_slice in tfma.load_metrics(evaluation_uri):
-        if per_slice.slice_key.single_slice_keys:
-            continue
-        for item in per_slice.metric_keys_and_values:
-            key, value = item.key, item.value
-            if key.model_name == "baseline" or key.is_diff or not value.HasField("double_value"):
-                continue
-            # TFMA may list a metric twice (e.g. with and without example weights); the first is kept.
-            metrics.setdefault(key.name, value.double_value.value)
-    return metrics

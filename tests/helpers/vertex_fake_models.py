@@ -4,7 +4,7 @@ import copy
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from tests.helpers.vertex_fake_common import ApiError, Ids, Operations, location_path, matches_filter, now
+from tests.helpers.vertex_fake_common import ApiError, Ids, Operations, camel, location_path, matches_filter, now
 
 DEFAULT_ALIAS = "default"
 _ALIAS = re.compile(r"^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$")
@@ -86,6 +86,22 @@ class ModelStore:
                     target["versionAliases"].remove(alias)
             else:
                 self._add(model_id, target, alias)
+        target["versionUpdateTime"] = now()
+        return copy.deepcopy(target)
+
+    def patch(self, model_id: str, version: Optional[str], update_mask: Optional[str], body: Dict[str, Any]):
+        """UpdateModel of one version (models/1@2) or the default one; only `labels` and descriptions."""
+        target = self._version(model_id, version)
+        paths = [camel(p.strip()) for p in (update_mask or "").split(",") if p.strip()]
+        if not paths:
+            raise ApiError(400, "update_mask is required.", "INVALID_ARGUMENT")
+        for path in paths:
+            if path not in ("labels", "description", "versionDescription", "displayName"):
+                raise ApiError(400, f"The fake cannot update {path!r}.", "INVALID_ARGUMENT")
+            if path in body:
+                target[path] = copy.deepcopy(body[path])
+            else:
+                target.pop(path, None)
         target["versionUpdateTime"] = now()
         return copy.deepcopy(target)
 

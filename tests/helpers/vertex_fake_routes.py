@@ -28,6 +28,11 @@ def route_table(
         ("POST", _LOC + r"/models:upload", lambda m, q, b: models.upload(m["project"], m["location"], b)),
         ("GET", _LOC + r"/models", lambda m, q, b: models.list(m["project"], m["location"], q.get("filter"))),
         ("GET", _MODEL + r"(?:@(?P<version>[^/:]+))?", lambda m, q, b: models.get(m["model"], m["version"])),
+        (
+            "PATCH",
+            _MODEL + r"(?:@(?P<version>[^/:]+))?",
+            lambda m, q, b: models.patch(m["model"], m["version"], q.get("updateMask"), b),
+        ),
         ("GET", _MODEL + r":listVersions", lambda m, q, b: models.list_versions(m["model"], q.get("filter"))),
         (
             "POST",

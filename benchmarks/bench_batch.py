@@ -1,0 +1,201 @@
+"""Benchmark of `vtx batch-predict`: rows/s on a generated 1M-row CSV next to the direct batched SavedModel call,
+and peak memory at two input sizes (flat when the input streams through)."""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+from pyarrow import csv as pa_csv  # noqa: E402
+
+FLOATS = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
+STRINGS = ("island", "sex")
+TARGET_RATIO = 0.8
+FLAT_FACTOR = 1.25
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> None:
+    """`rows` penguins drawn from data/penguins.csv with a little noise on each measurement, as one CSV."""
+    source = pa_csv.read_csv(
+        ROOT / "data" / "penguins.csv", convert_options=pa_csv.ConvertOptions(null_values=["NA", ""])
+    )
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, source.num_rows, rows)
+    columns = {}
+    for name in source.column_names:
+        values = source.column(name).combine_chunks().take(pa.array(pick))
+        if name in FLOATS:
+            noisy = values.to_numpy(zero_copy_only=False) * rng.normal(1.0, 0.01, rows)
+            values = pa.array(np.round(noisy, 1))
+        columns[name] = values.cast(pa.string())
+    pa_csv.write_csv(pa.table(columns), path, pa_csv.WriteOptions(include_header=True, batch_size=65536))
+
+
+def features(path: Path) -> Dict[str, np.ndarray]:
+    """The model's raw inputs of every row, parsed ahead of time: what the direct call gets for free."""
+    table = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(null_values=["NA", ""]))
+    out = {n: table.column(n).cast(pa.float32()).fill_null(np.nan).combine_chunks().to_numpy() for n in FLOATS}
+    out.update({n: table.column(n).fill_null("").combine_chunks().to_numpy(zero_copy_only=False) for n in STRINGS})
+    return out
+
+
+def direct_rows_per_second(predictor, inputs: Dict[str, np.ndarray], rows: int) -> float:
+    started = time.perf_counter()
+    predictor.predict(inputs, rows)
+    return rows / (time.perf_counter() - started)
+
+
+def batch_rows_per_second(predictor, source: Path, out: Path, rows: int, chunk_bytes: int) -> float:
+    import io
+
+    from pipeline.batch import run
+    from pipeline.batch.progress import Progress
+
+    job = run.Job(str(source), str(out), "move", chunk_bytes)
+    runner = run.BatchRun(job, predictor, lambda total: Progress(total, io.StringIO(), False))
+    started = time.perf_counter()
+    with run.workdir() as work:
+        [result] = runner.run(runner.inputs(), work)
+    seconds = time.perf_counter() - started
+    assert result.status == "predicted" and result.rows == rows, result
+    return rows / seconds
+
+
+def peak_rss_mb(command: List[str], env: Dict[str, str]) -> float:
+    """Runs `command` and samples its resident memory every 20 ms; the peak, in MiB."""
+    import psutil
+
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    watched = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            peak = max(peak, watched.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.02)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read() if process.stderr else ''}")
+    return peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, required=True, help="Folder for batch.json.")
+    parser.add_argument("--quick", action="store_true", help="20k rows: a smoke run, not a result.")
+    args = parser.parse_args()
+    rows, small, repeats = (20_000, 5_000, 1) if args.quick else (1_000_000, 250_000, 3)
+
+    from pipeline import settings
+    from pipeline.batch.predictor import Predictor
+    from pipeline.registry import RegistryError, open_registry
+
+    work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    config = settings.load_config(environ={})
+    try:
+        model = open_registry(config).resolve("production")
+    except RegistryError:
+        # No pushed model here yet: train one into the temp folder (about a minute), leaving outputs/ alone.
+        print(f"No model in {config.serving_dir}; running `vtx run --no-tuning` into {work / 'run'} first")
+        vtx = str(Path(sys.executable).parent / "vtx")
+        subprocess.run([vtx, "run", "--no-tuning", "--output", str(work / "run")], check=True, cwd=ROOT)
+        config = settings.load_config(overrides=[f"output_root={work / 'run'}"], environ={})
+        model = open_registry(config).resolve("production")
+    predictor = Predictor(model, config.batch.batch_size)
+    try:
+        inputs = work / "in"
+        inputs.mkdir()
+        generate(work / "rows.csv", rows)
+        size_mb = (work / "rows.csv").stat().st_size / 2**20
+        parsed = features(work / "rows.csv")
+        direct, batch = [], []
+        for attempt in range(repeats):
+            direct.append(direct_rows_per_second(predictor, parsed, rows))
+            shutil.copy(work / "rows.csv", inputs / "rows.csv")
+            batch.append(
+                batch_rows_per_second(predictor, inputs, work / f"out-{attempt}", rows, config.batch.chunk_bytes)
+            )
+            shutil.rmtree(inputs / "processed")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VTX_")}
+        vtx = str(Path(sys.executable).parent / "vtx")
+        peaks = {}
+        for count in (small, rows):
+            folder = work / f"mem-{count}"
+            folder.mkdir()
+            generate(folder / "rows.csv", count, seed=count)
+            command = [vtx, "batch-predict", "--input", str(folder), "--output", str(work / f"mem-out-{count}")]
+            peaks[count] = peak_rss_mb(command + ["--set", f"output_root={config.output_root}"], env)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    write(args, rows, small, size_mb, model.version, config.batch, direct, batch, peaks)
+
+
+def write(args, rows, small, size_mb, version, batch_config, direct, batch, peaks) -> None:
+    best_direct, best_batch = max(direct), max(batch)
+    ratio = best_batch / best_direct
+    flat = peaks[rows] <= peaks[small] * FLAT_FACTOR
+    result = {
+        "name": "batch",
+        "title": "Batch prediction throughput and memory",
+        "what": (
+            f"`vtx batch-predict` machinery (BatchRun: read CSV in {batch_config.chunk_bytes // 2**20} MiB chunks, "
+            f"predict {batch_config.batch_size} rows per call, write the output CSV, move the input) on one generated "
+            f"{rows:,}-row CSV ({size_mb:.0f} MiB) with model version {version}, best of {len(batch)}; next to the "
+            "direct call of the same SavedModel's serving_raw signature on the same rows, pre-parsed into arrays, "
+            f"same batch size, best of {len(direct)}. Peak RSS of the whole `vtx batch-predict` process (TensorFlow "
+            f"and the model included) on {small:,} and {rows:,} rows."
+        ),
+        "columns": ["measure", "value"],
+        "rows": [
+            ["direct SavedModel call (the limit), rows/s", f"{best_direct:,.0f}"],
+            ["batch-predict, rows/s", f"{best_batch:,.0f}"],
+            ["batch-predict / limit", f"{ratio:.2f}"],
+            [f"peak RSS at {small:,} rows, MiB", f"{peaks[small]:,.0f}"],
+            [f"peak RSS at {rows:,} rows, MiB", f"{peaks[rows]:,.0f}"],
+        ],
+        "notes": [
+            "Startup (TensorFlow import, model load: several seconds) is outside the rows/s figures; it is in the RSS.",
+            "All runs: "
+            + ", ".join(f"{d:,.0f}/{b:,.0f}" for d, b in zip(direct, batch, strict=True))
+            + " (direct/batch).",
+        ]
+        + (["--quick: a smoke run on a small input, not a result."] if args.quick else []),
+        "targets": [
+            {
+                "what": "batch-predict rows/s against the direct batched SavedModel call",
+                "target": f">= {TARGET_RATIO:.1f}x",
+                "measured": f"{ratio:.2f}x",
+                "met": ratio >= TARGET_RATIO,
+            },
+            {
+                "what": f"peak memory at {rows:,} rows against {small:,} rows (streaming, flat)",
+                "target": f"<= {FLAT_FACTOR:.2f}x",
+                "measured": f"{peaks[rows] / peaks[small]:.2f}x",
+                "met": flat,
+            },
+        ],
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "batch.json").write_text(json.dumps(result, indent=2) + "\n")
+    width = max(len(row[0]) for row in result["rows"])
+    print(result["title"])
+    for name, value in result["rows"]:
+        print(f"  {name:<{width}}  {value}")
+    for target in result["targets"]:
+        print(f"  target {target['what']}: {target['target']}, measured {target['measured']}, met: {target['met']}")
+
+
+if __name__ == "__main__":
+    main()

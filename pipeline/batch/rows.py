@@ -1,0 +1,74 @@
+"""What a reader hands on: a chunk of good rows (model inputs and the rows as read) and the malformed ones."""
+
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Dict, Iterator, List, Tuple
+
+import numpy as np
+
+# Names of the model's inputs -> "float" or "string".
+FeatureKinds = Dict[str, str]
+MAX_ROW_TEXT = 2000
+# Cells that mean "missing", as the pipeline's CsvExampleGen reads them (components/csv_example_gen.py).
+MISSING = ("", "NA")
+
+
+class UnreadableError(Exception):
+    """The file as a whole cannot be read (no header, missing columns, nothing but malformed rows)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A malformed row: its 1-based line number in the file, why, and its text."""
+
+    line: int
+    reason: str
+    text: str
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"line": self.line, "reason": self.reason, "row": self.text}
+
+
+@dataclass
+class Chunk:
+    """Good rows of one chunk of a file: `features` feed the model; `rows` are written back with the predictions."""
+
+    features: Dict[str, np.ndarray]
+    rows: Any  # CSV: a pyarrow Table of the input columns as strings; JSONL: a list of dicts
+    count: int
+    errors: List[RowError] = field(default_factory=list)
+
+
+def row_text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace").rstrip("\r")[:MAX_ROW_TEXT]
+
+
+def line_chunks(stream: BinaryIO, chunk_bytes: int, first_line: int) -> Iterator[Tuple[int, bytes]]:
+    """(number of the chunk's first line, whole lines of up to about chunk_bytes) until the stream ends."""
+    carry = b""
+    line = first_line
+    while True:
+        block = stream.read(chunk_bytes)
+        if not block:
+            if carry:
+                yield line, carry
+            return
+        data = carry + block
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            carry = data
+            continue
+        carry = data[cut + 1 :]
+        yield line, data[: cut + 1]
+        line += data.count(b"\n", 0, cut + 1)
+
+
+def to_float(value: Any) -> float:
+    """A JSON number or a numeric string as a float; None or "" is missing (NaN). ValueError otherwise."""
+    if value is None or value in MISSING:
+        return float("nan")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{value!r} is not a number")
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number") from None

@@ -1,0 +1,110 @@
+"""Writes a file's predictions (the rows as read plus the model's answer) and its malformed rows, as it goes."""
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import List, Optional, Protocol, TextIO
+
+import pyarrow as pa
+from pyarrow import csv as pa_csv
+
+from pipeline.batch.predictor import Predictions
+from pipeline.batch.rows import Chunk, RowError
+
+CLASS = "predicted_class"
+PROBABILITY_PREFIX = "probability_"
+PROBABILITIES = "probabilities"
+VERSION = "model_version"
+PREDICTED_AT = "predicted_at"
+
+
+def reserved(class_names: List[str]) -> List[str]:
+    """Names the outputs add; an input that has one already is refused, not silently overwritten."""
+    return [CLASS, PROBABILITIES, VERSION, PREDICTED_AT] + [PROBABILITY_PREFIX + name for name in class_names]
+
+
+class Output(Protocol):
+    def write(self, chunk: Chunk, predictions: Predictions) -> None: ...
+    def close(self) -> None: ...
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class CsvOutput:
+    """The input columns, then predicted_class, probability_<class> for each class, model_version, predicted_at."""
+
+    def __init__(self, path: Path, columns: List[str], class_names: List[str], version: str):
+        self._class_names = class_names
+        self._version = version
+        fields = [pa.field(name, pa.string()) for name in columns]
+        fields += [pa.field(CLASS, pa.string())]
+        fields += [pa.field(PROBABILITY_PREFIX + name, pa.float32()) for name in class_names]
+        fields += [pa.field(VERSION, pa.string()), pa.field(PREDICTED_AT, pa.string())]
+        self._schema = pa.schema(fields)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = pa_csv.CSVWriter(str(path), self._schema)
+
+    def write(self, chunk: Chunk, predictions: Predictions) -> None:
+        table = chunk.rows
+        n = chunk.count
+        columns = list(table.columns) + [pa.array(predictions.classes, pa.binary()).cast(pa.string())]
+        columns += [pa.array(predictions.probabilities[:, i]) for i in range(len(self._class_names))]
+        columns += [pa.array([self._version] * n, pa.string()), pa.array([now()] * n, pa.string())]
+        self._writer.write_table(pa.Table.from_arrays(columns, schema=self._schema))
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+class JsonlOutput:
+    """Each input object plus predicted_class, probabilities ({class: p}), model_version and predicted_at."""
+
+    def __init__(self, path: Path, class_names: List[str], version: str):
+        self._class_names = class_names
+        self._version = version
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
+
+    def write(self, chunk: Chunk, predictions: Predictions) -> None:
+        stamp = now()
+        lines = []
+        for record, label, probabilities in zip(
+            chunk.rows, predictions.classes, predictions.probabilities, strict=True
+        ):
+            record = dict(record)
+            record[CLASS] = label.decode() if isinstance(label, bytes) else str(label)
+            record[PROBABILITIES] = {
+                c: round(float(p), 6) for c, p in zip(self._class_names, probabilities, strict=True)
+            }
+            record[VERSION] = self._version
+            record[PREDICTED_AT] = stamp
+            lines.append(json.dumps(record, ensure_ascii=False))
+        if lines:
+            self._file.write("\n".join(lines) + "\n")
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class ErrorOutput:
+    """One JSON line per malformed row: {"line": ..., "reason": ..., "row": ...}; no file without one."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.count = 0
+        self._file: Optional[TextIO] = None
+
+    def write(self, errors: List[RowError]) -> None:
+        if errors and self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        for error in errors:
+            assert self._file is not None
+            self._file.write(json.dumps(error.to_json(), ensure_ascii=False) + "\n")
+        self.count += len(errors)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()

@@ -1,0 +1,175 @@
+"""The Vertex AI Model Registry backend: the versions of the model the VertexPusher uploads to, and its aliases.
+
+`production` is the Vertex alias the VertexPusher moves on each push; `latest` is the newest version. So
+that `rollback` knows the previous production version, promote and rollback label the versions they touch
+(`vtx_promoted`, `vtx_rolled_back`: unix milliseconds); a push made a version production when it was created.
+"""
+
+import time
+from typing import Dict, List, Optional, Sequence
+
+from pipeline.registry.model import LATEST, PRODUCTION, ModelVersion, RegistryError
+from pipeline.vertex_config import VertexConfig
+
+PROMOTED = "vtx_promoted"
+ROLLED_BACK = "vtx_rolled_back"
+# Labels the VertexPusher and the registry write that are not metrics; Vertex's own alias `default` is not shown.
+NOT_METRICS = ("pipeline", "git_commit", "pipeline_run", "model_artifact", "data_fingerprint", PROMOTED, ROLLED_BACK)
+HIDDEN_ALIASES = ("default",)
+
+
+def _metric(value: str) -> Optional[float]:
+    """A metric label value back to a number: the pusher wrote f'{x:.4g}' with '.' as '_' (0.987 -> 0_987)."""
+    try:
+        return float(value.replace("_", "."))
+    except ValueError:
+        return None
+
+
+class VertexRegistry:
+    def __init__(self, vertex: VertexConfig):
+        from components import vertex_registry
+
+        self._vertex = vertex
+        self._display_name = vertex.pusher.model_display_name
+        self._not_metrics = set(NOT_METRICS) | set(vertex.labels)
+        self._parent: Optional[str] = None
+        self._calls = vertex_registry
+        vertex_registry.connect(vertex.project, vertex.region, vertex.api_endpoint or "")
+
+    # ------------------------------------------------------------------ the Registry interface
+
+    def list(self) -> List[ModelVersion]:
+        versions = self._versions(required=False)
+        return [self._model_version(v, versions) for v in reversed(versions)]
+
+    def get(self, version: str) -> ModelVersion:
+        versions = self._versions()
+        found = next((v for v in versions if v.version_id == version), None)
+        if found is None:
+            raise RegistryError(f"model {self._parent} has no version {version!r}; {self._known(versions)}")
+        return self._model_version(found, versions)
+
+    def resolve(self, ref: str) -> ModelVersion:
+        versions = self._versions()
+        if ref == LATEST:
+            return self._model_version(versions[-1], versions)
+        holder = next((v for v in versions if ref in v.version_aliases), None)
+        if holder is not None:
+            return self._model_version(holder, versions)
+        if ref == PRODUCTION:
+            raise RegistryError(f"no version of model {self._parent} has the alias {PRODUCTION} (was a push deployed?)")
+        return self.get(ref)
+
+    def promote(self, version: str) -> ModelVersion:
+        target = self.get(version)
+        self._label(version, PROMOTED)
+        self._move_production(version)
+        return self.get(target.version)
+
+    def rollback(self) -> ModelVersion:
+        versions = self._versions()
+        current = next((v for v in versions if PRODUCTION in v.version_aliases), None)
+        if current is None:
+            raise RegistryError(f"no version of model {self._parent} is production; nothing to roll back from")
+        target = self._previous(versions, current)
+        if target is None:
+            raise RegistryError(f"version {current.version_id} is the only production version; nothing to roll back to")
+        self._label(current.version_id, ROLLED_BACK)
+        self._label(target.version_id, PROMOTED)
+        self._move_production(target.version_id)
+        return self.get(target.version_id)
+
+    # ------------------------------------------------------------------ internals
+
+    def _parent_name(self) -> str:
+        if self._parent is None:
+            model = self._step(lambda: self._calls.find_model(self._display_name))
+            if model is None:
+                raise RegistryError(
+                    f"no model named {self._display_name!r} in the Vertex AI Model Registry of "
+                    f"{self._vertex.project}/{self._vertex.region}; the VertexPusher creates it on its first push"
+                )
+            self._parent = model.resource_name
+        return self._parent
+
+    def _versions(self, required: bool = True) -> List:
+        """The parent model's versions (full Model messages, with labels), oldest first."""
+        from google.cloud import aiplatform
+
+        try:
+            parent = self._parent_name()
+        except RegistryError:
+            if required:
+                raise
+            return []
+        registry = aiplatform.models.ModelRegistry(parent)
+        versions = self._step(lambda: list(registry.client.list_model_versions(name=parent)))
+        versions.sort(key=lambda v: int(v.version_id) if v.version_id.isdigit() else 0)
+        if required and not versions:
+            raise RegistryError(f"model {parent} has no version yet; the VertexPusher uploads one per blessed model")
+        return versions
+
+    def _step(self, call):
+        try:
+            with self._calls.step(f"reading the Vertex AI Model Registry model {self._display_name!r}"):
+                return call()
+        except self._calls.VertexPushError as error:
+            raise RegistryError(str(error).replace("Vertex AI push failed", "Vertex AI registry call failed")) from None
+
+    def _known(self, versions: Sequence) -> str:
+        shown = ", ".join(v.version_id for v in reversed(versions[-5:]))
+        return f"choose {PRODUCTION}, {LATEST}, another alias or a version: {shown}"
+
+    def _model_version(self, model, versions: Sequence) -> ModelVersion:
+        labels = dict(model.labels)
+        metrics = {k: _metric(v) for k, v in labels.items() if k not in self._not_metrics}
+        aliases = [a for a in model.version_aliases if a not in HIDDEN_ALIASES]
+        if model.version_id == versions[-1].version_id:
+            aliases.append(LATEST)
+        return ModelVersion(
+            version=model.version_id,
+            uri=model.artifact_uri,
+            pushed_at=model.version_create_time,
+            metrics={k: v for k, v in metrics.items() if v is not None},
+            blessed=True,  # the VertexPusher uploads blessed models only
+            data_fingerprint=labels.get("data_fingerprint"),
+            pipeline_run=labels.get("pipeline_run"),
+            aliases=tuple(aliases),
+        )
+
+    def _became_production(self, model) -> float:
+        promoted = model.labels.get(PROMOTED, "")
+        created = model.version_create_time.timestamp() * 1000
+        return max(created, float(promoted) if promoted.isdigit() else 0.0)
+
+    def _previous(self, versions: Sequence, current):
+        """The latest version that became production before `current` did and was not rolled back since."""
+
+        def live(model) -> bool:
+            rolled = model.labels.get(ROLLED_BACK, "")
+            return not rolled.isdigit() or float(rolled) < self._became_production(model)
+
+        since = self._became_production(current)
+        earlier = [v for v in versions if v.version_id != current.version_id and live(v)]
+        earlier = [v for v in earlier if self._became_production(v) <= since]
+        return max(earlier, key=self._became_production, default=None)
+
+    def _label(self, version: str, key: str) -> None:
+        from google.cloud import aiplatform
+        from google.cloud.aiplatform_v1.types import Model
+        from google.protobuf import field_mask_pb2
+
+        parent = self._parent_name()
+        registry = aiplatform.models.ModelRegistry(parent)
+        name = f"{parent}@{version}"
+        current = self._step(lambda: registry.client.get_model(name=name))
+        labels: Dict[str, str] = {**dict(current.labels), key: str(int(time.time() * 1000))}
+        mask = field_mask_pb2.FieldMask(paths=["labels"])
+        self._step(lambda: registry.client.update_model(model=Model(name=name, labels=labels), update_mask=mask))
+
+    def _move_production(self, version: str) -> None:
+        from google.cloud import aiplatform
+
+        model = aiplatform.models.ModelRegistry(self._parent_name()).get_model(version=version)
+        self._step(lambda: self._calls.move_alias(model, PRODUCTION))

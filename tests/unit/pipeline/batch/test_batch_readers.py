@@ -1,0 +1,129 @@
+"""The CSV and JSONL readers: clean chunks through pyarrow, bad lines named with their line number and reason."""
+
+import io
+import json
+import math
+
+import numpy as np
+import pytest
+
+from pipeline.batch import csv_rows, jsonl_rows
+from pipeline.batch.rows import UnreadableError, line_chunks
+
+pytestmark = pytest.mark.unit
+
+KINDS = {"bill_length_mm": "float", "island": "string"}
+HEADER = "species,island,bill_length_mm,year"
+
+
+def read_csv(text: str, chunk_bytes: int = 1 << 20):
+    stream = io.BytesIO(text.encode())
+    names = csv_rows.read_header(stream, KINDS, ["predicted_class"])
+    return names, list(csv_rows.chunks(stream, KINDS, names, chunk_bytes))
+
+
+def rows_of(chunks):
+    return [row for chunk in chunks for row in chunk.rows.to_pylist()]
+
+
+def test_a_clean_csv_is_read_in_one_chunk_with_missing_cells_as_nan_and_empty():
+    names, chunks = read_csv(f"{HEADER}\nAdelie,Torgersen,39.1,2007\nGentoo,NA,,2008\nChinstrap,,NA,\n")
+    assert names == ["species", "island", "bill_length_mm", "year"]
+    [chunk] = chunks
+    assert chunk.count == 3 and chunk.errors == []
+    lengths = chunk.features["bill_length_mm"]
+    assert lengths.dtype == np.float32 and lengths[0] == np.float32(39.1) and np.isnan(lengths[1:]).all()
+    assert list(chunk.features["island"]) == ["Torgersen", "", ""]
+    # The rows as read are written back unchanged, "NA" included; an empty cell stays empty.
+    assert chunk.rows.to_pylist()[1] == {"species": "Gentoo", "island": "NA", "bill_length_mm": None, "year": "2008"}
+
+
+def test_bad_lines_are_named_by_line_number_and_the_rest_is_kept():
+    text = (
+        f"{HEADER}\n"
+        "Adelie,Torgersen,39.1,2007\n"
+        "Adelie,Torgersen,long,2007\n"  # line 3
+        "\n"
+        "x,y\n"  # line 5
+        'Gentoo,"Biscoe, north",46.1,2008\r\n'
+    )
+    _, chunks = read_csv(text)
+    [chunk] = chunks
+    assert [(e.line, e.reason, e.text) for e in chunk.errors] == [
+        (3, "bill_length_mm: 'long' is not a number", "Adelie,Torgersen,long,2007"),
+        (5, "2 fields where the header has 4", "x,y"),
+    ]
+    assert chunk.count == 2
+    assert [r["island"] for r in chunk.rows.to_pylist()] == ["Torgersen", "Biscoe, north"]
+    assert chunk.features["bill_length_mm"].tolist() == pytest.approx([39.1, 46.1])
+
+
+def test_non_utf8_lines_are_errors_not_a_crash():
+    stream = io.BytesIO(f"{HEADER}\n".encode() + b"Adelie,Tor\xffgersen,39.1,2007\nAdelie,Dream,40,2007\n")
+    names = csv_rows.read_header(stream, KINDS, [])
+    [chunk] = list(csv_rows.chunks(stream, KINDS, names, 1 << 20))
+    assert [(e.line, e.reason) for e in chunk.errors] == [(2, "not UTF-8 text")]
+    assert chunk.count == 1
+
+
+def test_small_chunks_give_the_same_rows_and_line_numbers_as_one_chunk():
+    lines = [f"Adelie,Torgersen,{30 + i % 20}.5,2007" for i in range(500)]
+    lines[123] = "Adelie,Torgersen,oops,2007"
+    lines[400] = "a,b"
+    text = HEADER + "\n" + "\n".join(lines)  # no newline at the end
+    _, whole = read_csv(text)
+    _, pieces = read_csv(text, chunk_bytes=256)
+    assert len(pieces) > 20
+    assert rows_of(pieces) == rows_of(whole) and len(rows_of(whole)) == 498
+    assert [e.line for c in pieces for e in c.errors] == [e.line for c in whole for e in c.errors] == [125, 402]
+    assert np.concatenate([c.features["bill_length_mm"] for c in pieces]).tolist() == pytest.approx(
+        [30 + i % 20 + 0.5 for i in range(500) if i not in (123, 400)]
+    )
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "it is empty"),
+        ("species,year\nAdelie,2007\n", "its header has no column bill_length_mm, island"),
+        ("island,island,bill_length_mm\n", "its header names a column twice: island"),
+        ("island,bill_length_mm,predicted_class\n", "it already has the output column predicted_class"),
+    ],
+)
+def test_a_file_without_a_usable_header_is_unreadable(text, reason):
+    with pytest.raises(UnreadableError, match=reason):
+        csv_rows.read_header(io.BytesIO(text.encode()), KINDS, ["predicted_class"])
+
+
+def test_line_chunks_cut_only_at_line_ends_and_count_lines():
+    data = b"".join(f"line {i}\n".encode() for i in range(1, 101))
+    pieces = list(line_chunks(io.BytesIO(data), 64, first_line=1))
+    assert b"".join(p for _, p in pieces) == data
+    assert all(p.endswith(b"\n") for _, p in pieces)
+    assert [first for first, _ in pieces] == [int(p.split(b"\n")[0].split()[1]) for _, p in pieces]
+
+
+def test_jsonl_rows_keep_every_field_and_name_bad_lines():
+    records = [
+        {"island": "Biscoe", "bill_length_mm": 46.1, "id": 7, "nested": {"a": 1}},
+        {"island": None, "bill_length_mm": "NA"},
+        {"island": "Dream"},
+    ]
+    lines = [json.dumps(r) for r in records[:2]] + ["{broken", "[1, 2]", '{"island": 3}'] + [json.dumps(records[2])]
+    stream = io.BytesIO(("\n".join(lines) + "\n").encode())
+    [chunk] = list(jsonl_rows.chunks(stream, KINDS, ["predicted_class"], 1 << 20))
+    assert chunk.rows == records and chunk.count == 3
+    assert chunk.features["bill_length_mm"][0] == np.float32(46.1)
+    assert all(math.isnan(v) for v in chunk.features["bill_length_mm"][1:])
+    assert list(chunk.features["island"]) == ["Biscoe", "", "Dream"]
+    assert [(e.line, e.reason) for e in chunk.errors] == [
+        (3, "not JSON (Expecting property name enclosed in double quotes)"),
+        (4, "a JSON list, not an object"),
+        (5, "island: 3 is not a string"),
+    ]
+
+
+def test_a_jsonl_output_fed_back_as_input_is_refused():
+    stream = io.BytesIO(b'{"island": "Dream", "predicted_class": "Adelie"}\n')
+    with pytest.raises(UnreadableError, match="line 1 already has the output field predicted_class"):
+        list(jsonl_rows.chunks(stream, KINDS, ["predicted_class"], 1 << 20))
