@@ -11,6 +11,7 @@ from typing import Any, AsyncIterator, Callable, Dict, Optional
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import ClientDisconnect
 
 from pipeline.serving.batcher import MicroBatcher
 from pipeline.serving.instances import BadRequestError, parse
@@ -30,11 +31,14 @@ async def _read_body(request: Request, limit: int) -> bytes:
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BadRequestError(too_big)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BadRequestError(too_big)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BadRequestError(too_big)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise BadRequestError("the client disconnected before the whole body arrived") from None
     return b"".join(chunks)
 
 
@@ -67,7 +71,8 @@ class PredictService:
         try:
             predictions = await self.batcher.predict(instances, model)
         except Exception as error:  # noqa: BLE001 - any model failure is this request's 500, and the server stays up
-            message = f"prediction failed: {type(error).__name__}: {str(error).strip().splitlines()[0][:300]}"
+            first_line = (str(error).strip().splitlines() or [""])[0][:300]
+            message = f"prediction failed: {type(error).__name__}: {first_line}"
             return self._error(500, {"error": {"code": 500, "status": "INTERNAL", "message": message}})
         text = json.dumps(
             {

@@ -29,6 +29,8 @@ class Doubler:
     def predict(self, columns):
         if any(x < 0 for x in columns["x"]):
             raise RuntimeError("negative input\nwith a second line")
+        if any(x == 0 for x in columns["x"]):
+            raise ZeroDivisionError()
         return [{"y": 2 * x} for x in columns["x"]]
 
 
@@ -42,26 +44,28 @@ def _app(tmp_path, stopped):
 
 
 async def _requests(app):
-    """The app's lifespan around three requests, through httpx's ASGI transport."""
+    """The app's lifespan around four requests, through httpx's ASGI transport."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://serve") as client:
             bad = await client.post("/predict", json={"instances": [{"x": -1.0}]})
+            silent = await client.post("/predict", json={"instances": [{"x": 0.0}]})
             good = await client.post("/predict", json={"instances": [{"x": 1.5}, {"x": None}]})
             health = await client.get("/health")
-    return bad, good, health
+    return bad, silent, good, health
 
 
 def test_a_failing_model_call_is_a_500_for_that_request_only(tmp_path):
     stopped = []
 
-    bad, good, health = asyncio.run(_requests(_app(tmp_path, stopped)))
+    bad, silent, good, health = asyncio.run(_requests(_app(tmp_path, stopped)))
 
     assert health.status_code == 200
     assert bad.status_code == 500
     assert bad.json() == {
         "error": {"code": 500, "status": "INTERNAL", "message": "prediction failed: RuntimeError: negative input"}
     }
+    assert silent.json()["error"]["message"] == "prediction failed: ZeroDivisionError: "
     assert good.status_code == 200
     assert good.json()["predictions"][0] == {"y": 3.0}
     assert good.json()["modelVersionId"] == "7"
