@@ -24,6 +24,8 @@ CLIENTS = 16
 # The load is planned for 20 s and SIGTERM comes in the middle of it.
 PLANNED_SECONDS = 20.0
 SIGTERM_AFTER = 10.0
+# And bounded in count: no client sends more than this.
+MAX_REQUESTS_PER_CLIENT = 5000
 
 
 class Client(threading.Thread):
@@ -40,7 +42,7 @@ class Client(threading.Thread):
         deadline = time.monotonic() + PLANNED_SECONDS
         with httpx.Client(base_url=self.url, timeout=60) as client:
             sent = 0
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and sent < MAX_REQUESTS_PER_CLIENT:
                 start = (self.index * 31 + sent) % len(self.instances)
                 body = {"instances": self.instances[start : start + 1 + sent % 3]}
                 sent += 1
