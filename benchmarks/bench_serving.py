@@ -76,7 +76,9 @@ def _direct(output: Path, reps: int) -> List[list]:
 
     from pipeline.serving.model import load as load_model
 
-    model = load_model("bench", str(next((output / "serving_model").iterdir())))
+    # The copy holds one version, the production one; the registry's own folder sits beside it.
+    (version,) = [path for path in (output / "serving_model").iterdir() if path.name.isdigit()]
+    model = load_model(version.name, str(version))
     columns = {name: [INSTANCE[name]] for name in model.features}
     tensors = {name: tf.constant(np.asarray(columns[name], dtype=f.dtype)) for name, f in model.features.items()}
     batch = {name: values * 16 for name, values in columns.items()}
