@@ -99,3 +99,7 @@ submit: setup ## Submit the pipeline to Vertex AI: make submit ARGS='--config ve
 
 clean: ## Remove the venv and local run outputs.
 	rm -rf $(VENV) outputs
+
+.PHONY: serve
+serve: setup ## Serve the production model on 127.0.0.1:8080, logging requests: make serve ARGS='--port 9000'.
+	$(VENV)/bin/vtx serve $(ARGS)

@@ -69,6 +69,9 @@ def config_options(function):
 Examples:
   vtx run                      # run the whole pipeline locally on data/
   vtx report                   # an HTML report of the latest run
+  vtx registry list            # pushed versions, their metrics and aliases
+  vtx serve                    # the production model on 127.0.0.1:8080, requests logged
+  vtx monitor                  # skew and drift of the last 24 h of logged requests
   vtx config --set tuning.trials=5
   python -m pipeline run -v    # the same CLI
 """
@@ -76,13 +79,6 @@ Examples:
 @click.version_option(package_name="vertex-tfx")
 def main() -> None:
     """vertex-tfx: a TFX pipeline for penguins (or your CSV), local first, Vertex AI ready."""
-
-
-# `vtx registry` and `vtx batch-predict` live in their own files; they need only the helpers above.
-from pipeline import cli_batch, cli_registry  # noqa: E402
-
-main.add_command(cli_registry.registry_command)
-main.add_command(cli_batch.batch_predict_command)
 
 
 @main.command(epilog=RUN_EXAMPLES)
@@ -198,17 +194,16 @@ def show_config(profile: Optional[str], config_file: Optional[str], overrides: T
     click.echo(yaml.safe_dump(config.model_dump(), sort_keys=False))
 
 
-# `vtx schedule` lives in its own file too.
-from pipeline import cli_schedule  # noqa: E402
+# The other commands live in their own files; they reuse the helpers above.
+from pipeline import cli_batch, cli_monitor, cli_registry, cli_schedule, cli_serve, cli_vertex  # noqa: E402
 
-main.add_command(cli_schedule.schedule_command)
-
-# The Vertex AI commands live in their own file; they reuse the helpers above.
-from pipeline import cli_vertex  # noqa: E402
-
-main.add_command(cli_vertex.compile_command)
-main.add_command(cli_vertex.submit_command)
-
-from pipeline import cli_monitor  # noqa: E402
-
-main.add_command(cli_monitor.monitor_command)
+for _command in (
+    cli_vertex.compile_command,
+    cli_vertex.submit_command,
+    cli_registry.registry_command,
+    cli_serve.serve_command,
+    cli_monitor.monitor_command,
+    cli_batch.batch_predict_command,
+    cli_schedule.schedule_command,
+):
+    main.add_command(_command)

@@ -9,6 +9,7 @@ from pipeline.batch.config import BatchConfig
 from pipeline.config_base import Section as _Section
 from pipeline.monitor_config import MonitoringConfig
 from pipeline.schedule.config import ScheduleConfig
+from pipeline.serving_config import ServingConfig
 from pipeline.vertex_config import VertexConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +89,8 @@ class PipelineConfig(_Section):
     vertex: Optional[VertexConfig] = None
     # `vtx monitor`: where logged requests are read, the window, skew and drift thresholds.
     monitoring: MonitoringConfig = MonitoringConfig()
+    # `vtx serve`: the local prediction server and its request-response log.
+    serving: ServingConfig = ServingConfig()
 
     @field_validator("data_root", "output_root")
     @classmethod

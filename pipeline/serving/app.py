@@ -1,0 +1,160 @@
+"""The FastAPI app: Vertex AI's predict route and its short alias, health, readiness and Prometheus metrics."""
+
+import asyncio
+import contextlib
+import datetime
+import json
+import time
+import uuid
+from typing import Any, AsyncIterator, Callable, Dict, Optional
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import ClientDisconnect
+
+from pipeline.serving.batcher import MicroBatcher
+from pipeline.serving.instances import BadRequestError, parse
+from pipeline.serving.log_sink import LogRow
+from pipeline.serving.log_writer import RequestLogWriter, WriterStats
+from pipeline.serving.metrics import ServerMetrics
+from pipeline.serving.model_holder import ModelHolder
+from pipeline.serving_config import ServingConfig
+
+VERTEX_ROUTE = "/v1/projects/{project}/locations/{location}/endpoints/{endpoint}:predict"
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it is known to be over the limit (by its Content-Length, or while reading)."""
+    declared = request.headers.get("content-length")
+    too_big = f"the request body is over the limit of {limit} bytes"
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BadRequestError(too_big)
+    chunks, size = [], 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BadRequestError(too_big)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise BadRequestError("the client disconnected before the whole body arrived") from None
+    return b"".join(chunks)
+
+
+class PredictService:
+    """One predict request: read, validate, predict (batched), answer, then queue its log row."""
+
+    def __init__(
+        self,
+        settings: ServingConfig,
+        holder: ModelHolder,
+        batcher: MicroBatcher,
+        writer: RequestLogWriter,
+        metrics: ServerMetrics,
+    ):
+        self.settings, self.holder, self.batcher = settings, holder, batcher
+        self.writer, self.metrics = writer, metrics
+
+    def _error(self, status: int, body: Dict[str, Any]) -> JSONResponse:
+        self.metrics.requests.labels(code=str(status)).inc()
+        return JSONResponse(body, status_code=status)
+
+    async def __call__(self, request: Request, endpoint: str, model_name: str) -> Response:
+        started = time.perf_counter()
+        try:
+            body = await _read_body(request, self.settings.max_payload_bytes)
+            model = self.holder.current
+            instances = parse(body, model.features, self.settings.max_instances)
+        except BadRequestError as error:
+            return self._error(400, error.body())
+        try:
+            predictions = await self.batcher.predict(instances, model)
+        except Exception as error:  # noqa: BLE001 - any model failure is this request's 500, and the server stays up
+            first_line = (str(error).strip().splitlines() or [""])[0][:300]
+            message = f"prediction failed: {type(error).__name__}: {first_line}"
+            return self._error(500, {"error": {"code": 500, "status": "INTERNAL", "message": message}})
+        text = json.dumps(
+            {
+                "predictions": predictions,
+                "deployedModelId": self.settings.deployed_model_id,
+                "model": model_name,
+                "modelVersionId": model.version,
+            }
+        )
+        latency = time.perf_counter() - started
+        request_id = uuid.uuid4().hex
+        row = LogRow(
+            endpoint=endpoint,
+            deployed_model_id=self.settings.deployed_model_id,
+            logging_time=datetime.datetime.now(datetime.timezone.utc),
+            request_id=request_id,
+            request_payload=body.decode("utf-8"),
+            response_payload=text,
+            model_version=model.version,
+            latency_ms=latency * 1000.0,
+        )
+        if self.writer.log(row):
+            self.metrics.logged_rows.inc()
+        self.metrics.requests.labels(code="200").inc()
+        self.metrics.instances.inc(instances.count)
+        self.metrics.request_latency.observe(latency)
+        headers = {"X-Request-Id": request_id, "X-Model-Version": model.version}
+        return Response(text, media_type="application/json", headers=headers)
+
+
+def create_app(
+    settings: ServingConfig,
+    holder: ModelHolder,
+    writer: RequestLogWriter,
+    metrics: ServerMetrics,
+    model_name: str,
+    on_stopped: Optional[Callable[[WriterStats], None]] = None,
+) -> FastAPI:
+    """The app; the holder has a model loaded. The writer and the registry watch run for the app's lifetime."""
+    batcher = MicroBatcher(metrics, **settings.batching.model_dump())
+    service = PredictService(settings, holder, batcher, writer, metrics)
+    state = {"stopping": False}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        writer.start()
+        batcher.start()
+        watch = asyncio.get_running_loop().create_task(holder.watch(settings.poll_seconds))
+        yield
+        # uvicorn has stopped accepting requests and answered those in flight; now write every logged row.
+        state["stopping"] = True
+        watch.cancel()
+        await asyncio.gather(watch, return_exceptions=True)
+        await batcher.stop()
+        stats = await asyncio.to_thread(writer.close)
+        if on_stopped is not None:
+            on_stopped(stats)
+
+    app = FastAPI(title="vtx serve", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.post(VERTEX_ROUTE)
+    async def vertex_predict(request: Request, project: str, location: str, endpoint: str) -> Response:
+        return await service(request, endpoint, f"projects/{project}/locations/{location}/models/{model_name}")
+
+    @app.post("/predict")
+    async def predict(request: Request) -> Response:
+        return await service(request, settings.endpoint, model_name)
+
+    @app.get("/health")
+    async def health() -> Dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready")
+    async def ready() -> JSONResponse:
+        if state["stopping"] or not holder.ready:
+            return JSONResponse({"ready": False}, status_code=503)
+        return JSONResponse({"ready": True, "model": model_name, "modelVersionId": holder.current.version})
+
+    @app.get("/metrics")
+    async def prometheus() -> Response:
+        metrics.log_pending.set(writer.pending())
+        metrics.log_spooled.set(writer.stats.spooled)
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,103 @@
+"""One loaded model version: its `serving_raw` inputs read from the signature, and a batched predict call."""
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Sequence
+
+import numpy as np
+
+SIGNATURE = "serving_raw"
+
+
+class ModelLoadError(Exception):
+    """The SavedModel cannot be loaded or has no usable `serving_raw` signature; the message says why."""
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One input of the signature, and how a JSON client sends it."""
+
+    name: str
+    kind: str  # "number", "integer" or "string"
+    dtype: Any  # the numpy dtype the signature takes
+
+    def missing_value(self) -> Any:
+        """What the model reads as missing (NaN, ""); None where the dtype has no such value."""
+        if self.kind == "number":
+            return float("nan")
+        if self.kind == "string":
+            return ""
+        return None
+
+
+@dataclass
+class LoadedModel:
+    """A SavedModel ready to serve, with the version the registry gave it."""
+
+    version: str
+    uri: str
+    features: Dict[str, Feature]
+    outputs: List[str]
+    signature: Any = field(repr=False)
+    # The loaded object owns the signature's variables and tables; it lives as long as this model.
+    saved_model: Any = field(repr=False, default=None)
+    load_seconds: float = 0.0
+
+    def predict(self, columns: Mapping[str, Sequence[Any]]) -> List[Dict[str, Any]]:
+        """One model call on a batch given column-wise; one JSON-ready prediction per row."""
+        import tensorflow as tf
+
+        tensors = {name: tf.constant(np.asarray(columns[name], dtype=f.dtype)) for name, f in self.features.items()}
+        result = self.signature(**tensors)
+        arrays = {name: result[name].numpy() for name in self.outputs}
+        rows = len(next(iter(columns.values())))
+        return [{name: _jsonable(arrays[name][row]) for name in self.outputs} for row in range(rows)]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, np.ndarray):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _feature(name: str, spec: Any) -> Feature:
+    import tensorflow as tf
+
+    if spec.shape.rank != 1:
+        raise ModelLoadError(f"input '{name}' of {SIGNATURE} has shape {spec.shape}; serving takes one value per row")
+    if spec.dtype == tf.string:
+        return Feature(name, "string", object)
+    if spec.dtype.is_floating:
+        return Feature(name, "number", spec.dtype.as_numpy_dtype)
+    if spec.dtype.is_integer:
+        return Feature(name, "integer", spec.dtype.as_numpy_dtype)
+    raise ModelLoadError(f"input '{name}' of {SIGNATURE} has dtype {spec.dtype.name}, which JSON cannot send")
+
+
+def load(version: str, uri: str) -> LoadedModel:
+    """Loads the SavedModel at `uri` and reads its feature names and types from the `serving_raw` signature."""
+    import tensorflow as tf
+
+    started = time.monotonic()
+    try:
+        saved = tf.saved_model.load(uri)
+    except (OSError, ValueError, tf.errors.OpError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelLoadError(f"cannot load the SavedModel of version {version} at {uri}: {reason}") from None
+    if SIGNATURE not in saved.signatures:
+        names = ", ".join(sorted(saved.signatures)) or "none"
+        raise ModelLoadError(
+            f"the model of version {version} at {uri} has no '{SIGNATURE}' signature (it has: {names})"
+        )
+    signature = saved.signatures[SIGNATURE]
+    _, inputs = signature.structured_input_signature
+    features = {name: _feature(name, spec) for name, spec in sorted(inputs.items())}
+    model = LoadedModel(version, uri, features, sorted(signature.structured_outputs), signature, saved)
+    # The first call is slower (lazy initialisation); pay it here rather than on a request.
+    model.predict({name: [f.missing_value() if f.kind != "integer" else 0] for name, f in features.items()})
+    model.load_seconds = time.monotonic() - started
+    return model

@@ -1,0 +1,97 @@
+"""The micro-batcher: concurrent requests share model calls, in order, within the limit, one model per call."""
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from pipeline.serving.batcher import MicroBatcher
+from pipeline.serving.instances import Instances
+from pipeline.serving.metrics import ServerMetrics
+
+pytestmark = pytest.mark.unit
+
+
+class SlowModel:
+    """Echoes each row's `x` back, taking 20 ms per call, and records the size of each call."""
+
+    features = {"x": None}
+
+    def __init__(self, name: str = "m", fail: bool = False):
+        self.name, self.fail, self.calls = name, fail, []
+        self._lock = threading.Lock()
+
+    def predict(self, columns):
+        with self._lock:
+            self.calls.append(len(columns["x"]))
+        time.sleep(0.02)
+        if self.fail:
+            raise RuntimeError("the model broke")
+        return [{"x": x, "model": self.name} for x in columns["x"]]
+
+
+def _instances(*values) -> Instances:
+    return Instances({"x": list(values)}, len(values))
+
+
+async def _serve(batcher: MicroBatcher, requests):
+    batcher.start()
+    try:
+        return await asyncio.gather(*(batcher.predict(i, m) for i, m in requests), return_exceptions=True)
+    finally:
+        await batcher.stop()
+
+
+def test_concurrent_requests_share_calls_and_each_gets_its_own_rows():
+    model = SlowModel()
+    batcher = MicroBatcher(ServerMetrics(), enabled=True, max_instances=256, max_wait_ms=0)
+    requests = [(_instances(i, i + 100), model) for i in range(20)]
+
+    results = asyncio.run(_serve(batcher, requests))
+
+    assert [[p["x"] for p in r] for r in results] == [[i, i + 100] for i in range(20)]
+    assert sum(model.calls) == 40
+    assert len(model.calls) < 20, f"no request was batched: {model.calls}"
+
+
+def test_a_call_never_takes_more_than_max_instances_and_never_splits_a_request():
+    model = SlowModel()
+    batcher = MicroBatcher(ServerMetrics(), enabled=True, max_instances=5, max_wait_ms=0)
+    requests = [(_instances(*range(3)), model) for _ in range(10)]
+
+    results = asyncio.run(_serve(batcher, requests))
+
+    assert all(len(r) == 3 for r in results)
+    assert max(model.calls) <= 5 and all(size % 3 == 0 for size in model.calls)
+
+
+def test_a_call_holds_requests_of_one_model_only():
+    old, new = SlowModel("old"), SlowModel("new")
+    batcher = MicroBatcher(ServerMetrics(), enabled=True, max_instances=256, max_wait_ms=5)
+    requests = [(_instances(i), old if i % 2 else new) for i in range(12)]
+
+    results = asyncio.run(_serve(batcher, requests))
+
+    assert [r[0]["model"] for r in results] == ["old" if i % 2 else "new" for i in range(12)]
+    assert sum(old.calls) == 6 and sum(new.calls) == 6
+
+
+def test_a_failed_call_fails_its_requests_and_the_next_call_still_runs():
+    broken, good = SlowModel("broken", fail=True), SlowModel("good")
+    batcher = MicroBatcher(ServerMetrics(), enabled=True, max_instances=256, max_wait_ms=0)
+
+    results = asyncio.run(_serve(batcher, [(_instances(1), broken), (_instances(2), good)]))
+
+    assert isinstance(results[0], RuntimeError)
+    assert results[1] == [{"x": 2, "model": "good"}]
+
+
+def test_without_batching_each_request_is_its_own_call():
+    model = SlowModel()
+    batcher = MicroBatcher(ServerMetrics(), enabled=False, max_instances=256, max_wait_ms=0)
+
+    results = asyncio.run(_serve(batcher, [(_instances(i), model) for i in range(6)]))
+
+    assert [r[0]["x"] for r in results] == list(range(6))
+    assert model.calls == [1] * 6
