@@ -120,8 +120,10 @@ def _targets(results: Dict[str, List[PipelineRun]]) -> List[Dict[str, Any]]:
 
 
 def main() -> None:
-    options = harness.parse_args(__doc__ or "")
-    repetitions = 1 if options.quick else 3
+    flags = harness.parser(__doc__ or "")
+    flags.add_argument("--repetitions", type=harness.positive, default=3, help="repetitions of the full run")
+    options = flags.parse_args()
+    repetitions = 1 if options.quick else options.repetitions
     args = ["--trials", "3"]
     if options.quick:
         args = ["--trials", "1", "--set", "tuning.train_steps=10", "--set", "training.train_steps=20"]

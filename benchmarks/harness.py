@@ -22,12 +22,23 @@ RESULT_KEYS = ("name", "title", "what", "columns", "rows", "notes", "targets")
 TARGET_KEYS = ("what", "target", "measured", "met")
 
 
-def parse_args(description: str) -> argparse.Namespace:
+def parser(description: str) -> argparse.ArgumentParser:
     """--out DIR (where <name>.json goes) and --quick (a smoke run, never the recorded result)."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--out", default=str(PROJECT_ROOT / "benchmarks" / "results"), help="results folder")
-    parser.add_argument("--quick", action="store_true", help="much smaller sizes and one repetition: a smoke run")
-    return parser.parse_args()
+    found = argparse.ArgumentParser(description=description)
+    found.add_argument("--out", default=str(PROJECT_ROOT / "benchmarks" / "results"), help="results folder")
+    found.add_argument("--quick", action="store_true", help="much smaller sizes and one repetition: a smoke run")
+    return found
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    return parser(description).parse_args()
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return value
 
 
 def load_1m() -> float:
