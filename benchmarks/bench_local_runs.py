@@ -97,6 +97,16 @@ def _targets(results: Dict[str, List[PipelineRun]]) -> List[Dict[str, Any]]:
         )
     )
     model_wall = [r.measured.seconds for r in model]
+    for label, runs, limit in (("cold run", cold, 60), ("modules-only change (learning rate)", model, 50)):
+        cpu = [r.measured.cpu_seconds for r in runs]
+        targets.append(
+            harness.target(
+                f"{label}: CPU time, what its wall time would be on a quiet machine (one busy core)",
+                f"<= {limit} s",
+                f"median {harness.median(cpu):.1f} s (min {min(cpu):.1f})",
+                harness.median(cpu) <= limit,
+            )
+        )
     reran = all(set(r.executed) == MODEL_RERUNS for r in model)
     targets.append(
         harness.target(
