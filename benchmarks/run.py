@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="every script with --quick, into results-quick/")
     parser.add_argument("--only", nargs="+", default=[], metavar="NAME", help="only these, e.g. --only scale")
     options = parser.parse_args()
+    selected = scripts(options.only)
     results = HERE / ("results-quick" if options.quick else "results")
     results.mkdir(parents=True, exist_ok=True)
     if not options.only:
@@ -41,7 +42,7 @@ def main() -> None:
         for old in results.glob("*.json"):
             old.unlink()
     run = {"machine": machine.snapshot(report.ROOT), "quick": options.quick, "failed": []}
-    for script in scripts(options.only):
+    for script in selected:
         print(f"=== {script.name}", flush=True)
         started = time.monotonic()
         command = [sys.executable, str(script), "--out", str(results)] + (["--quick"] if options.quick else [])
@@ -52,10 +53,12 @@ def main() -> None:
             last = (done.stderr.strip().splitlines() or ["no message"])[-1]
             run["failed"].append({"script": script.name, "returncode": done.returncode, "error": last})
     (results / report.RUN_FILE).write_text(json.dumps(run, indent=2) + "\n")
-    if options.quick:
-        paths = report.write(results, results / "BENCHMARKS.md", results / "BENCHMARKS.json")
-    else:
-        paths = report.write(results, report.ROOT / "BENCHMARKS.md", report.ROOT / "BENCHMARKS.json")
+    target = results if options.quick else report.ROOT
+    try:
+        paths = report.write(results, target / "BENCHMARKS.md", target / "BENCHMARKS.json")
+    except report.ReportError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        sys.exit(1)
     print("wrote " + " and ".join(str(p) for p in paths))
     sys.exit(1 if run["failed"] else 0)
 

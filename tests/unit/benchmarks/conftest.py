@@ -24,4 +24,5 @@ def run_script():
         command = [sys.executable, str(BENCHMARKS / script), *args]
         return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
+    run.folder = BENCHMARKS  # type: ignore[attr-defined]
     return run
