@@ -2,28 +2,15 @@
 
 from pathlib import Path
 
-import jinja2
-
 from pipeline.monitor.result import MonitorResult
-from pipeline.report import charts
+from pipeline.report import charts, render
 
 TEMPLATE = "monitor.html.j2"
 
 
-def _number(value) -> str:
-    return "–" if value is None else f"{value:.3f}"
-
-
 def html(result: MonitorResult) -> str:
     """Plots are the report's own charts (matplotlib, inline SVG): training filled, serving outlined."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(Path(__file__).parent)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["number"] = _number
+    env = render.environment(Path(__file__).parent)
     plots = {
         feature.name: charts.feature(result.distributions[feature.name], index)
         for index, feature in enumerate(result.features)

@@ -42,9 +42,10 @@ def chart_svgs(report: Report) -> Dict[str, Any]:
     }
 
 
-def environment() -> jinja2.Environment:
+def environment(templates: Path = Path(__file__).parent) -> jinja2.Environment:
+    """The pages' jinja2 setup: templates in `templates`, autoescaped, strict, with the number and size filters."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(Path(__file__).parent)),
+        loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
