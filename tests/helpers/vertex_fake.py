@@ -4,18 +4,12 @@ Point a client at `fake.endpoint` with REST transport and anonymous credentials 
 `fake.client_options`, `fake.credentials`); every request lands in `fake.requests`.
 """
 
-import json
-import re
 import sys
-import threading
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, Iterator, List, Optional, Pattern, Sequence, Tuple, Union
-from urllib.parse import parse_qsl, unquote, urlsplit
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 import pytest
-from google.auth.credentials import AnonymousCredentials
 
+from tests.helpers.loopback_fake import LoopbackFake, Request  # noqa: F401 - Request: what tests read back
 from tests.helpers.vertex_fake_common import ApiError, Ids, Operations, share_response_classes
 from tests.helpers.vertex_fake_endpoints import EndpointStore
 from tests.helpers.vertex_fake_jobs import PipelineJobStore, SecretStore, Step
@@ -24,29 +18,11 @@ from tests.helpers.vertex_fake_routes import route_table
 from tests.helpers.vertex_fake_schedules import ScheduleStore
 
 
-@dataclass
-class Request:
-    """One request the fake received, and the HTTP status it answered with."""
-
-    method: str
-    path: str
-    query: Dict[str, str]
-    body: Any
-    status: int = 200
-
-
-@dataclass
-class _Failure:
-    method: str
-    path: Pattern[str]
-    error: ApiError
-    times: int
-
-
-class VertexFake:
+class VertexFake(LoopbackFake):
     """In-memory Vertex AI (models, endpoints, pipeline jobs, operations) and Secret Manager on 127.0.0.1."""
 
     def __init__(self) -> None:
+        super().__init__()
         ids = Ids()
         self.operations = Operations(ids)
         self.models = ModelStore(ids, self.operations)
@@ -54,44 +30,14 @@ class VertexFake:
         self.pipeline_jobs = PipelineJobStore(ids)
         self.secrets = SecretStore()
         self.schedules = ScheduleStore(ids, self.operations)
-        self.requests: List[Request] = []
-        self._failures: List[_Failure] = []
-        self._lock = threading.Lock()
         self._routes = route_table(
             self.models, self.endpoints, self.pipeline_jobs, self.operations, self.secrets, self.schedules
         )
-        self._server: Optional[ThreadingHTTPServer] = None
 
     # ------------------------------------------------------------------ lifecycle and client wiring
 
-    def start(self) -> "VertexFake":
+    def _register_types(self) -> None:
         share_response_classes()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
-        server.daemon_threads = True
-        # A short poll keeps stop() from waiting half a second per test.
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        self._server = server
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    @property
-    def endpoint(self) -> str:
-        """http://127.0.0.1:PORT; the GAPIC REST transports keep an explicit http:// scheme."""
-        assert self._server is not None, "the fake is not running"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    @property
-    def client_options(self) -> Dict[str, str]:
-        return {"api_endpoint": self.endpoint}
-
-    @property
-    def credentials(self) -> AnonymousCredentials:
-        return AnonymousCredentials()
 
     def init_aiplatform(self, project: str = "test-project", location: str = "us-central1") -> None:
         """Points the google-cloud-aiplatform SDK's global config at this fake."""
@@ -106,23 +52,6 @@ class VertexFake:
         )
 
     # ------------------------------------------------------------------ what tests script and inspect
-
-    def fail_next(
-        self,
-        method: str,
-        path_regex: str,
-        status: int = 503,
-        times: int = 1,
-        message: Optional[str] = None,
-        status_name: Optional[str] = None,
-    ) -> None:
-        """The next `times` requests of `method` whose path matches `path_regex` (re.search) get a Google error.
-
-        The body is {"error": {"code": status, "message": ..., "status": ...}}; the status name follows the code
-        (403 PERMISSION_DENIED, 404 NOT_FOUND, 429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE, ...) unless given.
-        """
-        error = ApiError(status, message or f"Injected error {status} for {method} {path_regex}", status_name)
-        self._failures.append(_Failure(method.upper(), re.compile(path_regex), error, times))
 
     def add_secret(self, project: str, secret: str, value: Union[str, bytes]) -> str:
         """Adds a new version of the secret (it becomes `latest`); returns the version's resource name."""
@@ -144,65 +73,12 @@ class VertexFake:
         """
         self.pipeline_jobs.script(states, tasks=tasks, error=error, job_id=job_id)
 
-    def find(self, method: str, path_regex: str) -> List[Request]:
-        """The recorded requests of `method` whose path matches `path_regex` (re.search), oldest first."""
-        return [r for r in self.requests if r.method == method.upper() and re.search(path_regex, r.path)]
-
-    # ------------------------------------------------------------------ dispatch
-
-    def handle(self, method: str, raw_path: str, raw_body: bytes) -> Tuple[int, Dict[str, Any]]:
-        parts = urlsplit(raw_path)
-        path, query = unquote(parts.path), dict(parse_qsl(parts.query))
-        try:
-            body = json.loads(raw_body) if raw_body else None
-        except ValueError:
-            body = raw_body.decode(errors="replace")
-        request = Request(method, path, query, body)
-        with self._lock:
-            self.requests.append(request)
-            try:
-                self._injected(method, path)
-                result = self._dispatch(method, path, query, body)
-            except ApiError as error:
-                request.status = error.code
-                return error.code, error.body()
-            except Exception as error:  # noqa: BLE001 - a bug in the fake reaches the test as a 500, not a hang-up
-                request.status = 500
-                return 500, ApiError(500, f"The fake failed: {error!r}").body()
-        return 200, result
-
-    def _injected(self, method: str, path: str) -> None:
-        for failure in self._failures:
-            if failure.times > 0 and failure.method == method and failure.path.search(path):
-                failure.times -= 1
-                raise failure.error
-
     def _dispatch(self, method: str, path: str, query: Dict[str, str], body: Any) -> Dict[str, Any]:
         for route_method, pattern, handler in self._routes:
             found = pattern.fullmatch(path)
             if found and route_method == method:
                 return handler(found.groupdict(), query, body or {})
         raise ApiError(404, f"The fake has no route for {method} {path}.", "NOT_FOUND")
-
-
-def _handler_class(fake: VertexFake) -> type:
-    class _Handler(BaseHTTPRequestHandler):
-        def _respond(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            status, payload = fake.handle(self.command, self.path, self.rfile.read(length) if length else b"")
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PATCH = do_DELETE = _respond  # noqa: N815 - http.server's names
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
-            """Quiet: tests read fake.requests instead of the access log."""
-
-    return _Handler
 
 
 def _reset_aiplatform() -> None:
