@@ -25,11 +25,23 @@ def _missing(kind: str, name: str) -> ApiError:
     return ApiError(404, f"{kind} {name} was not found.", "NOT_FOUND")
 
 
-class SchedulerJobStore:
-    """Cloud Scheduler jobs; create names the job in its body, as the API does."""
+class _JobStore:
+    """Jobs by full name, read back as copies so a test cannot change the fake's state by accident."""
 
     def __init__(self) -> None:
         self.jobs: Dict[str, Dict[str, Any]] = {}
+
+    def get(self, name: str) -> Dict[str, Any]:
+        if name not in self.jobs:
+            raise _missing("Job", name)
+        return copy.deepcopy(self.jobs[name])
+
+    def list(self, parent: str) -> Dict[str, Any]:
+        return {"jobs": [copy.deepcopy(j) for n, j in self.jobs.items() if n.startswith(parent + "/jobs/")]}
+
+
+class SchedulerJobStore(_JobStore):
+    """Cloud Scheduler jobs; create names the job in its body, as the API does."""
 
     def create(self, parent: str, job_id: Optional[str], body: Dict[str, Any]) -> Dict[str, Any]:
         name = body.get("name", "")
@@ -43,14 +55,6 @@ class SchedulerJobStore:
         job.update(state="ENABLED", userUpdateTime=now(), scheduleTime=NEXT_RUN_TIME)
         self.jobs[name] = job
         return copy.deepcopy(job)
-
-    def get(self, name: str) -> Dict[str, Any]:
-        if name not in self.jobs:
-            raise _missing("Job", name)
-        return copy.deepcopy(self.jobs[name])
-
-    def list(self, parent: str) -> Dict[str, Any]:
-        return {"jobs": [copy.deepcopy(j) for n, j in self.jobs.items() if n.startswith(parent + "/jobs/")]}
 
     def patch(self, name: str, update_mask: Optional[str], body: Dict[str, Any]) -> Dict[str, Any]:
         job = self.jobs.get(name)
@@ -73,11 +77,11 @@ class SchedulerJobStore:
         return {}
 
 
-class RunJobStore:
+class RunJobStore(_JobStore):
     """Cloud Run jobs; every change answers with an operation that is already done, and bumps the generation."""
 
     def __init__(self) -> None:
-        self.jobs: Dict[str, Dict[str, Any]] = {}
+        super().__init__()
         self.policies: Dict[str, Dict[str, Any]] = {}
         self.operations: Dict[str, Dict[str, Any]] = {}
         self._ids = itertools.count(1)
@@ -96,14 +100,6 @@ class RunJobStore:
         self.jobs[name] = job
         self.policies[name] = {"version": 1, "etag": _etag(0), "bindings": []}
         return self._done(parent, job)
-
-    def get(self, name: str) -> Dict[str, Any]:
-        if name not in self.jobs:
-            raise _missing("Job", name)
-        return copy.deepcopy(self.jobs[name])
-
-    def list(self, parent: str) -> Dict[str, Any]:
-        return {"jobs": [copy.deepcopy(j) for n, j in self.jobs.items() if n.startswith(parent + "/jobs/")]}
 
     def patch(self, name: str, update_mask: Optional[str], body: Dict[str, Any]) -> Dict[str, Any]:
         old = self.jobs.get(name)
