@@ -116,12 +116,12 @@ def main() -> None:
     args = parser.parse_args()
     rows, small, repeats = (20_000, 5_000, 1) if args.quick else (1_000_000, 250_000, 3)
 
-    from pipeline import settings
     from pipeline.batch.predictor import Predictor
+    from pipeline.config import load_config
     from pipeline.registry import RegistryError, open_registry
 
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
-    config = settings.load_config(environ={})
+    config = load_config(environ={})
     try:
         model = open_registry(config).resolve("production")
     except RegistryError:
@@ -129,7 +129,7 @@ def main() -> None:
         print(f"No model in {config.serving_dir}; running `vtx run --no-tuning` into {work / 'run'} first")
         vtx = str(Path(sys.executable).parent / "vtx")
         subprocess.run([vtx, "run", "--no-tuning", "--output", str(work / "run")], check=True, cwd=ROOT)
-        config = settings.load_config(overrides=[f"output_root={work / 'run'}"], environ={})
+        config = load_config(overrides=[f"output_root={work / 'run'}"], environ={})
         model = open_registry(config).resolve("production")
     predictor = Predictor(model, config.batch.batch_size)
     try:

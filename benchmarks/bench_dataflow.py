@@ -49,7 +49,7 @@ def _compile(folder: Path, dataflow: Dict[str, Any]) -> Dict[str, Any]:
 
 def _expected(folder: Path, dataflow: Dict[str, Any]) -> Dict[str, str]:
     """Each Beam option's value as the settings give it (pipeline.config, the same code `vtx compile` runs)."""
-    from pipeline.settings import load_config
+    from pipeline.config.loader import load_config
 
     config_file = folder / "vertex.yaml"
     config = load_config(profile="vertex", config_file=str(config_file), environ={})

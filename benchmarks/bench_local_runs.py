@@ -42,7 +42,9 @@ def _repetition(args: List[str], with_preprocessing: bool) -> Dict[str, Pipeline
 def _cold_rows(cold: List[PipelineRun], interpreter: List[float]) -> List[List[Any]]:
     loads = [r.measured.load for r in cold]
     if any(r.import_seconds is None for r in cold):
-        raise SystemExit("a cold run's log has no -X importtime line for pipeline.runner; see benchmarks/sandbox.py")
+        raise SystemExit(
+            "a cold run's log has no -X importtime line for pipeline.local.runner; see benchmarks/sandbox.py"
+        )
     imports = [float(r.import_seconds or 0) for r in cold]
     accuracy = ", ".join(f"{r.accuracy:.3f}" for r in cold)
     rows = [
@@ -50,7 +52,7 @@ def _cold_rows(cold: List[PipelineRun], interpreter: List[float]) -> List[List[A
         _row("cold run: CPU time, user + system (process tree)", [r.measured.cpu_seconds for r in cold], "s", loads),
         _row("cold run: peak RSS (process tree)", [r.measured.peak_mib for r in cold], "MiB", loads),
         _row("  interpreter start (python -c pass)", interpreter, "s", [harness.load_1m()], "separate runs"),
-        _row("  import pipeline.runner (TensorFlow, TFX)", imports, "s", loads, "-X importtime inside the run"),
+        _row("  import pipeline.local.runner (TensorFlow, TFX)", imports, "s", loads, "-X importtime inside the run"),
     ]
     phases = [r.phases() for r in cold]
     rest = [p["before_first_node"] - min(interpreter) - i for p, i in zip(phases, imports, strict=True)]

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 
 from benchmarks.served_process import INSTANCE, VTX, Served  # noqa: E402
-from pipeline import settings  # noqa: E402
+from pipeline.config import load_config  # noqa: E402
 from pipeline.registry import RegistryError, open_registry  # noqa: E402
 
 COLUMNS = ["setup", "clients", "instances/request", "requests", "p50 ms", "p99 ms", "requests/s", "instances/s"]
@@ -51,7 +51,7 @@ def _row(setup: str, clients: int, per_request: int, latencies: List[float], sec
 
 def _model_output(output: str, work: Path, notes: List[str]) -> Path:
     """A copy of a pushed model and its ML Metadata, so the benchmark's request log is its own."""
-    config = settings.load_config(overrides=[f"output_root={output}"], environ={})
+    config = load_config(overrides=[f"output_root={output}"], environ={})
     try:
         version = open_registry(config).resolve("production")
     except RegistryError as error:
@@ -64,7 +64,7 @@ def _model_output(output: str, work: Path, notes: List[str]) -> Path:
     shutil.copytree(Path(version.uri), target / "serving_model" / version.version)
     shutil.copy2(config.metadata_path, target / "metadata.sqlite")
     # The first resolve reads the version's lineage from ML Metadata and caches it; do it once, here.
-    open_registry(settings.load_config(overrides=[f"output_root={target}"], environ={})).resolve("production")
+    open_registry(load_config(overrides=[f"output_root={target}"], environ={})).resolve("production")
     return target
 
 
@@ -173,7 +173,7 @@ def main() -> None:
     notes: List[str] = []
     load_average = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as work:
-        default_output = settings.load_config(environ={}).output_root
+        default_output = load_config(environ={}).output_root
         output = _model_output(args.output or default_output, Path(work), notes)
         reps = 200 if args.quick else 3000
         rows = _direct(output, reps)

@@ -7,7 +7,7 @@ import argparse
 import datetime
 
 from pipeline.config import PipelineConfig
-from pipeline.settings import load_config
+from pipeline.config.loader import load_config
 
 DATA_NODES = ("CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Transform")
 
@@ -30,7 +30,7 @@ def data_pipeline(config: PipelineConfig):
     """The same nodes `create_pipeline` builds, only those up to Transform."""
     from tfx.orchestration import pipeline as tfx_pipeline
 
-    from pipeline.pipeline import create_pipeline
+    from pipeline.dag.factory import create_pipeline
 
     full = create_pipeline(config)
     nodes = [node for node in full.components if node.id in DATA_NODES]

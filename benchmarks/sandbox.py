@@ -10,9 +10,9 @@ from typing import Dict, List, Optional, Sequence
 
 from harness import PROJECT_ROOT, VTX, Measured, check, run_measured
 
-from pipeline import metadata
+from pipeline import mlmd
+from pipeline.config.loader import load_config
 from pipeline.report import runs
-from pipeline.settings import load_config
 
 PIPELINE_NAME = load_config(environ={}).pipeline_name
 # Python's -X importtime line of the import `vtx run` makes before its first node (it lands in the run's log).
@@ -25,9 +25,9 @@ class PipelineRun:
 
     measured: Measured
     started_epoch: float
-    nodes: Dict[str, metadata.NodeRun]
+    nodes: Dict[str, mlmd.NodeRun]
     pushed: List[str] = field(default_factory=list)
-    # Seconds `import pipeline.runner` (TensorFlow, TFX) took inside this run, when it was profiled.
+    # Seconds `import pipeline.local.runner` (TensorFlow, TFX) took inside this run, when it was profiled.
     import_seconds: Optional[float] = None
 
     @property

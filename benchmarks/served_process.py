@@ -12,7 +12,7 @@ import httpx
 import psutil
 
 from benchmarks.loopback_client import LoadResult, load
-from pipeline.request_log import TABLE, duckdb_path
+from pipeline.serving.request_log import TABLE, duckdb_path
 
 VTX = str(Path(sys.executable).parent / "vtx")
 # A client's single-instance request: the first penguin of data/penguins.csv.

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
-from pipeline.monitor_config import MonitoringConfig
+from pipeline.config.monitoring import MonitoringConfig
 
 TRAINING, SERVING = "TRAINING", "SERVING"
 # TFDV reports a comparator over its threshold (or without data to compare) with these anomaly types.

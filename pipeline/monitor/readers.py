@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, List, Optional, Protocol, Sequence, Union
 
-from pipeline import request_log
 from pipeline.config import PipelineConfig
+from pipeline.serving import request_log
 
 SQL_FILE = Path(__file__).with_name("window.sql")
 # The table `vtx serve` writes records the version it served; a Vertex AI endpoint's table has no such column.

@@ -6,10 +6,11 @@ import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from pipeline.monitor import checks, instances, lineage
+from pipeline.config.monitoring import MonitoringConfig
+from pipeline.mlmd import lineage
+from pipeline.monitor import checks, instances
 from pipeline.monitor.readers import LoggedRequest, RequestLogReader
 from pipeline.monitor.result import MonitorResult, Window
-from pipeline.monitor_config import MonitoringConfig
 from pipeline.report import data, model_info
 
 # The signature whose inputs are the raw features a client sends; the monitor checks exactly those.

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from pipeline.registry import history, lineage
+from pipeline.mlmd import versions as lineage
+from pipeline.registry import history
 from pipeline.registry.model import LATEST, PRODUCTION, ModelVersion, RegistryError
 
 STATE_DIR = ".registry"

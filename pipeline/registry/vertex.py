@@ -8,8 +8,8 @@ that `rollback` knows the previous production version, promote and rollback labe
 import time
 from typing import Dict, List, Optional, Sequence
 
+from pipeline.config.vertex import VertexConfig
 from pipeline.registry.model import LATEST, PRODUCTION, ModelVersion, RegistryError
-from pipeline.vertex_config import VertexConfig
 
 PROMOTED = "vtx_promoted"
 ROLLED_BACK = "vtx_rolled_back"

@@ -4,7 +4,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from pipeline import metadata
+from pipeline import mlmd
 
 SPLITS = ("train", "eval")
 STATS_FILE = "FeatureStats.pb"
@@ -97,7 +97,7 @@ def load_split(statistics_uri: str, split: str):
     return datasets[0] if datasets else None
 
 
-def extract(nodes: Dict[str, metadata.NodeRun]) -> DataSection:
+def extract(nodes: Dict[str, mlmd.NodeRun]) -> DataSection:
     """Statistics of the examples this run read, whether StatisticsGen executed or was cached."""
     node = nodes.get("StatisticsGen")
     if node is None or not node.outputs.get("statistics"):

@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from pipeline import metadata, summary
+from pipeline import mlmd
+from pipeline.local import summary
 
 COUNT = "example_count"
 
@@ -103,12 +104,12 @@ def _models(evaluation_uri: str) -> Tuple[Optional[object], Dict[str, str]]:
     return config, dict(locations)
 
 
-def extract(nodes: Dict[str, metadata.NodeRun]) -> EvaluationSection:
+def extract(nodes: Dict[str, mlmd.NodeRun]) -> EvaluationSection:
     evaluator = nodes.get("Evaluator")
     if evaluator is None or not evaluator.outputs.get("evaluation"):
         return EvaluationSection(status=evaluator.status if evaluator else "not run")
     uri = evaluator.outputs["evaluation"][0].uri
-    blessed = metadata.custom_property(evaluator.outputs["blessing"][0], "blessed") == 1
+    blessed = mlmd.custom_property(evaluator.outputs["blessing"][0], "blessed") == 1
     verdict = summary.read_verdict(uri, blessed)
     config, locations = _models(uri)
     section = EvaluationSection(

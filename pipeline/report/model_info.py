@@ -4,7 +4,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from pipeline import metadata
+from pipeline import mlmd
 
 SERVING_DIR = "Format-Serving"
 SAVED_MODEL = "saved_model.pb"
@@ -72,18 +72,18 @@ def directory_size(path: str) -> int:
     return sum(os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(path) for name in names)
 
 
-def _push(pusher: Optional[metadata.NodeRun], section: ModelSection) -> None:
+def _push(pusher: Optional[mlmd.NodeRun], section: ModelSection) -> None:
     if pusher is None or not pusher.outputs.get("pushed_model"):
         return
     pushed = pusher.outputs["pushed_model"][0]
-    section.pushed = metadata.custom_property(pushed, "pushed") == 1
+    section.pushed = mlmd.custom_property(pushed, "pushed") == 1
     if section.pushed:
         section.pushed_now = pusher.status == "executed"
-        section.version = str(metadata.custom_property(pushed, "pushed_version"))
-        section.destination = metadata.custom_property(pushed, "pushed_destination")
+        section.version = str(mlmd.custom_property(pushed, "pushed_version"))
+        section.destination = mlmd.custom_property(pushed, "pushed_destination")
 
 
-def extract(nodes: Dict[str, metadata.NodeRun]) -> ModelSection:
+def extract(nodes: Dict[str, mlmd.NodeRun]) -> ModelSection:
     trainer = nodes.get("Trainer")
     section = ModelSection(trainer_status=trainer.status if trainer else "not run")
     if trainer is None or not trainer.outputs.get("model"):

@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from pipeline import metadata, summary
+from pipeline import mlmd
+from pipeline.local import summary
 from pipeline.report.evaluation import EvaluationSection
 from pipeline.report.model_info import ModelSection
 from pipeline.report.timeline import Timeline
@@ -36,7 +37,7 @@ class Overview:
 
 
 def decide(
-    nodes: Dict[str, metadata.NodeRun],
+    nodes: Dict[str, mlmd.NodeRun],
     validation: ValidationSection,
     evaluation: EvaluationSection,
     model: ModelSection,
@@ -70,7 +71,7 @@ def _key_metrics(evaluation: EvaluationSection, timeline: Timeline) -> List[Tupl
     return found
 
 
-def _neptune(nodes: Dict[str, metadata.NodeRun]) -> Tuple[str, Optional[str]]:
+def _neptune(nodes: Dict[str, mlmd.NodeRun]) -> Tuple[str, Optional[str]]:
     info = summary.neptune_info(nodes.get("Trainer"))
     if info is None:
         return "no Neptune record: the Trainer did not run", None
@@ -83,7 +84,7 @@ def _neptune(nodes: Dict[str, metadata.NodeRun]) -> Tuple[str, Optional[str]]:
 
 def extract(
     run_id: str,
-    nodes: Dict[str, metadata.NodeRun],
+    nodes: Dict[str, mlmd.NodeRun],
     facts: Dict[str, object],
     sections: Tuple[Timeline, ValidationSection, EvaluationSection, ModelSection],
 ) -> Overview:

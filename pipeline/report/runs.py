@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from pipeline import metadata
+from pipeline import mlmd
 
 
 class ReportError(Exception):
@@ -20,7 +20,7 @@ class RunRecord:
     pipeline_name: str
     metadata_path: str
     started: str
-    nodes: Dict[str, metadata.NodeRun] = field(default_factory=dict)
+    nodes: Dict[str, mlmd.NodeRun] = field(default_factory=dict)
     facts: Dict[str, object] = field(default_factory=dict)
 
 
@@ -30,8 +30,8 @@ def _contexts(metadata_path: str):
     if not os.path.isfile(metadata_path) or os.path.getsize(metadata_path) == 0:
         raise ReportError(f"no ML Metadata at {metadata_path}; run `vtx run` first (or pass --output)")
     try:
-        store = metadata.open_store(metadata_path)
-        return store, metadata.pipeline_runs(store)
+        store = mlmd.open_store(metadata_path)
+        return store, mlmd.pipeline_runs(store)
     except (errors.StatusError, RuntimeError) as error:
         # MLMD quotes the SQL it tried; the reason is what comes before it.
         reason = str(error).removeprefix("Error when executing query: ").split(" query:", 1)[0]
@@ -56,7 +56,7 @@ def load(metadata_path: str, pipeline_name: str, run_id: Optional[str] = None) -
     """The run and its nodes; raises ReportError with one readable line when there is none."""
     store, runs = _contexts(metadata_path)
     run = _pick(runs, run_id, metadata_path)
-    nodes = metadata.node_runs(store, pipeline_name, run.name)
+    nodes = mlmd.node_runs(store, pipeline_name, run.name)
     if not nodes:
         raise ReportError(f"run '{run.name}' in {metadata_path} has no execution of pipeline '{pipeline_name}'")
     started = datetime.datetime.fromtimestamp(run.create_time_since_epoch / 1000.0).astimezone()
@@ -66,5 +66,5 @@ def load(metadata_path: str, pipeline_name: str, run_id: Optional[str] = None) -
         metadata_path=metadata_path,
         started=started.strftime("%Y-%m-%d %H:%M:%S %Z"),
         nodes=nodes,
-        facts=metadata.run_facts(run),
+        facts=mlmd.run_facts(run),
     )

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from pipeline import metadata
+from pipeline import mlmd
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Timeline:
         return sum(1 for s in self.steps if s.status == "cached")
 
 
-def extract(nodes: Dict[str, metadata.NodeRun], wall_seconds: Optional[float] = None) -> Timeline:
+def extract(nodes: Dict[str, mlmd.NodeRun], wall_seconds: Optional[float] = None) -> Timeline:
     ordered = sorted(nodes.values(), key=lambda n: n.started_ms)
     if not ordered:
         return Timeline()

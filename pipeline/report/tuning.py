@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from pipeline import metadata
+from pipeline import mlmd
 
 # What TFX's Tuner executor writes: the completed trials, best first, and the best trial's hyperparameters.
 RESULTS_FILE = "tuner_results.json"
@@ -58,7 +58,7 @@ def _read_json(path: str) -> Any:
         return json.load(handle)
 
 
-def extract(nodes: Dict[str, metadata.NodeRun]) -> TuningSection:
+def extract(nodes: Dict[str, mlmd.NodeRun]) -> TuningSection:
     node = nodes.get("Tuner")
     if node is None:
         trainer = nodes.get("Trainer")

@@ -4,7 +4,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from pipeline import metadata
+from pipeline import mlmd
 from pipeline.report import data
 
 ANOMALIES_FILE = "SchemaDiff.pb"
@@ -111,7 +111,7 @@ def schema_features(schema) -> List[SchemaFeature]:
     ]
 
 
-def _schema(nodes: Dict[str, metadata.NodeRun], section: ValidationSection):
+def _schema(nodes: Dict[str, mlmd.NodeRun], section: ValidationSection):
     import tensorflow_data_validation as tfdv
 
     node = nodes.get("SchemaGen")
@@ -124,7 +124,7 @@ def _schema(nodes: Dict[str, metadata.NodeRun], section: ValidationSection):
     return schema
 
 
-def extract(nodes: Dict[str, metadata.NodeRun]) -> ValidationSection:
+def extract(nodes: Dict[str, mlmd.NodeRun]) -> ValidationSection:
     """The anomalies, from the artifact when published, else recomputed from the validator's inputs."""
     section = ValidationSection()
     schema = _schema(nodes, section)

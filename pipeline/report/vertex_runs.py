@@ -7,7 +7,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 from ml_metadata.proto import metadata_store_pb2
 
-from pipeline import metadata
+from pipeline import mlmd
 from pipeline.config import PipelineConfig
 from pipeline.report.runs import ReportError, RunRecord
 
@@ -33,7 +33,7 @@ def load(config: PipelineConfig, job_id: Optional[str], cache_dir: Optional[Path
     from google.api_core import exceptions
     from google.auth import exceptions as auth_exceptions
 
-    from pipeline import vertex_submit
+    from pipeline.vertex import submit as vertex_submit
 
     vertex = config.vertex
     if vertex is None:
@@ -55,7 +55,7 @@ def load(config: PipelineConfig, job_id: Optional[str], cache_dir: Optional[Path
 def _find_job(config: PipelineConfig, job_id: Optional[str]):
     from google.cloud import aiplatform
 
-    from pipeline import vertex_submit
+    from pipeline.vertex import submit as vertex_submit
 
     vertex = config.vertex
     assert vertex is not None
@@ -124,8 +124,8 @@ def _executor_classes(job) -> Dict[str, str]:
     return found
 
 
-def _nodes(tasks: Iterable[Any], classes: Dict[str, str], downloader: _Downloader) -> Dict[str, metadata.NodeRun]:
-    nodes: Dict[str, metadata.NodeRun] = {}
+def _nodes(tasks: Iterable[Any], classes: Dict[str, str], downloader: _Downloader) -> Dict[str, mlmd.NodeRun]:
+    nodes: Dict[str, mlmd.NodeRun] = {}
     for task in sorted(tasks, key=lambda t: t.start_time or t.create_time):
         name = task.task_name
         node_id = RESOLVER if name.startswith(RESOLVER + "-") else name
@@ -137,7 +137,7 @@ def _nodes(tasks: Iterable[Any], classes: Dict[str, str], downloader: _Downloade
         if status == "executed" and task.execution.state.name == "CACHED":
             status = "cached"
         started, ended = task.start_time, task.end_time or task.start_time
-        node = nodes.get(node_id) or metadata.NodeRun(
+        node = nodes.get(node_id) or mlmd.NodeRun(
             node_id,
             "resolved" if node_id == RESOLVER and status in ("executed", "cached") else status,
             0.0,

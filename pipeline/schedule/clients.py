@@ -7,7 +7,7 @@ def retry_policy():
     """Retries of idempotent calls on transient errors, as `vtx submit` retries them (read at call time)."""
     from google.api_core import retry
 
-    from pipeline import vertex_submit
+    from pipeline.vertex import submit as vertex_submit
 
     return retry.Retry(
         predicate=retry.if_exception_type(*vertex_submit.TRANSIENT),

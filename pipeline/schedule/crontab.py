@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from pipeline.config import PATH_KEYS, PROJECT_ROOT, PipelineConfig
+from pipeline.config.core import PATH_KEYS, PROJECT_ROOT, PipelineConfig
 from pipeline.schedule.errors import SettingError
 
 # The block's markers, so that installing it again replaces it (README "Schedules").

@@ -46,7 +46,7 @@ class TrainingSchedules:
     def __init__(self, config: PipelineConfig, dry_run: bool = False):
         if config.vertex is None or config.schedule is None:
             raise SettingError(f"profile '{config.profile}' has no vertex or schedule settings; use --profile vertex")
-        from pipeline.vertex_submit import Submitter
+        from pipeline.vertex.submit import Submitter
 
         self.config = config
         self.vertex = config.vertex
@@ -60,7 +60,7 @@ class TrainingSchedules:
         """The schedule as it would be created, not sent: the pipeline job request and every setting."""
         from google.cloud import aiplatform
 
-        from pipeline.vertex_submit import JobRequest, job_id
+        from pipeline.vertex.submit import JobRequest, job_id
 
         request = JobRequest(
             spec_path=spec_path,
@@ -85,7 +85,7 @@ class TrainingSchedules:
         """The schedules named like ours, in this project and region."""
         from google.cloud import aiplatform
 
-        from pipeline.vertex_submit import _retrying
+        from pipeline.vertex.submit import _retrying
 
         name = self.settings.display_name
         with explained("listing Vertex AI schedules", self.where, ROLES):
@@ -93,7 +93,7 @@ class TrainingSchedules:
 
     def apply(self, schedule) -> str:
         """Creates the schedule, or updates the one of the same display name; returns 'created' or 'updated'."""
-        from pipeline.vertex_submit import _retrying
+        from pipeline.vertex.submit import _retrying
 
         existing = self.find()
         if len(existing) > 1:
@@ -133,7 +133,7 @@ class TrainingSchedules:
         """Every pipeline schedule in this project and region."""
         from google.cloud import aiplatform
 
-        from pipeline.vertex_submit import _retrying
+        from pipeline.vertex.submit import _retrying
 
         with explained("listing Vertex AI schedules", self.where, ROLES):
             schedules = _retrying(aiplatform.PipelineJobSchedule.list)()

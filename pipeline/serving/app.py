@@ -13,13 +13,13 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import ClientDisconnect
 
+from pipeline.config.serving import ServingConfig
 from pipeline.serving.batcher import MicroBatcher
 from pipeline.serving.instances import BadRequestError, parse
 from pipeline.serving.log_sink import LogRow
 from pipeline.serving.log_writer import RequestLogWriter, WriterStats
 from pipeline.serving.metrics import ServerMetrics
 from pipeline.serving.model_holder import ModelHolder
-from pipeline.serving_config import ServingConfig
 
 VERTEX_ROUTE = "/v1/projects/{project}/locations/{location}/endpoints/{endpoint}:predict"
 

@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from pipeline.request_log import COLUMNS, DUCKDB_DDL, TABLE
+from pipeline.serving.request_log import COLUMNS, DUCKDB_DDL, TABLE
 
 
 @dataclass(frozen=True)
 class LogRow:
-    """One served request, in the columns of pipeline.request_log."""
+    """One served request, in the columns of pipeline.serving.request_log."""
 
     endpoint: str
     deployed_model_id: str
@@ -25,7 +25,7 @@ class LogRow:
     latency_ms: Optional[float]
 
 
-assert tuple(LogRow.__dataclass_fields__) == COLUMNS, "LogRow must follow pipeline.request_log.COLUMNS"
+assert tuple(LogRow.__dataclass_fields__) == COLUMNS, "LogRow must follow pipeline.serving.request_log.COLUMNS"
 
 
 class SinkUnavailableError(Exception):

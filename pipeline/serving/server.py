@@ -12,12 +12,12 @@ from typing import Callable, Tuple, Type
 import uvicorn
 
 from pipeline.config import PipelineConfig
-from pipeline.request_log import duckdb_path
 from pipeline.serving.app import create_app
 from pipeline.serving.log_sink import DuckDbSink, Spool
 from pipeline.serving.log_writer import RequestLogWriter, WriterStats
 from pipeline.serving.metrics import ServerMetrics
 from pipeline.serving.model_holder import ModelHolder, ModelSource
+from pipeline.serving.request_log import duckdb_path
 
 
 class ServeError(Exception):

@@ -8,8 +8,8 @@ from tfx.dsl.compiler.compiler import Compiler
 from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto.orchestration import pipeline_pb2
 
-from pipeline.pipeline import create_pipeline
-from pipeline.settings import load_config
+from pipeline.config.loader import load_config
+from pipeline.dag.factory import create_pipeline
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""DAG tests of pipeline.pipeline.create_pipeline: its nodes, wiring, settings and compiled IR, without running it."""
+"""DAG tests of create_pipeline: its nodes, wiring, settings and compiled IR, without running it."""
 
 import glob
 import json
@@ -13,10 +13,10 @@ from tfx.components import SchemaGen
 
 from components.curated_schema import SCHEMA_FILE_NAME
 from components.validation_gate import GatedExampleValidator
-from pipeline import preflight
 from pipeline.config import PROJECT_ROOT
-from pipeline.fingerprint import code_fingerprint, file_fingerprint
-from pipeline.settings import load_config
+from pipeline.config.loader import load_config
+from pipeline.dag.fingerprint import code_fingerprint, file_fingerprint
+from pipeline.local import preflight
 from tests.helpers.pipeline_runs import NODE_IDS
 
 pytestmark = pytest.mark.dag

@@ -7,7 +7,7 @@ from typing import Dict
 
 import pytest
 
-from pipeline import metadata
+from pipeline import mlmd
 from tests.helpers.pipeline_runs import (
     FAKE_TOKEN,
     NODE_IDS,
@@ -25,9 +25,9 @@ pytestmark = pytest.mark.e2e
 COMPONENTS = [node for node in NODE_IDS if node != "Resolver"]
 
 
-def _nodes(run: Run) -> Dict[str, metadata.NodeRun]:
-    store = metadata.open_store(str(run.output / "metadata.sqlite"))
-    return metadata.node_runs(store, "vertex-tfx-penguins", run.run_id)
+def _nodes(run: Run) -> Dict[str, mlmd.NodeRun]:
+    store = mlmd.open_store(str(run.output / "metadata.sqlite"))
+    return mlmd.node_runs(store, "vertex-tfx-penguins", run.run_id)
 
 
 def test_first_run_executes_every_component_and_pushes_a_blessed_model(first_run: Run):
@@ -39,7 +39,7 @@ def test_first_run_executes_every_component_and_pushes_a_blessed_model(first_run
     assert "Verdict: BLESSED" in first_run.stdout
     assert len(serving_versions(first_run.output)) == 1
     pushed = nodes["Pusher"].outputs["pushed_model"][0]
-    assert metadata.custom_property(pushed, "pushed") == 1
+    assert mlmd.custom_property(pushed, "pushed") == 1
 
 
 def test_eval_accuracy_meets_the_bar(first_run: Run):

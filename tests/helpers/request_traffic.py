@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from pipeline import request_log
+from pipeline.serving import request_log
 from tests.helpers.pipeline_runs import PROJECT_ROOT
 
 NUMERIC = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")

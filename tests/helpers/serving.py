@@ -17,10 +17,9 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import duckdb
 import httpx
 
-from pipeline import settings
-from pipeline.config import PipelineConfig
+from pipeline.config import PipelineConfig, load_config
 from pipeline.registry import RegistryError, open_registry
-from pipeline.request_log import TABLE, duckdb_path
+from pipeline.serving.request_log import TABLE, duckdb_path
 from pipeline.serving.server import Server, build
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +54,7 @@ def push_copy(output: Path, version: str, new_version: str) -> Path:
 
 
 def serving_config(output: Path, *overrides: str) -> PipelineConfig:
-    return settings.load_config(
+    return load_config(
         overrides=[f"output_root={output}", "serving.port=0", *overrides], environ={"VTX_PROFILE": "local"}
     )
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from pipeline import metadata
+from pipeline import mlmd
 from pipeline.registry.local import LocalRegistry
 from tests.helpers.pipeline_runs import Run, serving_versions
 
@@ -16,9 +16,9 @@ def test_the_pushed_version_carries_the_lineage_ml_metadata_recorded(first_run: 
     [version] = registry.list()
     assert [version.version] == serving_versions(first_run.output)
     assert version.pipeline_run == first_run.run_id
-    store = metadata.open_store(str(first_run.output / "metadata.sqlite"))
+    store = mlmd.open_store(str(first_run.output / "metadata.sqlite"))
     run = store.get_context_by_type_and_name("pipeline_run", first_run.run_id)
-    assert version.data_fingerprint == metadata.run_facts(run)["data_fingerprint"]
+    assert version.data_fingerprint == mlmd.run_facts(run)["data_fingerprint"]
     assert version.blessed and version.aliases == ("production", "latest")
     printed = re.search(r"^  accuracy\s+([\d.]+)\s+threshold", first_run.stdout, re.MULTILINE)
     assert printed, first_run.stdout

@@ -26,7 +26,7 @@ def test_a_run_by_id_has_every_node_and_the_recorded_facts(first_run: Run, pushe
 
 def test_without_a_run_id_the_latest_run_is_read(second_run: Run, cached: runs.RunRecord):
     latest = runs.load(str(second_run.output / "metadata.sqlite"), PIPELINE)
-    all_runs = runs.metadata.pipeline_runs(runs.metadata.open_store(str(second_run.output / "metadata.sqlite")))
+    all_runs = runs.mlmd.pipeline_runs(runs.mlmd.open_store(str(second_run.output / "metadata.sqlite")))
 
     assert latest.run_id == all_runs[-1].name
     assert cached.run_id in [run.name for run in all_runs]

@@ -7,11 +7,11 @@ from typing import Any, Dict, List
 import pytest
 from click.testing import CliRunner
 
-from pipeline import metadata
+from pipeline import mlmd
 from pipeline.cli import main
+from pipeline.config.loader import load_config
 from pipeline.report import build, runs, vertex_runs
-from pipeline.settings import load_config
-from pipeline.vertex_compile import compile_for_vertex
+from pipeline.vertex.compile import compile_for_vertex
 from tests.helpers.pipeline_runs import Run
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +53,7 @@ def _artifacts(by_key, output: Path, bucket) -> Dict[str, Any]:
     for key, artifacts in by_key.items():
         listed = []
         for artifact in artifacts:
-            properties = {name: metadata.custom_property(artifact, name) for name in artifact.custom_properties}
+            properties = {name: mlmd.custom_property(artifact, name) for name in artifact.custom_properties}
             uri = artifact.uri
             if key in vertex_runs.READ_KEYS and Path(uri).is_dir():
                 uri = _upload(Path(uri), output, bucket)

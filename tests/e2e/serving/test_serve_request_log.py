@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from pipeline.request_log import COLUMNS, duckdb_path
+from pipeline.serving.request_log import COLUMNS, duckdb_path
 from tests.helpers.serving import isolated_output, logged_rows, penguins, pushed_versions, running, serving_config
 
 pytestmark = pytest.mark.e2e

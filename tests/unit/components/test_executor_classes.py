@@ -15,9 +15,9 @@ from tfx.dsl.compiler.compiler import Compiler
 from tfx.utils import proto_utils
 
 from components import executors
-from pipeline.eval_config import eval_config
-from pipeline.pipeline import create_pipeline
-from pipeline.settings import load_config
+from pipeline.config.loader import load_config
+from pipeline.dag.eval_config import eval_config
+from pipeline.dag.factory import create_pipeline
 
 pytestmark = pytest.mark.unit
 

@@ -8,8 +8,8 @@ from google.protobuf import json_format
 from tfx.utils import proto_utils
 
 from components import executors
-from pipeline.eval_config import eval_config
-from pipeline.settings import load_config
+from pipeline.config.loader import load_config
+from pipeline.dag.eval_config import eval_config
 
 pytestmark = pytest.mark.unit
 

@@ -8,8 +8,8 @@ from tfx.orchestration import data_types
 from tfx.types import standard_component_specs
 
 from components import executors, extend
-from pipeline.pipeline import create_pipeline
-from pipeline.settings import load_config
+from pipeline.config.loader import load_config
+from pipeline.dag.factory import create_pipeline
 
 pytestmark = pytest.mark.unit
 

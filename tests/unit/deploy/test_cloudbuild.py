@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.settings import load_config
+from pipeline.config.loader import load_config
 
 pytestmark = pytest.mark.unit
 

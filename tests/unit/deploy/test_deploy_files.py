@@ -110,7 +110,7 @@ def test_the_base_image_is_the_tfx_release_pyproject_pins():
 
 def test_the_image_uses_the_makefiles_uv_and_the_profiles_code_root():
     makefile_uv = re.search(r"^UV_VERSION := (\S+)$", (PROJECT_ROOT / "Makefile").read_text(), re.MULTILINE)
-    profile = yaml.safe_load((PROJECT_ROOT / "pipeline" / "profiles" / "vertex.yaml").read_text())
+    profile = yaml.safe_load((PROJECT_ROOT / "pipeline" / "config" / "profiles" / "vertex.yaml").read_text())
 
     assert makefile_uv and f"ARG UV_VERSION={makefile_uv.group(1)}\n" in DOCKERFILE
     assert f"WORKDIR {profile['vertex']['code_root']}\n" in DOCKERFILE
@@ -141,8 +141,8 @@ def test_the_build_context_holds_the_code_and_nothing_else(tmp_path):
         "pyproject.toml",
         "uv.lock",
         "README.md",
-        "pipeline/cli.py",
-        "pipeline/profiles/vertex.yaml",
+        "pipeline/cli/__init__.py",
+        "pipeline/config/profiles/vertex.yaml",
         "components/vertex_pusher.py",
         "modules/model.py",
         "modules/schema.pbtxt",
@@ -195,7 +195,7 @@ def test_deploy_decides_with_the_stdlib_script_on_the_full_history():
     assert deploy["on"]["workflow_dispatch"]["inputs"]["path"]["options"] == ["full", "modules", "auto"]
     assert deploy["on"]["workflow_dispatch"]["inputs"]["wait"]["type"] == "boolean"
     assert checkout["with"]["fetch-depth"] == 0
-    assert "python3 -m pipeline.deploy_path --base" in decide["run"]
+    assert "python3 .ci/deploy_path.py --base" in decide["run"]
     assert deploy["jobs"]["deploy"]["if"] == "needs.decide.outputs.path != 'none'"
 
 

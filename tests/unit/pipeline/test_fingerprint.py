@@ -1,11 +1,11 @@
-"""Unit tests of pipeline.fingerprint: code edits change exactly the fingerprints of the code that imports them."""
+"""Unit tests of pipeline.dag.fingerprint: code edits change exactly the fingerprints of the code that imports them."""
 
 from pathlib import Path
 
 import pytest
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.fingerprint import code_fingerprint, file_fingerprint, import_closure
+from pipeline.dag.fingerprint import code_fingerprint, file_fingerprint, import_closure
 
 pytestmark = pytest.mark.unit
 

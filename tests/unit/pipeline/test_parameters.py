@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
-from pipeline.parameters import SETTINGS, parse_values, run_parameters
-from pipeline.settings import load_config
+from pipeline.config.loader import load_config
+from pipeline.dag.parameters import SETTINGS, parse_values, run_parameters
 
 pytestmark = pytest.mark.unit
 

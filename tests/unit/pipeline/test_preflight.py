@@ -1,11 +1,11 @@
-"""Unit tests of pipeline.preflight.check_data: which data folders pass, and what the message says when not."""
+"""Unit tests of pipeline.local.preflight.check_data: which data folders pass, and what the message says when not."""
 
 from pathlib import Path
 
 import pytest
 
-from pipeline.preflight import InputDataError, check_data
-from pipeline.settings import load_config
+from pipeline.config.loader import load_config
+from pipeline.local.preflight import InputDataError, check_data
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""Unit tests of pipeline.settings: config layering, path resolution, clear errors, and consistency with modules/."""
+"""Unit tests of pipeline.config.loader: layering, path resolution, clear errors, and consistency with modules/."""
 
 from pathlib import Path
 
@@ -9,7 +9,7 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 
 from modules import features
 from pipeline.config import PROJECT_ROOT, PipelineConfig
-from pipeline.settings import ConfigError, env_overrides, load_config, parse_overrides, profiles
+from pipeline.config.loader import ConfigError, env_overrides, load_config, parse_overrides, profiles
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""Unit tests of pipeline.summary: the end-of-run text from node runs, verdicts and Neptune info."""
+"""Unit tests of pipeline.local.summary: the end-of-run text from node runs, verdicts and Neptune info."""
 
 import json
 from pathlib import Path
@@ -7,8 +7,9 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2
 from tensorflow_model_analysis.proto import validation_result_pb2
 
-from pipeline import metadata, summary
-from pipeline.settings import load_config
+from pipeline import mlmd
+from pipeline.config.loader import load_config
+from pipeline.local import summary
 
 pytestmark = pytest.mark.unit
 
@@ -28,18 +29,18 @@ def artifact(uri: str = "", **properties) -> metadata_store_pb2.Artifact:
     return result
 
 
-def node(node_id: str, status: str = "executed", **outputs) -> metadata.NodeRun:
-    return metadata.NodeRun(node_id, status, 1.0, outputs={key: [value] for key, value in outputs.items()})
+def node(node_id: str, status: str = "executed", **outputs) -> mlmd.NodeRun:
+    return mlmd.NodeRun(node_id, status, 1.0, outputs={key: [value] for key, value in outputs.items()})
 
 
 def test_custom_property_reads_any_type_or_none():
     item = artifact(pushed=1, pushed_destination="/serving/1")
     item.custom_properties["score"].double_value = 0.5
 
-    assert metadata.custom_property(item, "pushed") == 1
-    assert metadata.custom_property(item, "pushed_destination") == "/serving/1"
-    assert metadata.custom_property(item, "score") == 0.5
-    assert metadata.custom_property(item, "absent") is None
+    assert mlmd.custom_property(item, "pushed") == 1
+    assert mlmd.custom_property(item, "pushed_destination") == "/serving/1"
+    assert mlmd.custom_property(item, "score") == 0.5
+    assert mlmd.custom_property(item, "absent") is None
 
 
 def test_render_counts_executed_and_cached_components_but_not_the_resolver(config):

@@ -6,8 +6,8 @@ import pytest
 from google.cloud.aiplatform_v1.types import CustomJob
 from tfx.extensions.google_cloud_ai_platform import training_clients
 
-from pipeline import fingerprint, targets
-from pipeline.settings import load_config
+from pipeline.config.loader import load_config
+from pipeline.dag import fingerprint, targets
 
 pytestmark = pytest.mark.unit
 

@@ -3,7 +3,7 @@
 import pytest
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.settings import ConfigError, load_config
+from pipeline.config.loader import ConfigError, load_config
 
 pytestmark = pytest.mark.unit
 

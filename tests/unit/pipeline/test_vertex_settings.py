@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.settings import ConfigError, load_config
+from pipeline.config.loader import ConfigError, load_config
 
 pytestmark = pytest.mark.unit
 

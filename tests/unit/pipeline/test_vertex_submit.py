@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.settings import load_config
-from pipeline.vertex_compile import compile_for_vertex
+from pipeline.config.loader import load_config
+from pipeline.vertex.compile import compile_for_vertex
 from tests.helpers.vertex_fake_jobs import pipeline_task
 
 pytestmark = pytest.mark.unit
@@ -139,7 +139,7 @@ def test_wait_exits_non_zero_and_names_the_failed_task(vertex_fake, spec):
 
 
 def test_a_503_is_retried(vertex_fake, spec, monkeypatch):
-    monkeypatch.setattr("pipeline.vertex_submit.RETRY_INITIAL_SECONDS", 0.01)
+    monkeypatch.setattr("pipeline.vertex.submit.RETRY_INITIAL_SECONDS", 0.01)
     vertex_fake.fail_next("POST", JOBS + "$", status=503, times=2)
 
     result = submit(vertex_fake, spec)
@@ -211,8 +211,8 @@ def test_no_credentials_is_one_clear_line(spec, monkeypatch):
 
 
 def test_quota_errors_are_retried_then_named(vertex_fake, spec, monkeypatch):
-    monkeypatch.setattr("pipeline.vertex_submit.RETRY_INITIAL_SECONDS", 0.01)
-    monkeypatch.setattr("pipeline.vertex_submit.RETRY_DEADLINE_SECONDS", 0.5)
+    monkeypatch.setattr("pipeline.vertex.submit.RETRY_INITIAL_SECONDS", 0.01)
+    monkeypatch.setattr("pipeline.vertex.submit.RETRY_DEADLINE_SECONDS", 0.5)
     vertex_fake.fail_next("POST", JOBS + "$", status=429, times=1000, message="Quota exceeded for pipeline jobs")
 
     result = submit(vertex_fake, spec)

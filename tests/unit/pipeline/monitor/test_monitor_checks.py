@@ -5,8 +5,8 @@ from typing import Dict, List
 
 import pytest
 
+from pipeline.config.monitoring import MonitoringConfig
 from pipeline.monitor import checks, instances, run
-from pipeline.monitor_config import MonitoringConfig
 from tests.helpers import request_traffic
 from tests.helpers.pipeline_runs import PROJECT_ROOT
 

@@ -109,11 +109,11 @@ VERTEX_ENV = {
     [("bq://my-project.logs.requests", "my-project.logs.requests"), ("bq://my-project", None), (None, None)],
 )
 def test_on_vertex_the_table_defaults_to_the_one_the_endpoint_logs_to(logged, table):
-    from pipeline import settings
+    from pipeline.config import load_config
     from pipeline.monitor import readers
 
     overrides = [f"vertex.pusher.request_logging.bigquery_table={logged}"] if logged else []
-    config = settings.load_config(profile="vertex", overrides=overrides, environ=VERTEX_ENV)
+    config = load_config(profile="vertex", overrides=overrides, environ=VERTEX_ENV)
 
     assert config.monitoring.source == "bigquery"
     assert readers.endpoint_table(config) == table

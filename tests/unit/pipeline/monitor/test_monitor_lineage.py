@@ -1,10 +1,10 @@
-"""pipeline.monitor.lineage on ML Metadata stores made here: from a pushed version to its training artifacts."""
+"""pipeline.mlmd.lineage on ML Metadata stores made here: from a pushed version to its training artifacts."""
 
 from pathlib import Path
 
 import pytest
 
-from pipeline.monitor import lineage
+from pipeline.mlmd import lineage
 from tests.helpers.lineage_store import LineageStore
 
 pytestmark = pytest.mark.unit

@@ -13,8 +13,8 @@ import requests
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-from pipeline import request_log
 from pipeline.monitor import readers
+from pipeline.serving import request_log
 from tests.helpers import request_traffic
 
 pytestmark = pytest.mark.unit

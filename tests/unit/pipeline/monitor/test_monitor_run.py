@@ -6,8 +6,8 @@ from typing import Optional
 
 import pytest
 
+from pipeline.config.monitoring import MonitoringConfig
 from pipeline.monitor import readers, run
-from pipeline.monitor_config import MonitoringConfig
 from tests.helpers import request_traffic
 from tests.helpers.lineage_store import LineageStore
 

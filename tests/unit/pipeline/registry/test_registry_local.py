@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config.loader import load_config
 from pipeline.registry import RegistryError, open_registry
 from pipeline.registry.local import LocalRegistry
-from pipeline.settings import load_config
 from tests.unit.pipeline.registry.conftest import add_version
 
 pytestmark = pytest.mark.unit

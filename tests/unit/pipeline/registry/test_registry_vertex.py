@@ -3,9 +3,9 @@
 import pytest
 
 from components import vertex_registry
+from pipeline.config.loader import load_config
 from pipeline.registry import RegistryError, open_registry
 from pipeline.registry.vertex import VertexRegistry
-from pipeline.settings import load_config
 
 pytestmark = pytest.mark.unit
 

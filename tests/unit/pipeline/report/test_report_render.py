@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from pipeline import metadata
+from pipeline import mlmd
 from pipeline.report import build, render, runs
 from pipeline.report.evaluation import EvaluationSection, SliceMetrics, Threshold
 
@@ -18,7 +18,7 @@ def _record(nodes) -> runs.RunRecord:
 
 
 def test_a_run_that_stopped_early_still_has_every_section():
-    report = build.build(_record({"CsvExampleGen": metadata.NodeRun("CsvExampleGen", "failed", 0.5)}))
+    report = build.build(_record({"CsvExampleGen": mlmd.NodeRun("CsvExampleGen", "failed", 0.5)}))
 
     page = render.html(report)
 
@@ -30,7 +30,7 @@ def test_a_run_that_stopped_early_still_has_every_section():
 
 
 def test_a_not_blessed_evaluation_shows_its_reasons_thresholds_and_the_change(monkeypatch):
-    report = build.build(_record({"Trainer": metadata.NodeRun("Trainer", "executed", 9.0)}))
+    report = build.build(_record({"Trainer": mlmd.NodeRun("Trainer", "executed", 9.0)}))
     report.evaluation = EvaluationSection(
         ran=True,
         status="executed",
@@ -51,7 +51,7 @@ def test_a_not_blessed_evaluation_shows_its_reasons_thresholds_and_the_change(mo
 
 
 def test_text_from_artifacts_is_escaped():
-    report = build.build(_record({"Trainer": metadata.NodeRun("<img src=x>", "executed", 1.0)}))
+    report = build.build(_record({"Trainer": mlmd.NodeRun("<img src=x>", "executed", 1.0)}))
 
     page = render.html(report)
 

@@ -7,7 +7,7 @@ import pytest
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from pipeline import metadata
+from pipeline import mlmd
 from pipeline.report import runs
 
 pytestmark = pytest.mark.unit
@@ -44,11 +44,11 @@ def test_the_latest_run_is_read_by_default_and_any_run_by_id(tmp_path: Path):
 
 def test_run_facts_round_trip_through_the_run_context(tmp_path: Path):
     make_store(tmp_path / "m.sqlite", ["run-a"])
-    writable = metadata.open_store(str(tmp_path / "m.sqlite"), writable=True)
+    writable = mlmd.open_store(str(tmp_path / "m.sqlite"), writable=True)
     facts = {"git_commit": "abc123", "data_fingerprint": "f00d", "data_root": "/data", "wall_seconds": 61.5}
 
-    assert metadata.record_run_facts(writable, "run-a", facts)
-    assert not metadata.record_run_facts(writable, "no-such-run", facts)
+    assert mlmd.record_run_facts(writable, "run-a", facts)
+    assert not mlmd.record_run_facts(writable, "no-such-run", facts)
     assert runs.load(str(tmp_path / "m.sqlite"), "penguins").facts == facts
 
 

@@ -3,10 +3,10 @@
 import pytest
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
-from pipeline import metadata
-from pipeline.eval_config import eval_config
+from pipeline import mlmd
+from pipeline.config.loader import load_config
+from pipeline.dag.eval_config import eval_config
 from pipeline.report import data, evaluation, model_info, overview, timeline, tuning, validation
-from pipeline.settings import load_config
 
 pytestmark = pytest.mark.unit
 
@@ -97,8 +97,8 @@ def test_schema_features_name_type_presence_and_domain():
     ]
 
 
-def _node(node_id: str, status: str) -> metadata.NodeRun:
-    return metadata.NodeRun(node_id, status, 1.0)
+def _node(node_id: str, status: str) -> mlmd.NodeRun:
+    return mlmd.NodeRun(node_id, status, 1.0)
 
 
 @pytest.mark.parametrize(
@@ -135,8 +135,8 @@ def test_the_verdict(checks, evaluated, model, nodes, expected):
 
 def test_the_timeline_starts_at_the_first_execution():
     nodes = {
-        "B": metadata.NodeRun("B", "executed", 2.0, started_ms=5_500),
-        "A": metadata.NodeRun("A", "cached", 0.0, started_ms=5_000),
+        "B": mlmd.NodeRun("B", "executed", 2.0, started_ms=5_500),
+        "A": mlmd.NodeRun("A", "cached", 0.0, started_ms=5_000),
     }
 
     steps = timeline.extract(nodes)

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pipeline.cli import main
-from pipeline.settings import load_config
-from pipeline.vertex_compile import compile_for_vertex
+from pipeline.config.loader import load_config
+from pipeline.vertex.compile import compile_for_vertex
 
 PROJECT, REGION = "my-proj-1", "europe-west4"
 PARENT = f"projects/{PROJECT}/locations/{REGION}"

@@ -208,7 +208,7 @@ def test_a_denied_scheduler_call_is_one_line_after_the_cloud_run_job_is_in_place
 
 
 def test_transient_errors_of_reads_and_updates_are_retried(schedule_cli, cloud_run_fake, monkeypatch):
-    monkeypatch.setattr("pipeline.vertex_submit.RETRY_INITIAL_SECONDS", 0.01)
+    monkeypatch.setattr("pipeline.vertex.submit.RETRY_INITIAL_SECONDS", 0.01)
     assert schedule_cli("create", "batch-predict", settings=ACCOUNTS).exit_code == 0
     cloud_run_fake.fail_next("GET", rf"/v2/{JOB}$", status=503)
     cloud_run_fake.fail_next("PATCH", rf"/v2/{JOB}$", status=503)

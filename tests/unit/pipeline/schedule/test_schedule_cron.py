@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.schedule.cron import check_cron, check_time_zone
+from pipeline.config.cron import check_cron, check_time_zone
 
 pytestmark = pytest.mark.unit
 

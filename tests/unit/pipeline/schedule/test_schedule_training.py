@@ -145,7 +145,7 @@ def test_a_permission_error_is_one_line(schedule_cli, vertex_fake):
 
 
 def test_transient_errors_of_list_and_update_are_retried(schedule_cli, vertex_fake, monkeypatch):
-    monkeypatch.setattr("pipeline.vertex_submit.RETRY_INITIAL_SECONDS", 0.01)
+    monkeypatch.setattr("pipeline.vertex.submit.RETRY_INITIAL_SECONDS", 0.01)
     assert schedule_cli("create", "training").exit_code == 0
     vertex_fake.fail_next("GET", SCHEDULES + "$", status=503)
     vertex_fake.fail_next("PATCH", SCHEDULES + "/", status=429)

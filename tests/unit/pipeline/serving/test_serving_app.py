@@ -8,13 +8,13 @@ import httpx
 import numpy as np
 import pytest
 
+from pipeline.config.serving import ServingConfig
 from pipeline.serving.app import create_app
 from pipeline.serving.log_sink import DuckDbSink, Spool
 from pipeline.serving.log_writer import RequestLogWriter
 from pipeline.serving.metrics import ServerMetrics
 from pipeline.serving.model import Feature
 from pipeline.serving.model_holder import ModelHolder
-from pipeline.serving_config import ServingConfig
 from tests.helpers.serving import logged_rows
 
 pytestmark = pytest.mark.unit

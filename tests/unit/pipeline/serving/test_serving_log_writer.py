@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.request_log import COLUMNS, TABLE
 from pipeline.serving.log_sink import DuckDbSink, LogRow, SinkUnavailableError, Spool
 from pipeline.serving.log_writer import RequestLogWriter
+from pipeline.serving.request_log import COLUMNS, TABLE
 
 pytestmark = pytest.mark.unit
 

@@ -1,0 +1,38 @@
+"""The vtx command line: the root group. Each command lives in its own module; this one only registers them."""
+
+import click
+
+from pipeline.cli import batch, monitor, registry, report, run, schedule, serve, show_config, vertex
+
+
+@click.group(
+    epilog="""
+\b
+Examples:
+  vtx run                      # run the whole pipeline locally on data/
+  vtx report                   # an HTML report of the latest run
+  vtx registry list            # pushed versions, their metrics and aliases
+  vtx serve                    # the production model on 127.0.0.1:8080, requests logged
+  vtx monitor                  # skew and drift of the last 24 h of logged requests
+  vtx config --set tuning.trials=5
+  python -m pipeline run -v    # the same CLI
+"""
+)
+@click.version_option(package_name="vertex-tfx")
+def main() -> None:
+    """vertex-tfx: a TFX pipeline for penguins (or your CSV), local first, Vertex AI ready."""
+
+
+for _command in (
+    run.run_command,
+    report.report_command,
+    show_config.config_command,
+    vertex.compile_command,
+    vertex.submit_command,
+    registry.registry_command,
+    serve.serve_command,
+    monitor.monitor_command,
+    batch.batch_predict_command,
+    schedule.schedule_command,
+):
+    main.add_command(_command)

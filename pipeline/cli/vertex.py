@@ -1,0 +1,147 @@
+"""The vtx commands for Vertex AI: compile the spec, and submit (and follow) a pipeline job."""
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple
+
+import click
+
+from pipeline.cli import common
+
+COMPILE_EXAMPLES = """
+\b
+Examples:
+  vtx compile --profile vertex --config vertex.yaml
+  vtx compile --profile vertex --config vertex.yaml --modules-uri gs://my-bucket/modules/abc123/
+"""
+SUBMIT_EXAMPLES = """
+\b
+Examples:
+  vtx submit --profile vertex --config vertex.yaml --wait
+  vtx submit --profile vertex --config vertex.yaml --param train_steps=500 --param tuner_trials=10
+  vtx submit --profile vertex --config vertex.yaml --dry-run
+"""
+
+
+@click.command(name="compile", epilog=COMPILE_EXAMPLES)
+@common.config_options
+@click.option("--modules-uri", help="Read modules/ from this gs:// prefix at run time (modules-only deploy).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Spec file to write. Default: <output_root>/pipeline.json")
+def compile_command(
+    profile: Optional[str],
+    config_file: Optional[str],
+    overrides: Tuple[str, ...],
+    modules_uri: Optional[str],
+    out: Optional[str],
+) -> None:
+    """Compile the pipeline for Vertex AI Pipelines. Offline: no network, no credentials."""
+    from pipeline.vertex.compile import compile_for_vertex, default_spec_path
+
+    config = common.vertex_config(profile, config_file, overrides, modules_uri)
+    assert config.vertex is not None
+    path = compile_for_vertex(config, Path(out).resolve() if out else default_spec_path(config))
+    click.echo(f"Compiled {config.pipeline_name} for {config.vertex.project}/{config.vertex.region}: {path}")
+
+
+def _parameter_values(items: Tuple[str, ...]) -> Dict[str, Any]:
+    from pipeline.dag.parameters import parse_items
+
+    try:
+        return parse_items(items)
+    except ValueError as error:
+        common.fail(str(error))
+
+
+def _echo_outcome(result, elapsed: float) -> int:
+    from pipeline.vertex.submit import Outcome
+
+    assert isinstance(result, Outcome)
+    minutes, seconds = divmod(int(elapsed), 60)
+    if result.state != "PIPELINE_STATE_SUCCEEDED":
+        click.echo(f"Pipeline job {result.state.replace('PIPELINE_STATE_', '').lower()} after {minutes}m {seconds}s.")
+        for task, message in result.failed_tasks.items():
+            click.echo(f"  {task} failed: {message}")
+        if result.error and not result.failed_tasks:
+            click.echo(f"  {result.error}")
+        return 1
+    click.echo(f"Pipeline job succeeded in {minutes}m {seconds}s.")
+    if result.blessed is None:
+        click.echo("Verdict: none (the Evaluator did not report a blessing)")
+    else:
+        click.echo(f"Verdict: {'BLESSED' if result.blessed else 'NOT BLESSED'}")
+    if result.pushed_version:
+        click.echo(f"Model: version {result.pushed_version} pushed: {result.pushed_destination}")
+    elif result.not_pushed_reason:
+        click.echo(f"Model: not pushed: {result.not_pushed_reason}")
+    return 0
+
+
+@click.command(name="submit", epilog=SUBMIT_EXAMPLES)
+@common.config_options
+@click.option("--spec", type=click.Path(dir_okay=False, exists=True), help="A compiled spec. Default: compile now.")
+@click.option("--modules-uri", help="When compiling now: read modules/ from this gs:// prefix at run time.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A runtime parameter value. Repeatable.")
+@click.option("--no-cache", is_flag=True, help="Re-execute every task instead of reusing cached results.")
+@click.option("--wait", is_flag=True, help="Follow the job, print each task's state, exit non-zero if it fails.")
+@click.option("--dry-run", is_flag=True, help="Print the job that would be created, and create nothing.")
+@click.option("--poll-seconds", type=click.FloatRange(0.01, 600), default=30.0, show_default=True)
+def submit_command(
+    profile: Optional[str],
+    config_file: Optional[str],
+    overrides: Tuple[str, ...],
+    spec: Optional[str],
+    modules_uri: Optional[str],
+    params: Tuple[str, ...],
+    no_cache: bool,
+    wait: bool,
+    dry_run: bool,
+    poll_seconds: float,
+) -> None:
+    """Submit the pipeline to Vertex AI Pipelines as a PipelineJob."""
+    from pipeline.vertex import submit as vertex_submit
+    from pipeline.vertex.compile import compile_for_vertex, default_spec_path
+
+    config = common.vertex_config(profile, config_file, overrides, modules_uri)
+    vertex = config.vertex
+    assert vertex is not None
+    values = _parameter_values(params)
+    spec_path = Path(spec).resolve() if spec else compile_for_vertex(config, default_spec_path(config))
+    request = vertex_submit.JobRequest(
+        spec_path=str(spec_path),
+        job_id=vertex_submit.job_id(config.pipeline_name),
+        parameter_values=values,
+        enable_caching=config.enable_cache and not no_cache,
+        labels=vertex_submit.job_labels(config, common.git_commit()),
+    )
+    submitter = vertex_submit.Submitter(config, api_endpoint=vertex.api_endpoint, dry_run=dry_run)
+    if dry_run:
+        body = submitter.build(request).to_dict()
+        body.pop("pipelineSpec", None)
+        job = {"pipelineJobId": request.job_id, "template": request.spec_path, "serviceAccount": vertex.service_account}
+        click.echo(json.dumps({**job, **body}, indent=2))
+        return
+    started = time.monotonic()
+    try:
+        job = submitter.submit(request)
+        click.echo(f"Submitted {job.resource_name}")
+        click.echo(
+            f"  console: https://console.cloud.google.com/vertex-ai/locations/{vertex.region}/pipelines/runs/{request.job_id}?project={vertex.project}"
+        )
+        if not wait:
+            return
+        seen: dict = {}
+        for state, tasks in submitter.states(job, poll_seconds):
+            if seen.get(None) != state:
+                click.echo(
+                    f"  {time.strftime('%H:%M:%S')}  {'(pipeline job)':<36} {state.replace('PIPELINE_STATE_', '')}"
+                )
+                seen[None] = state
+            for task, task_state in sorted(tasks.items()):
+                if seen.get(task) != task_state:
+                    click.echo(f"  {time.strftime('%H:%M:%S')}  {task:<36} {task_state}")
+                    seen[task] = task_state
+    except vertex_submit.SubmitError as error:
+        common.fail(str(error), code=1)
+    sys.exit(_echo_outcome(vertex_submit.outcome(job), time.monotonic() - started))

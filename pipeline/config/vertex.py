@@ -1,0 +1,154 @@
+"""Typed settings of the Vertex AI target: project, image, Dataflow, Vertex Training, the pusher, Neptune."""
+
+from typing import Dict, List, Optional
+
+from pydantic import Field, field_validator, model_validator
+
+from pipeline.config.base import Section
+
+_GCS = r"^gs://[a-z0-9][a-z0-9._-]{1,220}(/.*)?$"
+_LABEL = r"^[a-z][a-z0-9_-]{0,62}$"
+
+
+class DataflowConfig(Section):
+    """Beam components (ExampleGen, StatisticsGen, Transform, Evaluator) on Dataflow."""
+
+    enabled: bool
+    machine_type: str
+    max_workers: int = Field(ge=1, le=1000)
+    # Defaults to <pipeline_root>/dataflow/tmp.
+    temp_location: Optional[str] = Field(default=None, pattern=_GCS)
+    service_account: Optional[str] = None
+    # Dataflow workers run this image, so they have the same TFX and TF as the launcher.
+    use_pipeline_image: bool = True
+
+
+class TrainingConfig(Section):
+    """The Trainer as a Vertex AI custom job."""
+
+    enabled: bool
+    machine_type: str
+    accelerator_type: Optional[str] = None
+    accelerator_count: int = Field(default=0, ge=0, le=16)
+    replica_count: int = Field(default=1, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _accelerator_pairs(self) -> "TrainingConfig":
+        if bool(self.accelerator_type) != bool(self.accelerator_count):
+            raise ValueError("accelerator_type and accelerator_count go together: set both or neither")
+        return self
+
+
+class TuningConfig(Section):
+    """The Tuner as a Vertex AI custom job whose workers run trials in parallel."""
+
+    enabled: bool
+    machine_type: str
+    parallel_trials: int = Field(ge=1, le=100)
+
+
+class RequestLoggingConfig(Section):
+    """Request-response logging of the endpoint to BigQuery."""
+
+    enabled: bool
+    sampling_rate: float = Field(gt=0.0, le=1.0)
+    # bq://project.dataset.table; defaults to bq://<project>, where Vertex creates the dataset and table.
+    bigquery_table: Optional[str] = Field(default=None, pattern=r"^bq://[\w-]+(\.\w+(\.\w+)?)?$")
+
+
+class PusherConfig(Section):
+    """Blessed models go to the Vertex AI Model Registry and a named endpoint."""
+
+    model_display_name: str = Field(min_length=1, max_length=128)
+    serving_image: str
+    endpoint_display_name: str = Field(min_length=1, max_length=128)
+    machine_type: str
+    min_replicas: int = Field(ge=1, le=1000)
+    max_replicas: int = Field(ge=1, le=1000)
+    # The share of traffic the new version gets; the rest stays with the versions already deployed.
+    traffic_percentage: int = Field(ge=1, le=100)
+    request_logging: RequestLoggingConfig
+
+    @model_validator(mode="after")
+    def _replicas(self) -> "PusherConfig":
+        if self.max_replicas < self.min_replicas:
+            raise ValueError(f"max_replicas ({self.max_replicas}) is below min_replicas ({self.min_replicas})")
+        return self
+
+
+class NeptuneConfig(Section):
+    """Neptune on Vertex: the project is a setting; the token is read at run time, never compiled."""
+
+    project: Optional[str] = None
+    # A Secret Manager secret holding the API token: a name in this project, or projects/../secrets/..
+    token_secret: Optional[str] = None
+
+
+class VertexConfig(Section):
+    """Where the DAG runs on Google Cloud; project, region, pipeline_root and image are required."""
+
+    project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+    region: str = Field(pattern=r"^[a-z]+-[a-z]+\d+$")
+    pipeline_root: str = Field(pattern=_GCS)
+    image: str = Field(min_length=1)
+    service_account: Optional[str] = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$")
+    labels: Dict[str, str] = {}
+    # Modules-only deploys read modules/ from here at run time; unset, the image's copy is used.
+    modules_uri: Optional[str] = Field(default=None, pattern=_GCS)
+    # Where the project root (the folder holding pipeline/ and modules/) is inside the image.
+    code_root: str = "/pipeline"
+    # The commit the spec was compiled from (vtx compile sets it); a label of each pushed model version.
+    git_commit: Optional[str] = Field(default=None, pattern=r"^[a-z0-9_-]{1,63}$")
+    # Another Vertex AI API endpoint (e.g. Private Service Connect); http:// only for a loopback fake.
+    api_endpoint: Optional[str] = None
+    dataflow: DataflowConfig
+    training: TrainingConfig
+    tuning: TuningConfig
+    pusher: PusherConfig
+    neptune: NeptuneConfig = NeptuneConfig()
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, labels: Dict[str, str]) -> Dict[str, str]:
+        for key, value in labels.items():
+            if not _matches(_LABEL, key) or (value and not _matches(r"^[a-z0-9_-]{0,63}$", value)):
+                raise ValueError(f"label {key}={value} is not a valid Google Cloud label (lowercase, digits, _ and -)")
+        return labels
+
+    @property
+    def temp_location(self) -> str:
+        return self.dataflow.temp_location or f"{self.pipeline_root.rstrip('/')}/dataflow/tmp"
+
+    def dataflow_args(self) -> List[str]:
+        """Beam pipeline flags that send every Beam component to Dataflow."""
+        dataflow = self.dataflow
+        args = [
+            "--runner=DataflowRunner",
+            f"--project={self.project}",
+            f"--region={self.region}",
+            f"--temp_location={self.temp_location}",
+            f"--machine_type={dataflow.machine_type}",
+            f"--max_num_workers={dataflow.max_workers}",
+            "--experiments=use_runner_v2",
+        ]
+        if dataflow.use_pipeline_image:
+            args.append(f"--sdk_container_image={self.image}")
+        account = dataflow.service_account or self.service_account
+        if account:
+            args.append(f"--service_account_email={account}")
+        return args
+
+    def secret_version(self) -> Optional[str]:
+        """The full Secret Manager version name of the Neptune token, if one is configured."""
+        secret = self.neptune.token_secret
+        if not secret:
+            return None
+        if secret.startswith("projects/"):
+            return secret if "/versions/" in secret else f"{secret}/versions/latest"
+        return f"projects/{self.project}/secrets/{secret}/versions/latest"
+
+
+def _matches(pattern: str, value: str) -> bool:
+    import re
+
+    return re.fullmatch(pattern, value) is not None

@@ -1,0 +1,89 @@
+"""What differs between running here and on Vertex AI, decided from config alone."""
+
+from typing import Any, Dict, Optional
+
+from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
+from tfx.types import Channel
+
+from components import baseline_resolver, executors
+from pipeline.config import PipelineConfig
+from pipeline.dag import fingerprint
+
+
+def user_code_config(config: PipelineConfig, entry_fn: str, neptune: bool = False) -> Dict[str, Any]:
+    """custom_config of a component that runs modules/ code.
+
+    The fingerprint of the entry module's imports re-runs the component when that code changes.
+    """
+    custom: Dict[str, Any] = {"code_fingerprint": fingerprint.code_fingerprint(config.modules.package_dir, entry_fn)}
+    vertex = config.vertex
+    if vertex and vertex.modules_uri:
+        custom[executors.MODULES_URI] = vertex.modules_uri
+    if vertex and neptune:
+        if vertex.neptune.project:
+            custom[executors.NEPTUNE_PROJECT] = vertex.neptune.project
+        secret = vertex.secret_version()
+        if secret:
+            custom[executors.NEPTUNE_SECRET] = secret
+    return custom
+
+
+def _job_labels(config: PipelineConfig) -> Dict[str, str]:
+    return {"pipeline": config.pipeline_name, **(config.vertex.labels if config.vertex else {})}
+
+
+def _pool(machine: Dict[str, Any], replicas: int, image: str) -> Dict[str, Any]:
+    return {"machine_spec": dict(machine), "replica_count": replicas, "container_spec": {"image_uri": image}}
+
+
+def trainer_job(config: PipelineConfig) -> Optional[Dict[str, Any]]:
+    """custom_config keys that make TFX's Vertex launcher run the Trainer as a custom job, if configured."""
+    vertex = config.vertex
+    if not vertex or not vertex.training.enabled:
+        return None
+    training = vertex.training
+    machine: Dict[str, Any] = {"machine_type": training.machine_type}
+    if training.accelerator_type:
+        machine.update(accelerator_type=training.accelerator_type, accelerator_count=training.accelerator_count)
+    # Vertex AI wants exactly one replica in pool 0 (the primary); further replicas are pool 1.
+    pools = [_pool(machine, 1, vertex.image)]
+    if training.replica_count > 1:
+        pools.append(_pool(machine, training.replica_count - 1, vertex.image))
+    job_spec: Dict[str, Any] = {"worker_pool_specs": pools}
+    if vertex.service_account:
+        job_spec["service_account"] = vertex.service_account
+    job = {"project": vertex.project, "job_spec": job_spec, "labels": _job_labels(config)}
+    return {
+        "ai_platform_enable_vertex": True,
+        "ai_platform_vertex_region": vertex.region,
+        "ai_platform_training_args": job,
+    }
+
+
+def tuner_job(config: PipelineConfig) -> Optional[Dict[str, Any]]:
+    """custom_config keys for a Vertex tuning job: a chief and parallel_trials - 1 workers."""
+    vertex = config.vertex
+    if not vertex or not vertex.tuning.enabled:
+        return None
+    job_spec: Dict[str, Any] = {
+        "worker_pool_specs": [_pool({"machine_type": vertex.tuning.machine_type}, 1, vertex.image)]
+    }
+    if vertex.service_account:
+        job_spec["service_account"] = vertex.service_account
+    return {
+        "ai_platform_enable_vertex": True,
+        "ai_platform_vertex_region": vertex.region,
+        "ai_platform_tuning_args": {"project": vertex.project, "job_spec": job_spec, "labels": _job_labels(config)},
+        "remote_trials_working_dir": f"{vertex.pipeline_root.rstrip('/')}/tuner",
+    }
+
+
+def resolver_inputs(config: PipelineConfig, candidate: Channel) -> Dict[str, Any]:
+    """The baseline resolver's strategy and extra inputs.
+
+    Locally the baseline excludes the candidate (see baseline_resolver). Kubeflow V2 compiles only
+    TFX's own LatestBlessedModelStrategy, so on Vertex the pusher skips a model it already pushed.
+    """
+    if config.vertex:
+        return {"strategy_class": LatestBlessedModelStrategy}
+    return {"strategy_class": baseline_resolver.LatestBlessedBaselineStrategy, "candidate": candidate}

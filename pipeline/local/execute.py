@@ -1,0 +1,133 @@
+"""`vtx run`: preflight, run the DAG with progress lines and captured logs, print the summary."""
+
+import datetime
+import time
+from pathlib import Path
+from typing import Optional
+
+from pipeline.config import PipelineConfig
+from pipeline.local import preflight
+
+
+def _find(error: BaseException, kind: type) -> Optional[BaseException]:
+    """The first exception of `kind` in an exception's cause/context chain."""
+    seen = set()
+    current: Optional[BaseException] = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def execute(config: PipelineConfig, git_commit: str, verbose: bool) -> int:
+    """Runs the pipeline; returns the process exit code."""
+    import click
+
+    started = time.monotonic()
+    try:
+        files = preflight.check_data(config)
+    except preflight.InputDataError as error:
+        click.echo(f"Error: {error}", err=True)
+        return 2
+    from pipeline.dag.fingerprint import file_fingerprint
+    from pipeline.local import logs
+
+    run_id = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")[:-3]
+    fingerprint = ",".join(file_fingerprint(str(path))[:16] for path in files)
+    log_file = Path(config.log_dir) / f"run-{run_id}.log"
+    click.echo(f"vtx run {run_id}: profile {config.profile}, data {config.data_root}")
+    click.echo(f"  logs: {log_file}")
+    with logs.capture(log_file, verbose) as console:
+        # Imported here: TensorFlow's import-time messages go to the log file.
+        from pipeline.local.runner import RunContext
+
+        context = RunContext(run_id=run_id, git_commit=git_commit, data_fingerprint=fingerprint)
+        code = _run(config, context, console)
+        _record_facts(config, context, time.monotonic() - started)
+        if code == 0:
+            from pipeline import mlmd
+            from pipeline.local import summary
+
+            nodes = mlmd.node_runs(mlmd.open_store(config.metadata_path), config.pipeline_name, run_id)
+            console.write(summary.render(config, run_id, nodes, time.monotonic() - started) + "\n")
+        if code in (0, 1):
+            _write_report(config, run_id, console)
+    return code
+
+
+def _record_facts(config: PipelineConfig, context, wall_seconds: float) -> None:
+    """Stores what TFX does not record (commit, data fingerprint, wall time) on the run's MLMD context."""
+    from pipeline import mlmd
+
+    if not Path(config.metadata_path).is_file():
+        return
+    facts = {
+        "git_commit": context.git_commit,
+        "data_fingerprint": context.data_fingerprint,
+        "data_root": config.data_root,
+        "wall_seconds": round(wall_seconds, 1),
+    }
+    mlmd.record_run_facts(mlmd.open_store(config.metadata_path, writable=True), context.run_id, facts)
+
+
+def _write_report(config: PipelineConfig, run_id: str, console) -> None:
+    """Writes the run's HTML report and prints its path; a failure here never changes the run's outcome."""
+    import traceback
+
+    from pipeline.report import build, runs
+
+    try:
+        record = runs.load(config.metadata_path, config.pipeline_name, run_id)
+        path = build.write(build.build(record), build.default_path(config.output_root, run_id))
+    except runs.ReportError as error:
+        console.write(f"Report: not written ({error})\n")
+        return
+    except Exception as error:  # noqa: BLE001 - the run's result stands; the log has the traceback
+        traceback.print_exc()
+        console.write(f"Report: not written ({type(error).__name__}: {error}); see the log file above\n")
+        return
+    console.write(f"Report: {path}\n")
+
+
+def _run(config: PipelineConfig, context, console) -> int:
+    import logging
+
+    from components.validation_gate import SchemaAnomaliesError
+    from pipeline import mlmd
+    from pipeline.local import progress, runner
+
+    run_id = context.run_id
+    store = None
+
+    def status_of(node_id: str) -> str:
+        nonlocal store
+        # Opened on the first finished node: before that, the metadata file may not exist yet.
+        store = store or mlmd.open_store(config.metadata_path)
+        node = mlmd.node_runs(store, config.pipeline_name, run_id).get(node_id)
+        if node is None:
+            return "?"
+        return "resolved" if node_id == "Resolver" else node.status
+
+    reporter = progress.NodeProgress(console, status_of)
+    logging.getLogger("absl").addHandler(reporter)
+    try:
+        runner.run_local(config, context)
+        return 0
+    except KeyboardInterrupt:
+        reporter.failed()
+        console.write("Interrupted. Finished components stay cached; the next run resumes from them.\n")
+        return 130
+    except Exception as error:  # noqa: BLE001 - every failure becomes one message, details in the log
+        reporter.failed()
+        anomalies = _find(error, SchemaAnomaliesError)
+        console.write(f"Error: {anomalies or f'{type(error).__name__}: {error}'}\n")
+        if not anomalies:
+            console.write("  see the log file above for the full traceback\n")
+        import traceback
+
+        traceback.print_exc()
+        return 1
+    finally:
+        logging.getLogger("absl").removeHandler(reporter)

@@ -1,0 +1,37 @@
+"""Thin local runner: build the DAG, give it a run id, hand it to TFX's LocalDagRunner."""
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+from tfx.dsl.compiler import compiler, constants
+from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+from tfx.orchestration.portable import runtime_parameter_utils
+
+from pipeline.config import PipelineConfig
+from pipeline.dag.factory import create_pipeline
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Facts about this run that executors log, passed to them through the environment."""
+
+    run_id: str
+    git_commit: str
+    data_fingerprint: str
+
+    def environment(self) -> Mapping[str, str]:
+        return {
+            "VTX_PIPELINE_RUN_ID": self.run_id,
+            "VTX_GIT_COMMIT": self.git_commit,
+            "VTX_DATA_FINGERPRINT": self.data_fingerprint,
+        }
+
+
+def run_local(config: PipelineConfig, context: RunContext) -> None:
+    """Runs the whole DAG in this process; raises whatever a component raised."""
+    os.environ.update(context.environment())
+    os.environ.setdefault("NEPTUNE_DATA_DIRECTORY", config.neptune_dir)
+    ir = compiler.Compiler().compile(create_pipeline(config))
+    runtime_parameter_utils.substitute_runtime_parameter(ir, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id})
+    LocalDagRunner().run_with_ir(ir)
