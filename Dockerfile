@@ -39,6 +39,6 @@ RUN python -m pip install --no-cache-dir --disable-pip-version-check --target /t
 COPY . .
 RUN python -m pip install --no-cache-dir --disable-pip-version-check --no-deps --no-build-isolation --editable . \
     && python -m pipeline --help > /dev/null \
-    && python -c "import components.vertex_executors, modules.model, tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
+    && python -c "import components.vertex.executors, modules.model, tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
 
 ENTRYPOINT ["/bin/sh", "/pipeline/pipeline/entrypoint.sh"]

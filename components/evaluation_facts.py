@@ -1,11 +1,10 @@
 """What the Evaluator's output says about a model: why it was not blessed, and its metrics as GCP labels."""
 
 import json
-import os
 import re
 from typing import Dict
 
-from tfx.dsl.io import fileio
+from components import evaluation
 
 LABEL_MAX = 63
 _NOT_LABEL = re.compile(r"[^a-z0-9_-]")
@@ -34,45 +33,23 @@ def extra_labels(labels_json: str) -> Dict[str, str]:
 
 def metric_labels(evaluation_uri: str) -> Dict[str, str]:
     """The candidate's overall metrics as labels, e.g. {'accuracy': '0_987'}; {} when the Evaluator wrote none."""
-    import tensorflow_model_analysis as tfma
-
-    labels = {}
-    for per_slice in tfma.load_metrics(evaluation_uri):
-        if per_slice.slice_key.single_slice_keys:
-            continue
-        for item in per_slice.metric_keys_and_values:
-            key, value = item.key, item.value
-            if key.model_name == "baseline" or key.is_diff or not value.HasField("double_value"):
-                continue
-            labels[label_key(key.name)] = label_value(f"{value.double_value.value:.4g}")
-    return labels
+    return {
+        label_key(name): label_value(f"{value:.4g}")
+        for name, value in evaluation.overall_metrics(evaluation_uri).items()
+    }
 
 
 def not_blessed_reason(evaluation_uri: str) -> str:
     """Names each failed threshold, from the Evaluator's validation result when it wrote one."""
-    if not fileio.glob(os.path.join(evaluation_uri, "validations*")):
+    if not evaluation.has_validation_result(evaluation_uri):
         return "the Evaluator did not bless the model (it wrote no validation result)"
-    import tensorflow_model_analysis as tfma
-
-    result = tfma.load_validation_result(evaluation_uri)
-    failures = [
-        _describe(_slice_name(per_slice.slice_key), failure)
-        for per_slice in result.metric_validations_per_slice
-        for failure in per_slice.failures
-    ]
-    if result.missing_slices:
-        failures.append(f"{len(result.missing_slices)} slice(s) with thresholds had no examples")
+    found, missing_slices = evaluation.validation_failures(evaluation_uri)
+    failures = [_describe(where, failure) for where, failure in found]
+    if missing_slices:
+        failures.append(f"{missing_slices} slice(s) with thresholds had no examples")
     if not failures:
         return "the Evaluator did not bless the model (its validation result names no failing metric)"
     return "not blessed: " + "; ".join(failures)
-
-
-def _slice_name(slice_key) -> str:
-    parts = []
-    for key in slice_key.single_slice_keys:
-        value = getattr(key, key.WhichOneof("kind"))
-        parts.append(f"{key.column}={value.decode() if isinstance(value, bytes) else value}")
-    return ", ".join(parts) or "overall"
 
 
 def _describe(where: str, failure) -> str:

@@ -6,9 +6,10 @@ from typing import Dict, List
 import numpy as np
 
 from pipeline.batch.rows import FeatureKinds
+from pipeline.contract import CLASS_NAMES, CLASSES, PROBABILITIES, RAW_SIGNATURE
 from pipeline.registry import ModelVersion
 
-SIGNATURE = "serving_raw"
+SIGNATURE = RAW_SIGNATURE
 
 
 class ModelError(Exception):
@@ -47,7 +48,7 @@ class Predictor:
         self._dtypes = {name: spec.dtype for name, spec in inputs.items()}
         # The output columns name every class, also for a file with no rows: ask once, on one all-missing row.
         empty = {name: np.asarray([np.nan if kind == "float" else ""]) for name, kind in self.kinds.items()}
-        self.class_names: List[str] = [name.decode() for name in self._call(empty, 0, 1)["class_names"][0].numpy()]
+        self.class_names: List[str] = [name.decode() for name in self._call(empty, 0, 1)[CLASS_NAMES][0].numpy()]
 
     def _call(self, features: Dict[str, np.ndarray], start: int, end: int):
         import tensorflow as tf
@@ -61,8 +62,8 @@ class Predictor:
         classes, probabilities = [], []
         for start in range(0, count, self.batch_size):
             out = self._call(features, start, min(start + self.batch_size, count))
-            classes.append(out["classes"].numpy())
-            probabilities.append(out["probabilities"].numpy())
+            classes.append(out[CLASSES].numpy())
+            probabilities.append(out[PROBABILITIES].numpy())
         width = len(self.class_names)
         return Predictions(
             classes=np.concatenate(classes) if classes else np.empty(0, dtype=object),

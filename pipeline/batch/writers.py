@@ -11,10 +11,10 @@ from pyarrow import csv as pa_csv
 
 from pipeline.batch.predictor import Predictions
 from pipeline.batch.rows import Chunk, RowError
+from pipeline.contract import PROBABILITIES
 
 CLASS = "predicted_class"
 PROBABILITY_PREFIX = "probability_"
-PROBABILITIES = "probabilities"
 VERSION = "model_version"
 PREDICTED_AT = "predicted_at"
 

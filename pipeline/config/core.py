@@ -5,6 +5,7 @@ from typing import List, Literal, Optional
 
 from pydantic import Field, field_validator
 
+from pipeline import contract
 from pipeline.config.base import Section as _Section
 from pipeline.config.batch import BatchConfig
 from pipeline.config.monitoring import MonitoringConfig
@@ -54,7 +55,8 @@ class TuningConfig(_Section):
 
 class EvaluationConfig(_Section):
     label_key: str
-    prediction_key: str
+    # The model output TFMA reads: the serving contract's, unless a model of your own names another.
+    prediction_key: str = contract.PROBABILITIES
     accuracy_threshold: float = Field(ge=0.0, le=1.0)
     max_accuracy_drop: float = Field(ge=0.0, le=1.0)
     slice_features: List[str]

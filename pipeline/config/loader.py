@@ -18,8 +18,17 @@ class ConfigError(ValueError):
     """A bad profile, config file, key or value; the message says which."""
 
 
+BASE_PROFILE = "base"
+
+
 def profiles() -> List[str]:
-    return sorted(path.stem for path in PROFILES_DIR.glob("*.yaml"))
+    """The profiles --profile takes; each is a file of what differs from base.yaml."""
+    return sorted(path.stem for path in PROFILES_DIR.glob("*.yaml") if path.stem != BASE_PROFILE)
+
+
+def _profile_layer(name: str) -> Dict[str, Any]:
+    path = PROFILES_DIR / f"{name}.yaml"
+    return _resolve_paths(_check_keys(_read_yaml(path, "profile"), f"profile {path}"), PROJECT_ROOT)
 
 
 def _read_yaml(path: Path, what: str) -> Dict[str, Any]:
@@ -143,13 +152,12 @@ def load_config(
     overrides: Sequence[str] = (),
     environ: Optional[Mapping[str, str]] = None,
 ) -> PipelineConfig:
-    """Profile file < config file < VTX_* environment < --set flags; fails fast with one message."""
+    """base.yaml < profile file < config file < VTX_* environment < --set flags; fails fast with one message."""
     environ = os.environ if environ is None else environ
     profile = profile or environ.get("VTX_PROFILE") or "local"
     if profile not in profiles():
         raise ConfigError(f"unknown profile '{profile}'; choose one of: {', '.join(profiles())}")
-    profile_path = PROFILES_DIR / f"{profile}.yaml"
-    tree = _resolve_paths(_check_keys(_read_yaml(profile_path, "profile"), f"profile {profile_path}"), PROJECT_ROOT)
+    tree = _merge(_profile_layer(BASE_PROFILE), _profile_layer(profile))
     config_file = config_file or environ.get("VTX_CONFIG")
     if config_file:
         path = Path(config_file).resolve()

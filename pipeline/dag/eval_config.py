@@ -2,6 +2,7 @@
 
 import tensorflow_model_analysis as tfma
 
+from pipeline import contract
 from pipeline.config import PipelineConfig
 
 
@@ -18,10 +19,10 @@ def eval_config(config: PipelineConfig) -> tfma.EvalConfig:
     return tfma.EvalConfig(
         model_specs=[
             tfma.ModelSpec(
-                signature_name="serving_default",
+                signature_name=contract.EXAMPLES_SIGNATURE,
                 label_key=evaluation.label_key,
                 prediction_key=evaluation.prediction_key,
-                preprocessing_function_names=["transform_features"],
+                preprocessing_function_names=[contract.TRANSFORM_SIGNATURE],
             )
         ],
         slicing_specs=[tfma.SlicingSpec()]

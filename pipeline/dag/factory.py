@@ -64,7 +64,7 @@ def _tuner(config: PipelineConfig, params: RunParameters, transform: Transform) 
     )
     extend.add_parameters(tuner, **{executors.MAX_TRIALS: params.tuner_trials})
     if job:
-        from components import vertex_executors
+        from components.vertex import executors as vertex_executors
 
         return extend.with_executor(tuner, vertex_executors.VertexTunerExecutor)
     return extend.with_executor(tuner, executors.TunerExecutor)
@@ -87,7 +87,7 @@ def _trainer(config: PipelineConfig, params: RunParameters, transform: Transform
         trainer, **{executors.TRAIN_STEPS: params.train_steps, executors.EVAL_STEPS: params.eval_steps}
     )
     if job:
-        from components import vertex_executors
+        from components.vertex import executors as vertex_executors
 
         return extend.with_executor(trainer, vertex_executors.VertexTrainerExecutor)
     return extend.with_executor(trainer, executors.TrainerExecutor)
@@ -102,7 +102,7 @@ def _pusher(config: PipelineConfig, trainer: Trainer, evaluator: Evaluator):
                 filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=config.serving_dir)
             ),
         )
-    from components.vertex_pusher import VertexPusher
+    from components.vertex.pusher import VertexPusher
 
     vertex, push = config.vertex, config.vertex.pusher
     logging = push.request_logging

@@ -1,17 +1,26 @@
-"""Finds the training statistics and schema of a pushed model through ML Metadata lineage, never by path."""
+"""Lineage of pushed models through ML Metadata, never by path: their run, blessing, metrics and training data."""
 
 import os
-from dataclasses import dataclass
-from typing import List, Optional
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from pipeline import mlmd
+from components import evaluation
+from pipeline.mlmd.store import (
+    INPUT_EVENTS,
+    OUTPUT_EVENTS,
+    custom_property,
+    linked,
+    open_store,
+    producer,
+    readers_of,
+    run_of,
+)
+from pipeline.mlmd.store import run_facts as stored_run_facts
 
 PUSHED_MODEL = "PushedModel"
-_OUTPUT = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
-_INPUT = (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT)
 
 
 class LineageError(Exception):
@@ -34,60 +43,34 @@ class Lineage:
         return os.path.join(self.schema_uri, "schema.pbtxt")
 
 
+@dataclass(frozen=True)
+class Facts:
+    """A version's lineage; `found` is False when ML Metadata has no record of its push (yet)."""
+
+    found: bool
+    blessed: bool = True
+    pipeline_run: Optional[str] = None
+    data_fingerprint: Optional[str] = None
+    metrics: Dict[str, float] = field(default_factory=dict)
+
+
 def pushed_versions(store: metadata_store.MetadataStore) -> List[metadata_store_pb2.Artifact]:
     """Every PushedModel artifact that was pushed, oldest version first."""
     if not any(t.name == PUSHED_MODEL for t in store.get_artifact_types()):
         return []
-    pushed = [a for a in store.get_artifacts_by_type(PUSHED_MODEL) if mlmd.custom_property(a, "pushed") == 1]
-    return sorted(pushed, key=lambda a: (str(mlmd.custom_property(a, "pushed_version")), a.id))
+    pushed = [a for a in store.get_artifacts_by_type(PUSHED_MODEL) if custom_property(a, "pushed") == 1]
+    return sorted(pushed, key=lambda a: (str(custom_property(a, "pushed_version")), a.id))
 
 
-def _events(store, artifact_id: int, kinds) -> List[metadata_store_pb2.Event]:
-    return [e for e in store.get_events_by_artifact_ids([artifact_id]) if e.type in kinds]
+def _has_store(metadata_path: str) -> bool:
+    return os.path.isfile(metadata_path) and os.path.getsize(metadata_path) > 0
 
 
-def _producer(store, artifact: metadata_store_pb2.Artifact) -> Optional[metadata_store_pb2.Execution]:
-    """The execution that first wrote the artifact; a cached execution re-publishes it, but read the same inputs."""
-    ids = sorted({e.execution_id for e in _events(store, artifact.id, _OUTPUT)})
-    return store.get_executions_by_id(ids[:1])[0] if ids else None
-
-
-def _linked(store, execution_id: int, key: str, kinds) -> List[metadata_store_pb2.Artifact]:
-    events = store.get_events_by_execution_ids([execution_id])
-    ids = [e.artifact_id for e in events if e.type in kinds and e.path.steps and e.path.steps[0].key == key]
-    return list(store.get_artifacts_by_id(ids))
-
-
-def _step(store, artifact, key: str, what: str, version: str) -> metadata_store_pb2.Artifact:
-    """The input `key` of the execution that produced `artifact`."""
-    producer = _producer(store, artifact)
-    found = _linked(store, producer.id, key, _INPUT) if producer else []
-    if not found:
-        raise LineageError(f"model version {version} has no lineage in ML Metadata: no {what} recorded for it")
-    return found[0]
-
-
-def _statistics(store, examples: metadata_store_pb2.Artifact, version: str) -> metadata_store_pb2.Artifact:
-    """The statistics StatisticsGen computed over the examples the model's Transform read."""
-    for execution_id in sorted({e.execution_id for e in _events(store, examples.id, _INPUT)}):
-        statistics = _linked(store, execution_id, "statistics", _OUTPUT)
-        if statistics:
-            return statistics[0]
-    raise LineageError(f"model version {version} has no lineage in ML Metadata: no statistics of its training examples")
-
-
-def _run_id(store, execution: Optional[metadata_store_pb2.Execution]) -> str:
-    if execution is None:
-        return ""
-    runs = [c for c in store.get_contexts_by_execution(execution.id) if c.type == "pipeline_run"]
-    return runs[0].name if runs else ""
-
-
-def _open(metadata_path: str):
+def _open(metadata_path: str) -> Tuple[metadata_store.MetadataStore, List[metadata_store_pb2.Artifact]]:
     from ml_metadata import errors
 
     try:
-        store = mlmd.open_store(metadata_path)
+        store = open_store(metadata_path)
         return store, pushed_versions(store)
     except (errors.StatusError, RuntimeError) as error:
         # MLMD quotes the SQL it tried; the reason comes before it. Read-only, a file without MLMD's tables
@@ -97,16 +80,34 @@ def _open(metadata_path: str):
         raise LineageError(f"{metadata_path} is not a readable ML Metadata store: {reason}") from None
 
 
+def _step(store, artifact, key: str, what: str, version: str) -> metadata_store_pb2.Artifact:
+    """The input `key` of the execution that produced `artifact`."""
+    execution = producer(store, artifact.id)
+    found = linked(store, execution.id, key, INPUT_EVENTS) if execution else []
+    if not found:
+        raise LineageError(f"model version {version} has no lineage in ML Metadata: no {what} recorded for it")
+    return found[0]
+
+
+def _statistics(store, examples: metadata_store_pb2.Artifact, version: str) -> metadata_store_pb2.Artifact:
+    """The statistics StatisticsGen computed over the examples the model's Transform read."""
+    for execution_id in readers_of(store, examples.id):
+        statistics = linked(store, execution_id, "statistics", OUTPUT_EVENTS)
+        if statistics:
+            return statistics[0]
+    raise LineageError(f"model version {version} has no lineage in ML Metadata: no statistics of its training examples")
+
+
 def find(metadata_path: str, version: Optional[str]) -> Lineage:
     """The pushed model `version` (default: the latest pushed) and its training statistics and schema."""
-    if not os.path.isfile(metadata_path) or os.path.getsize(metadata_path) == 0:
+    if not _has_store(metadata_path):
         raise LineageError(f"no ML Metadata at {metadata_path}; run `vtx run` first (or pass --output)")
     store, pushed = _open(metadata_path)
     if not pushed:
         raise LineageError(
             f"ML Metadata at {metadata_path} records no pushed model; run `vtx run` until one is blessed"
         )
-    by_version = {str(mlmd.custom_property(a, "pushed_version")): a for a in pushed}
+    by_version = {str(custom_property(a, "pushed_version")): a for a in pushed}
     version = version or list(by_version)[-1]
     if version not in by_version:
         known = ", ".join(list(by_version)[-3:][::-1])
@@ -117,11 +118,66 @@ def find(metadata_path: str, version: Optional[str]) -> Lineage:
     schema = _step(store, transform_graph, "schema", "Transform execution and its schema", version)
     examples = _step(store, transform_graph, "examples", "Transform execution and its examples", version)
     statistics = _statistics(store, examples, version)
+    trainer = producer(store, model.id)
+    run = run_of(store, trainer.id) if trainer else None
     return Lineage(
         version=version,
-        destination=str(mlmd.custom_property(artifact, "pushed_destination") or ""),
+        destination=str(custom_property(artifact, "pushed_destination") or ""),
         model_uri=model.uri,
         schema_uri=schema.uri,
         statistics_uri=statistics.uri,
-        run_id=_run_id(store, _producer(store, model)),
+        run_id=run.name if run is not None else "",
+    )
+
+
+def lookup(metadata_path: str, versions: Iterable[str]) -> Dict[str, Facts]:
+    """Facts of each version whose push ML Metadata records; the others are left out."""
+    wanted = set(versions)
+    if not wanted or not _has_store(metadata_path):
+        return {}
+    from ml_metadata import errors
+
+    try:
+        store = open_store(metadata_path)
+        pushes = [a for a in pushed_versions(store) if custom_property(a, "pushed_version") in wanted]
+        facts: Dict[str, Facts] = {}
+        for pushed in sorted(pushes, key=lambda a: a.id):
+            version = str(custom_property(pushed, "pushed_version"))
+            if version not in facts:
+                found = _facts(store, pushed.id)
+                if found is not None:
+                    facts[version] = found
+        return facts
+    except (errors.StatusError, RuntimeError):
+        # An unreadable store gives no lineage; the versions themselves are still there to serve.
+        return {}
+
+
+def _metrics(evaluation_uri: str) -> Dict[str, float]:
+    try:
+        return evaluation.overall_metrics(evaluation_uri)
+    except (OSError, ImportError, evaluation.CorruptRecordError):
+        # Lost or damaged Evaluator output: the version is still there to serve, without metrics.
+        return {}
+
+
+def _facts(store, pushed_id: int) -> Optional[Facts]:
+    pusher = producer(store, pushed_id)
+    if pusher is None:
+        return None
+    run = run_of(store, pusher.id)
+    blessings = linked(store, pusher.id, "model_blessing", INPUT_EVENTS)
+    blessed = not blessings or custom_property(blessings[0], "blessed") == 1
+    metrics: Dict[str, float] = {}
+    evaluator = producer(store, blessings[0].id) if blessings else None
+    if evaluator is not None:
+        evaluations = linked(store, evaluator.id, "evaluation", OUTPUT_EVENTS)
+        metrics = _metrics(evaluations[0].uri) if evaluations else {}
+    fingerprint = stored_run_facts(run).get("data_fingerprint") if run is not None else None
+    return Facts(
+        found=True,
+        blessed=blessed,
+        pipeline_run=run.name if run is not None else None,
+        data_fingerprint=str(fingerprint) if fingerprint else None,
+        metrics=metrics,
     )

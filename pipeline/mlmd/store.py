@@ -1,7 +1,7 @@
 """ML Metadata store access: open the SQLite store, a run's node executions and artifacts, the facts vtx adds."""
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
@@ -14,6 +14,9 @@ _STATES = {
     metadata_store_pb2.Execution.CANCELED: "canceled",
 }
 
+# Event kinds: what an execution wrote, and what it read.
+OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
+INPUT_EVENTS = (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT)
 
 # Custom properties that `vtx run` adds to its pipeline_run context: facts TFX does not record.
 RUN_FACTS = ("git_commit", "data_fingerprint", "data_root", "wall_seconds")
@@ -113,15 +116,40 @@ def _add_artifacts(store: metadata_store.MetadataStore, execution_id: int, node:
     events = store.get_events_by_execution_ids([execution_id])
     artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
     for event in events:
-        if event.type in (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT):
+        if event.type in OUTPUT_EVENTS:
             by_key = node.outputs
-        elif event.type in (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT):
+        elif event.type in INPUT_EVENTS:
             by_key = node.inputs
         else:
             continue
         key = event.path.steps[0].key if event.path.steps else ""
         if event.artifact_id in artifacts:
             by_key.setdefault(key, []).append(artifacts[event.artifact_id])
+
+
+def producer(store: metadata_store.MetadataStore, artifact_id: int) -> Optional[metadata_store_pb2.Execution]:
+    """The execution that first wrote the artifact; a cached execution re-publishes it, but read the same inputs."""
+    ids = sorted({e.execution_id for e in store.get_events_by_artifact_ids([artifact_id]) if e.type in OUTPUT_EVENTS})
+    return store.get_executions_by_id(ids[:1])[0] if ids else None
+
+
+def linked(
+    store: metadata_store.MetadataStore, execution_id: int, key: str, kinds: Tuple[int, ...]
+) -> List[metadata_store_pb2.Artifact]:
+    """The artifacts an execution read (INPUT_EVENTS) or wrote (OUTPUT_EVENTS) under `key`."""
+    events = store.get_events_by_execution_ids([execution_id])
+    ids = [e.artifact_id for e in events if e.type in kinds and e.path.steps and e.path.steps[0].key == key]
+    return list(store.get_artifacts_by_id(ids)) if ids else []
+
+
+def readers_of(store: metadata_store.MetadataStore, artifact_id: int) -> List[int]:
+    """Ids of the executions that read the artifact, oldest first."""
+    return sorted({e.execution_id for e in store.get_events_by_artifact_ids([artifact_id]) if e.type in INPUT_EVENTS})
+
+
+def run_of(store: metadata_store.MetadataStore, execution_id: int) -> Optional[metadata_store_pb2.Context]:
+    """The pipeline_run context of an execution, if it has one."""
+    return next((c for c in store.get_contexts_by_execution(execution_id) if c.type == "pipeline_run"), None)
 
 
 def custom_property(artifact: metadata_store_pb2.Artifact, name: str):

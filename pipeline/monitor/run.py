@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from pipeline.config.monitoring import MonitoringConfig
+from pipeline.contract import RAW_SIGNATURE
 from pipeline.mlmd import lineage
 from pipeline.monitor import checks, instances
 from pipeline.monitor.readers import LoggedRequest, RequestLogReader
@@ -14,7 +15,6 @@ from pipeline.monitor.result import MonitorResult, Window
 from pipeline.report import data, model_info
 
 # The signature whose inputs are the raw features a client sends; the monitor checks exactly those.
-RAW_SIGNATURE = "serving_raw"
 
 
 class MonitorError(Exception):

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from pipeline.mlmd import versions as lineage
+from pipeline.mlmd import lineage
 from pipeline.registry import history
 from pipeline.registry.model import LATEST, PRODUCTION, ModelVersion, RegistryError
 

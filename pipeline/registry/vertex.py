@@ -28,7 +28,7 @@ def _metric(value: str) -> Optional[float]:
 
 class VertexRegistry:
     def __init__(self, vertex: VertexConfig):
-        from components import vertex_registry
+        from components.vertex import registry as vertex_registry
 
         self._vertex = vertex
         self._display_name = vertex.pusher.model_display_name

@@ -3,8 +3,9 @@
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from components import evaluation
 from pipeline import mlmd
-from pipeline.local import summary
+from pipeline.report.verdict import METRIC, read_verdict
 
 COUNT = "example_count"
 
@@ -33,7 +34,7 @@ class EvaluationSection:
 
     ran: bool = False
     status: str = "not run"
-    metric: str = summary.METRIC
+    metric: str = METRIC
     blessed: Optional[bool] = None
     reasons: List[str] = field(default_factory=list)
     slices: List[SliceMetrics] = field(default_factory=list)
@@ -79,21 +80,15 @@ def _rules(threshold) -> List[str]:
 
 def slice_metrics(evaluation_uri: str, metric: str) -> List[SliceMetrics]:
     """The metric and the example count per slice, candidate and baseline, overall first."""
-    import tensorflow_model_analysis as tfma
-
     rows: Dict[str, SliceMetrics] = {}
-    for per_slice in tfma.load_metrics(evaluation_uri):
-        name = summary.slice_name(per_slice.slice_key) or "overall"
-        row = rows.setdefault(name, SliceMetrics(name))
-        for item in per_slice.metric_keys_and_values:
-            value = item.value.double_value.value
-            baseline = item.key.model_name == "baseline"
-            if item.key.name == COUNT and not item.key.is_diff and not baseline:
-                row.examples = int(value)
-            elif item.key.name == metric and item.key.is_diff:
-                row.change = value
-            elif item.key.name == metric:
-                row.candidate, row.baseline = (row.candidate, value) if baseline else (value, row.baseline)
+    for item in evaluation.metric_values(evaluation_uri):
+        row = rows.setdefault(item.slice or "overall", SliceMetrics(item.slice or "overall"))
+        if item.name == COUNT and not item.is_diff and not item.baseline:
+            row.examples = int(item.value)
+        elif item.name == metric and item.is_diff:
+            row.change = item.value
+        elif item.name == metric:
+            row.candidate, row.baseline = (row.candidate, item.value) if item.baseline else (item.value, row.baseline)
     return sorted(rows.values(), key=lambda r: (r.name != "overall", r.name))
 
 
@@ -110,14 +105,14 @@ def extract(nodes: Dict[str, mlmd.NodeRun]) -> EvaluationSection:
         return EvaluationSection(status=evaluator.status if evaluator else "not run")
     uri = evaluator.outputs["evaluation"][0].uri
     blessed = mlmd.custom_property(evaluator.outputs["blessing"][0], "blessed") == 1
-    verdict = summary.read_verdict(uri, blessed)
+    verdict = read_verdict(uri, blessed)
     config, locations = _models(uri)
     section = EvaluationSection(
         ran=True,
         status=evaluator.status,
         blessed=blessed,
         reasons=verdict.failures,
-        slices=slice_metrics(uri, summary.METRIC),
+        slices=slice_metrics(uri, METRIC),
         thresholds=thresholds_of(config) if config is not None else [],
         baseline_model=locations.get("baseline"),
         candidate_model=locations.get("candidate"),

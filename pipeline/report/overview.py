@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from pipeline import mlmd
-from pipeline.local import summary
+from pipeline.report import tracking
 from pipeline.report.evaluation import EvaluationSection
 from pipeline.report.model_info import ModelSection
 from pipeline.report.timeline import Timeline
@@ -72,7 +72,7 @@ def _key_metrics(evaluation: EvaluationSection, timeline: Timeline) -> List[Tupl
 
 
 def _neptune(nodes: Dict[str, mlmd.NodeRun]) -> Tuple[str, Optional[str]]:
-    info = summary.neptune_info(nodes.get("Trainer"))
+    info = tracking.neptune_info(nodes.get("Trainer"))
     if info is None:
         return "no Neptune record: the Trainer did not run", None
     if info.get("url"):

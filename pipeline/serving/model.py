@@ -6,7 +6,9 @@ from typing import Any, Dict, List, Mapping, Sequence
 
 import numpy as np
 
-SIGNATURE = "serving_raw"
+from pipeline.contract import RAW_SIGNATURE
+
+SIGNATURE = RAW_SIGNATURE
 
 
 class ModelLoadError(Exception):

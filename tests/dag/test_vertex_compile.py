@@ -103,11 +103,11 @@ def test_every_node_is_a_task_in_the_image_with_our_executor(spec):
     expected = {
         "CsvExampleGen": "components.csv_example_gen.Executor",
         "Transform": "components.executors.TransformExecutor",
-        "Tuner": "components.vertex_executors.VertexTunerExecutor",
-        "Trainer": "components.vertex_executors.VertexTrainerExecutor",
+        "Tuner": "components.vertex.executors.VertexTunerExecutor",
+        "Trainer": "components.vertex.executors.VertexTrainerExecutor",
         "Evaluator": "components.executors.EvaluatorExecutor",
         "ExampleValidator": "components.validation_gate.",
-        "Pusher": "components.vertex_pusher.",
+        "Pusher": "components.vertex.pusher.",
         "SchemaGen": "components.curated_schema.",
     }
     for task, class_path in expected.items():

@@ -1,4 +1,4 @@
-"""Unit tests of components.vertex_pusher: what the real aiplatform SDK sends to a loopback Vertex AI, push by push."""
+"""Unit tests of components.vertex.pusher: what the real aiplatform SDK sends to a loopback Vertex AI, push by push."""
 
 import hashlib
 import json
@@ -14,8 +14,8 @@ from tensorflow_model_analysis.writers import metrics_plots_and_validations_writ
 from tfx.components.evaluator import constants as evaluator_constants
 from tfx.types import channel_utils, standard_artifacts
 
-from components.vertex_pusher import BLESSED_KEY, FACTS_FILE, VertexPusher
-from components.vertex_registry import VertexPushError
+from components.vertex.pusher import BLESSED_KEY, FACTS_FILE, VertexPusher
+from components.vertex.registry import VertexPushError
 
 pytestmark = pytest.mark.unit
 

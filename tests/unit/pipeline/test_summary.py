@@ -10,6 +10,7 @@ from tensorflow_model_analysis.proto import validation_result_pb2
 from pipeline import mlmd
 from pipeline.config.loader import load_config
 from pipeline.local import summary
+from pipeline.report.verdict import describe_failure
 
 pytestmark = pytest.mark.unit
 
@@ -130,12 +131,12 @@ def failure(value: float, is_diff: bool) -> validation_result_pb2.ValidationFail
 
 
 def test_a_value_failure_says_how_far_below_the_threshold():
-    text = summary._describe_failure("island=Dream", failure(0.85, is_diff=False))
+    text = describe_failure("island=Dream", failure(0.85, is_diff=False))
 
     assert text == "accuracy (island=Dream) is 0.850, below the threshold 0.900 by 0.050"
 
 
 def test_a_change_failure_says_how_much_worse_than_the_baseline():
-    text = summary._describe_failure("overall", failure(-0.05, is_diff=True))
+    text = describe_failure("overall", failure(-0.05, is_diff=True))
 
     assert text == "accuracy (overall) changed by -0.050 against the baseline; the allowed change is >= -0.010"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from components import vertex_registry
+from components.vertex import registry as vertex_registry
 from pipeline.config.loader import load_config
 from pipeline.registry import RegistryError, open_registry
 from pipeline.registry.vertex import VertexRegistry

@@ -1,16 +1,16 @@
-"""Reading the Evaluator's metrics without TFMA: TFRecord framing with checksums, and the overall slice only."""
+"""Reading the Evaluator's output without TFMA: TFRecord framing with checksums, and the overall slice."""
 
 from pathlib import Path
 
 import pytest
 
-from pipeline.registry import evaluation
+from components import evaluation
 
 pytestmark = pytest.mark.unit
 
 
 def metrics_for_slice(slice_column=None, **values):
-    proto = evaluation._metrics_module()
+    proto = evaluation.metrics_module()
     per_slice = proto.MetricsForSlice()
     if slice_column:
         per_slice.slice_key.single_slice_keys.add(column=slice_column, bytes_value=b"Biscoe")

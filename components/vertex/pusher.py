@@ -11,7 +11,9 @@ from tfx.dsl.io import fileio
 from tfx.types import standard_artifacts
 from tfx.utils import path_utils
 
-from components import evaluation_facts, vertex_endpoint, vertex_registry
+from components import evaluation_facts
+from components.vertex import endpoint as vertex_endpoint
+from components.vertex import registry as vertex_registry
 
 BLESSED_KEY = "blessed"
 CANDIDATE_ALIAS = "candidate"

@@ -10,7 +10,7 @@ from google.cloud.aiplatform_v1.types import BigQueryDestination, PredictRequest
 from google.cloud.aiplatform_v1.types import Endpoint as EndpointProto
 from google.protobuf import field_mask_pb2
 
-from components.vertex_registry import step
+from components.vertex.registry import step
 
 _LOGGING_FIELD = "predict_request_response_logging_config"
 

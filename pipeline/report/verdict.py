@@ -1,0 +1,50 @@
+"""The Evaluator's verdict on a run: blessed or not, accuracy overall, per slice and of the baseline, and why."""
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from components import evaluation
+
+METRIC = "accuracy"
+
+
+@dataclass
+class Verdict:
+    """What the Evaluator decided and why, read from its artifacts."""
+
+    blessed: Optional[bool] = None
+    overall: Optional[float] = None
+    baseline: Optional[float] = None
+    by_slice: List[Tuple[str, float]] = field(default_factory=list)
+    failures: List[str] = field(default_factory=list)
+
+
+def read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:
+    """Reads the candidate's and baseline's accuracy per slice and the failed thresholds, once each."""
+    verdict = Verdict(blessed=blessed)
+    by_slice: Dict[str, float] = {}
+    for metric in evaluation.metric_values(evaluation_uri):
+        if metric.name != METRIC or metric.is_diff:
+            continue
+        if metric.baseline:
+            if not metric.slice:
+                verdict.baseline = metric.value
+        elif metric.slice:
+            by_slice[metric.slice] = metric.value
+        else:
+            verdict.overall = metric.value
+    verdict.by_slice = sorted(by_slice.items())
+    found, _ = evaluation.validation_failures(evaluation_uri)
+    verdict.failures = [describe_failure(where, failure) for where, failure in found]
+    return verdict
+
+
+def describe_failure(where: str, failure) -> str:
+    name = failure.metric_key.name
+    value = failure.metric_value.double_value.value
+    threshold = failure.metric_threshold
+    if failure.metric_key.is_diff:
+        allowed = threshold.change_threshold.absolute.value
+        return f"{name} ({where}) changed by {value:+.3f} against the baseline; the allowed change is >= {allowed:+.3f}"
+    bound = threshold.value_threshold.lower_bound.value
+    return f"{name} ({where}) is {value:.3f}, below the threshold {bound:.3f} by {bound - value:.3f}"
