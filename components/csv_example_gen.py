@@ -53,7 +53,7 @@ def _to_example(row: List[bytes], columns: List[csv_decoder.ColumnInfo]) -> tf.t
 @beam.ptransform_fn
 @beam.typehints.with_input_types(beam.Pipeline)
 @beam.typehints.with_output_types(tf.train.Example)
-def _CsvToExample(  # noqa: N802 - Beam's naming convention for PTransforms
+def CsvToExample(  # noqa: N802 - Beam's naming convention for PTransforms
     pipeline: beam.Pipeline, exec_properties: Dict[str, Any], split_pattern: str
 ) -> beam.PCollection:
     pattern = os.path.join(exec_properties[standard_component_specs.INPUT_BASE_KEY], split_pattern)
@@ -77,4 +77,4 @@ class Executor(BaseExampleGenExecutor):
 
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:  # noqa: N802 - TFX's method name
         # TFX calls this with (exec_properties, split_pattern); a ptransform_fn fits that contract.
-        return cast(beam.PTransform, _CsvToExample)
+        return cast(beam.PTransform, CsvToExample)

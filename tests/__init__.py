@@ -1,1 +1,1 @@
-"""The test suites; a regular package so that `tests.helpers` wins over IPython's `tests` on sys.path."""
+"""The test suites; a regular package so that `tests.builders` wins over IPython's `tests` on sys.path."""

@@ -7,4 +7,4 @@ os.environ["TF_USE_LEGACY_KERAS"] = "1"
 # The `vertex_fake` fixture: a loopback Vertex AI and Secret Manager for the Google Cloud client libraries.
 # `storage_emulator`: gcp-storage-emulator for google-cloud-storage clients.
 # `cloud_run_fake`: a loopback Cloud Scheduler and Cloud Run Admin API.
-pytest_plugins = ["tests.helpers.vertex_fake", "tests.helpers.storage_emulator", "tests.helpers.cloud_run_fake"]
+pytest_plugins = ["tests.fakes.vertex.server", "tests.fakes.gcs", "tests.fakes.cloud_run.server"]

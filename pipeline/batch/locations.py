@@ -157,17 +157,6 @@ class LocalFolder:
         return removed
 
 
-def open_location(uri: str) -> Location:
-    """A gs://bucket/prefix or a local folder."""
-    if uri.startswith("gs://"):
-        from pipeline.batch.gcs import GcsPrefix
-
-        return GcsPrefix(uri)
-    if "://" in uri:
-        raise LocationError(f"{uri}: only local folders and gs:// prefixes are supported")
-    return LocalFolder(Path(uri).expanduser().resolve())
-
-
 def crc32c_hex_of_base64(value: str) -> str:
     """Cloud Storage gives CRC32C as base64 of 4 big-endian bytes; local files get the same hex."""
     return base64.b64decode(value).hex()

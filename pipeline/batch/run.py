@@ -19,10 +19,11 @@ from typing import List, Literal, Optional, Tuple
 from google.api_core import exceptions as google_exceptions
 
 from pipeline.batch import csv_rows, jsonl_rows, overlap, writers
-from pipeline.batch.locations import Item, Location, LocationError, open_location, pid_alive
+from pipeline.batch.locations import Item, Location, LocationError, pid_alive
 from pipeline.batch.predictor import Predictor
 from pipeline.batch.progress import FileResult, Progress
 from pipeline.batch.rows import RowError, UnreadableError
+from pipeline.batch.storage import open_location
 
 PROCESSED = "processed"
 ERRORS = "errors"

@@ -87,8 +87,9 @@ def _predict(config: PipelineConfig, input_uri: str, output_uri: str, model_ref:
     from google.auth.exceptions import GoogleAuthError
 
     from pipeline.batch import progress, run
-    from pipeline.batch.locations import LocationError, open_location
+    from pipeline.batch.locations import LocationError
     from pipeline.batch.predictor import ModelError, Predictor
+    from pipeline.batch.storage import open_location
     from pipeline.registry import RegistryError, open_registry
 
     try:

@@ -50,7 +50,7 @@ def report_command(
     """
     config = common.build_config(profile, config_file, overrides, {"output_root": output})
     from pipeline.local import logs
-    from pipeline.report import build, runs
+    from pipeline.report import build, render, runs
 
     try:
         if config.vertex:
@@ -63,5 +63,5 @@ def report_command(
         common.fail(str(error))
     path = Path(out) if out else build.default_path(config.output_root, record.run_id)
     with logs.capture(Path(config.log_dir) / f"report-{record.run_id}.log", verbose):
-        written = build.write(build.build(record), path)
+        written = render.write(build.build(record), path)
     click.echo(f"Report of run {record.run_id}: {written}")

@@ -76,11 +76,11 @@ def _write_report(config: PipelineConfig, run_id: str, console) -> None:
     """Writes the run's HTML report and prints its path; a failure here never changes the run's outcome."""
     import traceback
 
-    from pipeline.report import build, runs
+    from pipeline.report import build, render, runs
 
     try:
         record = runs.load(config.metadata_path, config.pipeline_name, run_id)
-        path = build.write(build.build(record), build.default_path(config.output_root, run_id))
+        path = render.write(build.build(record), build.default_path(config.output_root, run_id))
     except runs.ReportError as error:
         console.write(f"Report: not written ({error})\n")
         return

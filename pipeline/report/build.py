@@ -41,12 +41,3 @@ def build(record: runs.RunRecord) -> Report:
 
 def default_path(output_root: str, run_id: str) -> Path:
     return Path(output_root) / "reports" / f"run-{run_id}.html"
-
-
-def write(report: Report, path: Path) -> Path:
-    """Renders the report to `path`; returns its absolute path."""
-    from pipeline.report import render
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render.html(report), encoding="utf-8")
-    return path.resolve()

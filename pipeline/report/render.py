@@ -58,3 +58,10 @@ def environment(templates: Path = Path(__file__).parent) -> jinja2.Environment:
 
 def html(report: Report) -> str:
     return environment().get_template(TEMPLATE).render(report=report, charts=chart_svgs(report))
+
+
+def write(report: Report, path: Path) -> Path:
+    """Renders the report to `path`; returns its absolute path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html(report), encoding="utf-8")
+    return path.resolve()

@@ -85,15 +85,15 @@ class TrainingSchedules:
         """The schedules named like ours, in this project and region."""
         from google.cloud import aiplatform
 
-        from pipeline.vertex.submit import _retrying
+        from pipeline.vertex.submit import with_retries
 
         name = self.settings.display_name
         with explained("listing Vertex AI schedules", self.where, ROLES):
-            return _retrying(lambda: aiplatform.PipelineJobSchedule.list(filter=f'display_name="{name}"'))()
+            return with_retries(lambda: aiplatform.PipelineJobSchedule.list(filter=f'display_name="{name}"'))()
 
     def apply(self, schedule) -> str:
         """Creates the schedule, or updates the one of the same display name; returns 'created' or 'updated'."""
-        from pipeline.vertex.submit import _retrying
+        from pipeline.vertex.submit import with_retries
 
         existing = self.find()
         if len(existing) > 1:
@@ -116,7 +116,7 @@ class TrainingSchedules:
         mask = field_mask_pb2.FieldMask(paths=UPDATED_FIELDS)
         with explained("updating the Vertex AI schedule", self.where, ROLES):
             # An update replaces the same fields again, so a transient error is retried, unlike a create.
-            update = _retrying(lambda: schedule.api_client.update_schedule(schedule=resource, update_mask=mask))
+            update = with_retries(lambda: schedule.api_client.update_schedule(schedule=resource, update_mask=mask))
             schedule._gca_resource = update()
         return "updated"
 
@@ -133,10 +133,10 @@ class TrainingSchedules:
         """Every pipeline schedule in this project and region."""
         from google.cloud import aiplatform
 
-        from pipeline.vertex.submit import _retrying
+        from pipeline.vertex.submit import with_retries
 
         with explained("listing Vertex AI schedules", self.where, ROLES):
-            schedules = _retrying(aiplatform.PipelineJobSchedule.list)()
+            schedules = with_retries(aiplatform.PipelineJobSchedule.list)()
         return [_row(schedule._gca_resource) for schedule in schedules]
 
 

@@ -29,7 +29,7 @@ def spool_dir(output_root: str) -> Path:
     return Path(output_root) / "request_log_spool"
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -94,7 +94,7 @@ def build(
         model = holder.load_production()
     except ModelLoadError as error:
         raise ServeError(str(error)) from None
-    sock = _bind(settings.host, settings.port)
+    sock = bind(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
     writer = writer_for(config)
 

@@ -51,7 +51,7 @@ def job_labels(config: PipelineConfig, git_commit: str) -> Dict[str, str]:
     return labels
 
 
-def _retrying(call: Callable) -> Callable:
+def with_retries(call: Callable) -> Callable:
     """`call` retried with exponential backoff on transient errors; when retries run out, the last error is raised."""
     retrying = retry.Retry(
         predicate=retry.if_exception_type(*TRANSIENT),
@@ -165,7 +165,7 @@ class Submitter:
                 job._gca_resource = job.api_client.get_pipeline_job(name=self._name(request.job_id))
 
         try:
-            _retrying(create)()
+            with_retries(create)()
         except exceptions.GoogleAPICallError as error:
             raise explain(error, "submitting the pipeline job", self.config) from None
         return job
@@ -178,7 +178,7 @@ class Submitter:
         """Yields (job state, task name -> state) on every poll until the job ends."""
         while True:
             try:
-                gca = _retrying(lambda: job.api_client.get_pipeline_job(name=job.resource_name))()
+                gca = with_retries(lambda: job.api_client.get_pipeline_job(name=job.resource_name))()
             except exceptions.GoogleAPICallError as error:
                 raise explain(error, "following the pipeline job", self.config) from None
             job._gca_resource = gca

@@ -17,7 +17,7 @@ from pipeline.config import PROJECT_ROOT
 from pipeline.config.loader import load_config
 from pipeline.dag.fingerprint import code_fingerprint, file_fingerprint
 from pipeline.local import preflight
-from tests.helpers.pipeline_runs import NODE_IDS
+from tests.builders.pipeline_runs import NODE_IDS
 
 pytestmark = pytest.mark.dag
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.config import PROJECT_ROOT
-from tests.helpers.pipeline_runs import FAKE_TOKEN, NODE_IDS
+from tests.builders.pipeline_runs import FAKE_TOKEN, NODE_IDS
 
 pytestmark = pytest.mark.dag
 

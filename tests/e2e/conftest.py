@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pipeline_runs import FAKE_TOKEN, Run, StoppedRun, corrupt_data, tree_digest, vtx_run
+from tests.builders.pipeline_runs import FAKE_TOKEN, Run, StoppedRun, corrupt_data, tree_digest, vtx_run
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from typing import Dict
 import pytest
 
 from pipeline import mlmd
-from tests.helpers.pipeline_runs import (
+from tests.builders.pipeline_runs import (
     FAKE_TOKEN,
     NODE_IDS,
     Run,
@@ -75,7 +75,7 @@ def test_pushed_model_names_held_out_penguins(first_run: Run):
 
 
 def test_neptune_offline_files_hold_parameters_and_metrics(first_run: Run):
-    from tests.helpers.neptune_offline import read_offline_runs
+    from tests.builders.neptune_offline import read_offline_runs
 
     runs = read_offline_runs(first_run.output / ".neptune")
     training = [r for r in runs if "model/size_bytes" in r]

@@ -12,7 +12,7 @@ from typing import Dict, List
 import numpy as np
 import pytest
 
-from tests.helpers.pipeline_runs import PROJECT_ROOT, Run
+from tests.builders.pipeline_runs import PROJECT_ROOT, Run
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.report import runs
-from tests.helpers import request_traffic
-from tests.helpers.pipeline_runs import PROJECT_ROOT, VTX, Run, serving_versions
+from tests.builders import request_traffic
+from tests.builders.pipeline_runs import PROJECT_ROOT, VTX, Run, serving_versions
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pipeline_runs import Run
+from tests.builders.pipeline_runs import Run
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline import mlmd
 from pipeline.registry.local import LocalRegistry
-from tests.helpers.pipeline_runs import Run, serving_versions
+from tests.builders.pipeline_runs import Run, serving_versions
 
 pytestmark = pytest.mark.e2e
 

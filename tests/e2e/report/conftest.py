@@ -3,7 +3,7 @@
 import pytest
 
 from pipeline.report import runs
-from tests.helpers.pipeline_runs import Run, StoppedRun
+from tests.builders.pipeline_runs import Run, StoppedRun
 
 PIPELINE = "vertex-tfx-penguins"
 

@@ -6,7 +6,7 @@ import statistics
 import pytest
 
 from pipeline.report import data, runs
-from tests.helpers.pipeline_runs import PROJECT_ROOT
+from tests.builders.pipeline_runs import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -3,7 +3,7 @@
 import pytest
 
 from pipeline.report import model_info, runs
-from tests.helpers.pipeline_runs import Run, serving_versions
+from tests.builders.pipeline_runs import Run, serving_versions
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pipeline_runs import PROJECT_ROOT, VTX, Run, StoppedRun
+from tests.builders.pipeline_runs import PROJECT_ROOT, VTX, Run, StoppedRun
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pipeline_runs import Run, StoppedRun
+from tests.builders.pipeline_runs import Run, StoppedRun
 
 pytestmark = pytest.mark.e2e
 

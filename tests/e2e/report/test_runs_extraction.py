@@ -6,8 +6,8 @@ import subprocess
 import pytest
 
 from pipeline.report import runs
+from tests.builders.pipeline_runs import PROJECT_ROOT, Run
 from tests.e2e.report.conftest import PIPELINE
-from tests.helpers.pipeline_runs import PROJECT_ROOT, Run
 
 pytestmark = pytest.mark.e2e
 

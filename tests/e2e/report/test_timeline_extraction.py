@@ -3,7 +3,7 @@
 import pytest
 
 from pipeline.report import runs, timeline
-from tests.helpers.pipeline_runs import NODE_IDS
+from tests.builders.pipeline_runs import NODE_IDS
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from pipeline.report import runs, validation
-from tests.helpers.pipeline_runs import PROJECT_ROOT, StoppedRun
+from tests.builders.pipeline_runs import PROJECT_ROOT, StoppedRun
 
 pytestmark = pytest.mark.e2e
 

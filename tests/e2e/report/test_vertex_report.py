@@ -12,7 +12,7 @@ from pipeline.cli import main
 from pipeline.config.loader import load_config
 from pipeline.report import build, runs, vertex_runs
 from pipeline.vertex.compile import compile_for_vertex
-from tests.helpers.pipeline_runs import Run
+from tests.builders.pipeline_runs import Run
 
 pytestmark = pytest.mark.e2e
 

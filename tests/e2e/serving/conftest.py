@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.registry import open_registry
-from tests.helpers.serving import Running, isolated_output, running, serving_config
+from tests.builders.serving import Running, isolated_output, running, serving_config
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.helpers.serving import PROJECT_ROOT, isolated_output
+from tests.builders.serving import PROJECT_ROOT, isolated_output
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ import json
 import httpx
 import pytest
 
-from tests.helpers.serving import penguins, pushed_versions
+from tests.builders.serving import penguins, pushed_versions
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from typing import List, Tuple
 import httpx
 import pytest
 
-from tests.helpers.serving import (
+from tests.builders.serving import (
     free_port,
     isolated_output,
     logged_rows,

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from pipeline.registry import open_registry
-from tests.helpers.serving import isolated_output, penguins, push_copy, pushed_versions, running, serving_config
+from tests.builders.serving import isolated_output, penguins, push_copy, pushed_versions, running, serving_config
 
 pytestmark = pytest.mark.e2e
 

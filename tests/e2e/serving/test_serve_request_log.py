@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from pipeline.serving.request_log import COLUMNS, duckdb_path
-from tests.helpers.serving import isolated_output, logged_rows, penguins, pushed_versions, running, serving_config
+from tests.builders.serving import isolated_output, logged_rows, penguins, pushed_versions, running, serving_config
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ from tfx.types import artifact_utils, standard_artifacts, standard_component_spe
 from tfx.utils import proto_utils
 
 from components import csv_example_gen
-from components.csv_example_gen import _CsvToExample
+from components.csv_example_gen import CsvToExample
 
 pytestmark = pytest.mark.unit
 
@@ -32,12 +32,12 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def csv_to_examples(input_base: Path, pattern: str = "*.csv") -> List[tf.train.Example]:
-    """Runs _CsvToExample in a Beam TestPipeline and reads back what it produced."""
+    """Runs CsvToExample in a Beam TestPipeline and reads back what it produced."""
     output = input_base.parent / f"{input_base.name}-examples"
     with test_pipeline.TestPipeline() as pipeline:
         _ = (
             pipeline
-            | _CsvToExample({standard_component_specs.INPUT_BASE_KEY: str(input_base)}, pattern)
+            | CsvToExample({standard_component_specs.INPUT_BASE_KEY: str(input_base)}, pattern)
             | beam.io.WriteToTFRecord(str(output / "part"), coder=beam.coders.ProtoCoder(tf.train.Example))
         )
     records = tf.data.TFRecordDataset(sorted(str(path) for path in output.glob("part*")))

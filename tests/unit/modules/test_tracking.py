@@ -12,7 +12,7 @@ import tensorflow as tf
 import tfx
 
 from modules import tracking
-from tests.helpers.neptune_offline import read_offline_runs
+from tests.builders.neptune_offline import read_offline_runs
 
 pytestmark = pytest.mark.unit
 

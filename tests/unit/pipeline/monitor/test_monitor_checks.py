@@ -7,8 +7,8 @@ import pytest
 
 from pipeline.config.monitoring import MonitoringConfig
 from pipeline.monitor import checks, instances, run
-from tests.helpers import request_traffic
-from tests.helpers.pipeline_runs import PROJECT_ROOT
+from tests.builders import request_traffic
+from tests.builders.pipeline_runs import PROJECT_ROOT
 
 pytestmark = pytest.mark.unit
 

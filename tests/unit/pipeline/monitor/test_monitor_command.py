@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import request_traffic
-from tests.helpers.lineage_store import LineageStore
+from tests.builders import request_traffic
+from tests.builders.lineage_store import LineageStore
 
 pytestmark = pytest.mark.unit
 

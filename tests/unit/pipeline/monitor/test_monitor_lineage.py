@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.mlmd import lineage
-from tests.helpers.lineage_store import LineageStore
+from tests.builders.lineage_store import LineageStore
 
 pytestmark = pytest.mark.unit
 

@@ -15,7 +15,7 @@ from google.cloud import bigquery
 
 from pipeline.monitor import readers
 from pipeline.serving import request_log
-from tests.helpers import request_traffic
+from tests.builders import request_traffic
 
 pytestmark = pytest.mark.unit
 

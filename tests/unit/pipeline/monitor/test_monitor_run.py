@@ -8,8 +8,8 @@ import pytest
 
 from pipeline.config.monitoring import MonitoringConfig
 from pipeline.monitor import readers, run
-from tests.helpers import request_traffic
-from tests.helpers.lineage_store import LineageStore
+from tests.builders import request_traffic
+from tests.builders.lineage_store import LineageStore
 
 pytestmark = pytest.mark.unit
 

@@ -15,7 +15,7 @@ from pipeline.serving.log_writer import RequestLogWriter
 from pipeline.serving.metrics import ServerMetrics
 from pipeline.serving.model import Feature
 from pipeline.serving.model_holder import ModelHolder
-from tests.helpers.serving import logged_rows
+from tests.builders.serving import logged_rows
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from pipeline.serving.server import ServeError, _bind
+from pipeline.serving.server import ServeError, bind
 
 pytestmark = pytest.mark.unit
 
@@ -60,4 +60,4 @@ def test_a_port_in_use_is_a_serve_error():
         port = taken.getsockname()[1]
 
         with pytest.raises(ServeError, match=f"cannot listen on 127.0.0.1:{port}: Address already in use"):
-            _bind("127.0.0.1", port)
+            bind("127.0.0.1", port)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
 from pipeline.serving import request_log
-from tests.helpers.pipeline_runs import PROJECT_ROOT
+from tests.builders.pipeline_runs import PROJECT_ROOT
 
 NUMERIC = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
 CATEGORICAL = ("island", "sex")

@@ -9,13 +9,13 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 import pytest
 
-from tests.helpers.loopback_fake import LoopbackFake, Request  # noqa: F401 - Request: what tests read back
-from tests.helpers.vertex_fake_common import ApiError, Ids, Operations, share_response_classes
-from tests.helpers.vertex_fake_endpoints import EndpointStore
-from tests.helpers.vertex_fake_jobs import PipelineJobStore, SecretStore, Step
-from tests.helpers.vertex_fake_models import ModelStore
-from tests.helpers.vertex_fake_routes import route_table
-from tests.helpers.vertex_fake_schedules import ScheduleStore
+from tests.fakes.loopback import LoopbackFake, Request  # noqa: F401 - Request: what tests read back
+from tests.fakes.vertex.common import ApiError, Ids, Operations, share_response_classes
+from tests.fakes.vertex.endpoints import EndpointStore
+from tests.fakes.vertex.jobs import PipelineJobStore, SecretStore, Step
+from tests.fakes.vertex.models import ModelStore
+from tests.fakes.vertex.routes import route_table
+from tests.fakes.vertex.schedules import ScheduleStore
 
 
 class VertexFake(LoopbackFake):

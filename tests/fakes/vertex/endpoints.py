@@ -3,8 +3,8 @@
 import copy
 from typing import Any, Dict, Optional
 
-from tests.helpers.vertex_fake_common import ApiError, Ids, Operations, camel, location_path, matches_filter, now
-from tests.helpers.vertex_fake_models import ModelStore
+from tests.fakes.vertex.common import ApiError, Ids, Operations, camel, location_path, matches_filter, now
+from tests.fakes.vertex.models import ModelStore
 
 NEW_DEPLOYED_MODEL_KEY = "0"
 _UPDATABLE = {"displayName", "description", "labels", "trafficSplit", "predictRequestResponseLoggingConfig"}

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.config.loader import load_config
 from pipeline.vertex.compile import compile_for_vertex
-from tests.helpers.vertex_fake_jobs import pipeline_task
+from tests.fakes.vertex.jobs import pipeline_task
 
 pytestmark = pytest.mark.unit
 

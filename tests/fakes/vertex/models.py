@@ -4,7 +4,7 @@ import copy
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from tests.helpers.vertex_fake_common import ApiError, Ids, Operations, camel, location_path, matches_filter, now
+from tests.fakes.vertex.common import ApiError, Ids, Operations, camel, location_path, matches_filter, now
 
 DEFAULT_ALIAS = "default"
 _ALIAS = re.compile(r"^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$")

@@ -3,11 +3,11 @@
 import re
 from typing import Any, Callable, Dict, List, Pattern, Tuple
 
-from tests.helpers.vertex_fake_common import Operations
-from tests.helpers.vertex_fake_endpoints import EndpointStore
-from tests.helpers.vertex_fake_jobs import PipelineJobStore, SecretStore
-from tests.helpers.vertex_fake_models import ModelStore
-from tests.helpers.vertex_fake_schedules import ScheduleStore
+from tests.fakes.vertex.common import Operations
+from tests.fakes.vertex.endpoints import EndpointStore
+from tests.fakes.vertex.jobs import PipelineJobStore, SecretStore
+from tests.fakes.vertex.models import ModelStore
+from tests.fakes.vertex.schedules import ScheduleStore
 
 _LOC = r"/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
 _MODEL = _LOC + r"/models/(?P<model>[^/@:]+)"

@@ -7,7 +7,7 @@ from typing import Any, Deque, Dict, List, Optional, Sequence, Union
 
 import google_crc32c
 
-from tests.helpers.vertex_fake_common import ApiError, Ids, location_path, matches_filter, now
+from tests.fakes.vertex.common import ApiError, Ids, location_path, matches_filter, now
 
 Step = Union[str, Dict[str, Any]]
 DEFAULT_STATES = ("RUNNING", "SUCCEEDED")

@@ -3,7 +3,7 @@
 import copy
 from typing import Any, Dict, Optional
 
-from tests.helpers.vertex_fake_common import ApiError, Ids, Operations, camel, location_path, matches_filter, now
+from tests.fakes.vertex.common import ApiError, Ids, Operations, camel, location_path, matches_filter, now
 
 # What UpdateSchedule may change; the scheduled request's type (createPipelineJobRequest) stays.
 UPDATABLE = {

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from google.auth.credentials import AnonymousCredentials
 
-from tests.helpers.vertex_fake_common import ApiError
+from tests.fakes.vertex.common import ApiError
 
 
 @dataclass

@@ -9,9 +9,9 @@ from typing import Any, Dict, Iterator
 
 import pytest
 
-from tests.helpers.cloud_run_fake_stores import RunJobStore, SchedulerJobStore
-from tests.helpers.loopback_fake import LoopbackFake
-from tests.helpers.vertex_fake_common import ApiError
+from tests.fakes.cloud_run.stores import RunJobStore, SchedulerJobStore
+from tests.fakes.loopback import LoopbackFake
+from tests.fakes.vertex.common import ApiError
 
 _LOC = r"/(?P<version>v1|v2)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
 _JOB = _LOC + r"/jobs/(?P<job>[^/:]+)"

@@ -5,7 +5,7 @@ import copy
 import itertools
 from typing import Any, Dict, Optional
 
-from tests.helpers.vertex_fake_common import ApiError, camel, now
+from tests.fakes.vertex.common import ApiError, camel, now
 
 RUN_JOB_TYPE = "type.googleapis.com/google.cloud.run.v2.Job"
 SCHEDULER_UPDATABLE = {

@@ -1,4 +1,4 @@
-"""Unit tests of tests.helpers.cloud_run_fake: the real Cloud Scheduler and Cloud Run clients, over REST."""
+"""Unit tests of tests.fakes.cloud_run.server: the real Cloud Scheduler and Cloud Run clients, over REST."""
 
 import pytest
 from google.api_core import exceptions

@@ -1,4 +1,4 @@
-"""Unit tests of tests.helpers.vertex_fake: the real Google clients, over REST, against the loopback fake."""
+"""Unit tests of tests.fakes.vertex.server: the real Google clients, over REST, against the loopback fake."""
 
 import pytest
 from google.api_core import exceptions
@@ -6,7 +6,7 @@ from google.cloud import aiplatform, aiplatform_v1, secretmanager
 from google.protobuf import field_mask_pb2
 
 from components.neptune_secret import read_secret
-from tests.helpers.vertex_fake_jobs import pipeline_task
+from tests.fakes.vertex.jobs import pipeline_task
 
 pytestmark = pytest.mark.unit
 
