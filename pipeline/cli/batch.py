@@ -4,12 +4,16 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, TextIO, Tuple, Union
 
 import click
 
 from pipeline.cli import common
 from pipeline.config import PipelineConfig
+
+if TYPE_CHECKING:
+    from pipeline.batch.progress import FileResult
+    from pipeline.batch.run import BatchRun
 
 BATCH_EXAMPLES = """
 \b
@@ -81,7 +85,9 @@ class _Failure:
     code: int
 
 
-def _predict(config: PipelineConfig, input_uri: str, output_uri: str, model_ref: str, work: Path, console, tty: bool):
+def _predict(
+    config: PipelineConfig, input_uri: str, output_uri: str, model_ref: str, work: Path, console: TextIO, tty: bool
+) -> "Union[Tuple[List[FileResult], BatchRun], _Failure]":
     """(results, the BatchRun), or the _Failure to report once the console is back."""
     from google.api_core.exceptions import GoogleAPIError
     from google.auth.exceptions import GoogleAuthError

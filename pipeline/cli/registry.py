@@ -8,7 +8,7 @@ import click
 
 from pipeline.cli import common
 from pipeline.config import PipelineConfig
-from pipeline.registry import ModelVersion, RegistryError, open_registry
+from pipeline.registry import ModelVersion, Registry, RegistryError, open_registry
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -187,7 +187,7 @@ def promote_command(
     """Make VERSION production, until the next push or promote. Serving follows within seconds."""
     config = _config(profile, config_file, overrides, output)
 
-    def promote(registry) -> Tuple[ModelVersion, ModelVersion]:
+    def promote(registry: Registry) -> Tuple[ModelVersion, ModelVersion]:
         return registry.resolve("production"), registry.promote(version)
 
     before, after = _call(config, verbose, promote)
@@ -202,7 +202,7 @@ def rollback_command(
     """Make the previous production version production again; repeat to go further back."""
     config = _config(profile, config_file, overrides, output)
 
-    def rollback(registry) -> Tuple[ModelVersion, ModelVersion]:
+    def rollback(registry: Registry) -> Tuple[ModelVersion, ModelVersion]:
         return registry.resolve("production"), registry.rollback()
 
     before, after = _call(config, verbose, rollback)

@@ -26,7 +26,7 @@ Examples:
 """
 
 
-def _message(proto) -> Dict[str, Any]:
+def _message(proto: Any) -> Dict[str, Any]:
     from google.protobuf import json_format
 
     return json_format.MessageToDict(getattr(proto, "_pb", proto))

@@ -4,11 +4,14 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 import click
 
 from pipeline.cli import common
+
+if TYPE_CHECKING:
+    from pipeline.vertex.submit import Outcome
 
 COMPILE_EXAMPLES = """
 \b
@@ -54,10 +57,7 @@ def _parameter_values(items: Tuple[str, ...]) -> Dict[str, Any]:
         common.fail(str(error))
 
 
-def _echo_outcome(result, elapsed: float) -> int:
-    from pipeline.vertex.submit import Outcome
-
-    assert isinstance(result, Outcome)
+def _echo_outcome(result: "Outcome", elapsed: float) -> int:
     minutes, seconds = divmod(int(elapsed), 60)
     if result.state != "PIPELINE_STATE_SUCCEEDED":
         click.echo(f"Pipeline job {result.state.replace('PIPELINE_STATE_', '').lower()} after {minutes}m {seconds}s.")
