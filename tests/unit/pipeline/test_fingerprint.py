@@ -295,4 +295,26 @@ def test_real_model_closure_follows_the_model_imports_within_modules():
     closure = import_closure(MODULES_DIR, ["model"])
 
     assert {"model.py", "features.py", "__init__.py"} <= {path.name for path in closure}
-    assert all(path.parent == Path(MODULES_DIR) for path in closure)
+    # Within modules/, and since the plumbing moved to modules/runtime/, also below it.
+    assert all(path.is_relative_to(Path(MODULES_DIR)) for path in closure)
+
+
+def test_real_closures_split_at_the_runtime_package():
+    model = {path.relative_to(MODULES_DIR).as_posix() for path in import_closure(MODULES_DIR, ["model"])}
+    preprocessing = {
+        path.relative_to(MODULES_DIR).as_posix() for path in import_closure(MODULES_DIR, ["preprocessing"])
+    }
+
+    assert model == {
+        "__init__.py",
+        "model.py",
+        "features.py",
+        "hparams.py",
+        "runtime/__init__.py",
+        "runtime/data.py",
+        "runtime/export.py",
+        "runtime/tracking.py",
+        "runtime/training.py",
+        "runtime/tuning.py",
+    }
+    assert preprocessing == {"__init__.py", "preprocessing.py", "features.py"}
