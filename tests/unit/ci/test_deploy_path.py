@@ -1,13 +1,12 @@
 """Unit tests of the deploy path decision: change lists, renames, a real git history, and the new-branch push."""
 
+import importlib.util
 import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Dict, List
-
-import importlib.util
 
 import pytest
 
