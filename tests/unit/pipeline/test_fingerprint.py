@@ -205,43 +205,27 @@ def test_an_entry_module_inside_a_subpackage_brings_its_packages(layered):
     assert code_fingerprint(str(layered), "pkg.runtime.export.save") != fingerprints(layered)["trainer"]
 
 
-@pytest.mark.parametrize("changed", TRAINER_ONLY)
-def test_editing_code_only_the_trainer_imports_reruns_the_trainer_and_not_transform(layered, changed):
+RERUNS = (
+    [(name, {"trainer"}) for name in TRAINER_ONLY]
+    + [(name, {"transform"}) for name in TRANSFORM_ONLY]
+    + [(name, {"trainer", "transform"}) for name in SHARED]
+    + [("runtime/unused.py", set())]
+)
+
+
+@pytest.mark.parametrize(("changed", "reruns"), RERUNS, ids=[name for name, _ in RERUNS])
+def test_an_edit_reruns_exactly_the_components_whose_entry_module_imports_it(layered, changed, reruns):
     before = fingerprints(layered)
 
     edit(layered / changed)
 
     after = fingerprints(layered)
-    assert after["trainer"] != before["trainer"]
-    assert after["transform"] == before["transform"]
+    assert {component for component in before if after[component] != before[component]} == reruns
 
 
-@pytest.mark.parametrize("changed", TRANSFORM_ONLY)
-def test_editing_code_only_transform_imports_reruns_transform_and_not_the_trainer(layered, changed):
+def test_new_runtime_files_rerun_nothing(layered):
     before = fingerprints(layered)
 
-    edit(layered / changed)
-
-    after = fingerprints(layered)
-    assert after["transform"] != before["transform"]
-    assert after["trainer"] == before["trainer"]
-
-
-@pytest.mark.parametrize("changed", SHARED)
-def test_editing_code_both_import_reruns_both(layered, changed):
-    before = fingerprints(layered)
-
-    edit(layered / changed)
-
-    after = fingerprints(layered)
-    assert after["trainer"] != before["trainer"]
-    assert after["transform"] != before["transform"]
-
-
-def test_unimported_and_new_runtime_files_rerun_nothing(layered):
-    before = fingerprints(layered)
-
-    edit(layered / "runtime" / "unused.py")
     (layered / "runtime" / "brand_new.py").write_text("Z = 3\n")
     (layered / "runtime" / "nested" / "also_new.py").write_text("Z = 4\n")
 
