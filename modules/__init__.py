@@ -1,4 +1,4 @@
-"""The data scientist's code: features, preprocessing, model, tuning and tracking."""
+"""The data scientist's code: features, preprocessing, the model, its knobs and the schema; plumbing is in runtime/."""
 
 import os
 

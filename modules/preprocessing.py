@@ -7,6 +7,9 @@ import tensorflow_transform as tft
 
 from modules import features
 
+# >>> Edit here: how raw features become model inputs. preprocessing_fn returns each feature and the label
+# under features.transformed_name(key), which build_model reads. <<<
+
 
 def _dense(value: Any, default: Any) -> tf.Tensor:
     """Turns a [batch, <=1] sparse or dense feature into a [batch] dense tensor."""

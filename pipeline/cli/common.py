@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping, NoReturn, Optional, Sequence, TypeVar
 import click
 
 from pipeline.config import PROJECT_ROOT, ConfigError, PipelineConfig, load_config, profiles
+from pipeline.config.run_context import GIT_COMMIT_ENV
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,7 +68,7 @@ def git_commit() -> str:
         )
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return os.environ.get("VTX_GIT_COMMIT") or os.environ.get("COMMIT_SHA") or "unknown"
+        return os.environ.get(GIT_COMMIT_ENV) or os.environ.get("COMMIT_SHA") or "unknown"
 
 
 def config_options(function: F) -> F:

@@ -8,10 +8,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from pipeline.config.core import PATH_KEYS, PROFILES_DIR, PROJECT_ROOT, PipelineConfig
+from pipeline.config.run_context import RUN_CONTEXT_ENV
 
 ENV_PREFIX = "VTX_"
-# Run context variables that share the prefix but are not settings.
-ENV_NOT_SETTINGS = {"VTX_PROFILE", "VTX_CONFIG", "VTX_PIPELINE_RUN_ID", "VTX_GIT_COMMIT", "VTX_DATA_FINGERPRINT"}
+# Variables that share the prefix but are not settings: which settings to read, and the run context.
+ENV_NOT_SETTINGS = {"VTX_PROFILE", "VTX_CONFIG", *RUN_CONTEXT_ENV}
 
 
 class ConfigError(ValueError):

@@ -8,7 +8,7 @@ from tfx.dsl.compiler import compiler, constants
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 from tfx.orchestration.portable import runtime_parameter_utils
 
-from pipeline.config import PipelineConfig
+from pipeline.config import PipelineConfig, run_context
 from pipeline.dag.factory import create_pipeline
 
 
@@ -22,9 +22,9 @@ class RunContext:
 
     def environment(self) -> Mapping[str, str]:
         return {
-            "VTX_PIPELINE_RUN_ID": self.run_id,
-            "VTX_GIT_COMMIT": self.git_commit,
-            "VTX_DATA_FINGERPRINT": self.data_fingerprint,
+            run_context.RUN_ID_ENV: self.run_id,
+            run_context.GIT_COMMIT_ENV: self.git_commit,
+            run_context.DATA_FINGERPRINT_ENV: self.data_fingerprint,
         }
 
 

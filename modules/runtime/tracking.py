@@ -1,10 +1,11 @@
 """Neptune tracking: picks the mode from the environment and logs run context."""
 
+import contextlib
 import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Dict, Iterable, Iterator, Literal, Optional, get_args
 
 import neptune
 import tensorflow as tf
@@ -13,18 +14,24 @@ import tensorflow as tf
 TOKEN_ENV = "NEPTUNE_API_TOKEN"
 PROJECT_ENV = "NEPTUNE_PROJECT"
 MODE_ENV = "NEPTUNE_MODE"
-# Run context, set by whoever launches the pipeline (the vtx runner, or the Vertex task).
+# Run context, set by whoever launches the pipeline (the vtx runner, or the Vertex task). modules/ cannot
+# import pipeline/, so this is a copy of pipeline/config/run_context.py, and a unit test keeps the two equal.
 RUN_ID_ENV = "VTX_PIPELINE_RUN_ID"
 GIT_COMMIT_ENV = "VTX_GIT_COMMIT"
 DATA_FINGERPRINT_ENV = "VTX_DATA_FINGERPRINT"
 TRACKING_FILE = "neptune.json"
 
+Mode = Literal["async", "sync", "offline", "read-only", "debug"]
+_MODES: Dict[str, Mode] = {name: name for name in get_args(Mode)}
 
-def mode() -> str:
-    """'debug' if NEPTUNE_MODE says so, 'async' with a token and a project, else 'offline'."""
+
+def mode() -> Mode:
+    """NEPTUNE_MODE when set (one of Neptune's modes), else 'async' with a token and a project, else 'offline'."""
     explicit = os.environ.get(MODE_ENV)
     if explicit:
-        return explicit
+        if explicit not in _MODES:
+            raise ValueError(f"{MODE_ENV}={explicit!r} is not a Neptune mode; use one of {', '.join(_MODES)}")
+        return _MODES[explicit]
     if os.environ.get(TOKEN_ENV) and os.environ.get(PROJECT_ENV):
         return "async"
     return "offline"
@@ -87,3 +94,16 @@ def write_tracking_file(directory: str, info: Dict[str, Any]) -> None:
     tf.io.gfile.makedirs(directory)
     with tf.io.gfile.GFile(os.path.join(directory, TRACKING_FILE), "w") as handle:
         handle.write(json.dumps(info, indent=2))
+
+
+@contextlib.contextmanager
+def tracked_run(name: str, input_files: Iterable[str], tracking_dir: Optional[str] = None) -> Iterator[neptune.Run]:
+    """A run tagged `name` with the run context logged; stopped at the end, its whereabouts in `tracking_dir`."""
+    run = start_run(name, tags=[name])
+    try:
+        log_context(run, input_files)
+        yield run
+        if tracking_dir is not None:
+            write_tracking_file(tracking_dir, describe(run))
+    finally:
+        run.stop()

@@ -1,11 +1,13 @@
-"""The SavedModel's signatures: tf.Example in, one input per raw feature, transform_features."""
+"""Exports the SavedModel with its signatures: tf.Example in, one input per raw feature, transform_features."""
 
-from typing import Dict
+import os
+from typing import Any, Dict
 
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from modules import data, features
+from modules import features
+from modules.runtime import data
 
 SERVING_DEFAULT = "serving_default"
 SERVING_RAW = "serving_raw"
@@ -14,7 +16,7 @@ TRANSFORM_FEATURES = "transform_features"
 _DTYPES = {"float": tf.float32, "string": tf.string}
 
 
-def _raw_feature_spec(tf_transform_output: tft.TFTransformOutput, with_label: bool) -> Dict:
+def _raw_feature_spec(tf_transform_output: tft.TFTransformOutput, with_label: bool) -> Dict[str, Any]:
     spec = tf_transform_output.raw_feature_spec()
     keep = set(features.feature_keys()) | ({features.LABEL_KEY} if with_label else set())
     return {key: value for key, value in spec.items() if key in keep}
@@ -33,7 +35,7 @@ def _cast(value: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
     return tf.cast(value, dtype)
 
 
-def _as_parsed(value: tf.Tensor, spec) -> tf.Tensor:
+def _as_parsed(value: tf.Tensor, spec: Any) -> tf.Tensor:
     """Shapes a [batch] client input like tf.io.parse_example would for this spec."""
     present = tf.logical_not(_is_missing(value))
     if isinstance(spec, tf.io.VarLenFeature):
@@ -47,7 +49,7 @@ def _as_parsed(value: tf.Tensor, spec) -> tf.Tensor:
 
 # The signatures have no tensor-dependent Python control flow; skipping AutoGraph's
 # conversion of Keras internals saves ~6 s per export.
-def make_signatures(model: tf.keras.Model, tf_transform_output: tft.TFTransformOutput) -> Dict:
+def make_signatures(model: tf.keras.Model, tf_transform_output: tft.TFTransformOutput) -> Dict[str, Any]:
     """Builds the three signatures; the model must outlive them (it tracks the TFT layer)."""
     model.tft_layer = tf_transform_output.transform_features_layer()
     class_names = tf.constant(tf_transform_output.vocabulary_by_name(features.label_vocabulary_name()))
@@ -64,18 +66,18 @@ def make_signatures(model: tf.keras.Model, tf_transform_output: tft.TFTransformO
         }
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")], autograph=False)
-    def serve_examples(serialized):
+    def serve_examples(serialized: tf.Tensor) -> Dict[str, tf.Tensor]:
         return predict(tf.io.parse_example(serialized, serving_spec))
 
     raw_inputs = [tf.TensorSpec([None], _DTYPES[dtype], name=key) for key, dtype in features.raw_dtypes().items()]
 
     @tf.function(input_signature=raw_inputs, autograph=False)
-    def serve_raw(*values):
+    def serve_raw(*values: tf.Tensor) -> Dict[str, tf.Tensor]:
         keys = list(features.raw_dtypes())
         return predict({key: _as_parsed(value, serving_spec[key]) for key, value in zip(keys, values, strict=True)})
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")], autograph=False)
-    def transform_features(serialized):
+    def transform_features(serialized: tf.Tensor) -> Dict[str, tf.Tensor]:
         return model.tft_layer(tf.io.parse_example(serialized, eval_spec))
 
     return {
@@ -83,3 +85,13 @@ def make_signatures(model: tf.keras.Model, tf_transform_output: tft.TFTransformO
         SERVING_RAW: serve_raw.get_concrete_function(),
         TRANSFORM_FEATURES: transform_features.get_concrete_function(),
     }
+
+
+def save(model: tf.keras.Model, tf_transform_output: tft.TFTransformOutput, directory: str) -> int:
+    """Saves the model with its signatures as a SavedModel in `directory`; returns its size in bytes."""
+    model.save(directory, save_format="tf", signatures=make_signatures(model, tf_transform_output))
+    return sum(
+        tf.io.gfile.stat(os.path.join(root, name)).length
+        for root, _, names in tf.io.gfile.walk(directory)
+        for name in names
+    )

@@ -1,4 +1,4 @@
-"""Unit tests of modules.tracking: the Neptune mode from the environment, offline runs on disk, file fingerprints."""
+"""Unit tests of modules.runtime.tracking: the Neptune mode, offline runs on disk, run context, file fingerprints."""
 
 import base64
 import hashlib
@@ -11,7 +11,8 @@ import pytest
 import tensorflow as tf
 import tfx
 
-from modules import tracking
+from modules.runtime import tracking
+from pipeline.config import run_context
 from tests.builders.neptune_offline import read_offline_runs
 
 pytestmark = pytest.mark.unit
@@ -69,6 +70,20 @@ def test_mode_follows_the_environment(clean_env, env, expected):
     for name, value in env.items():
         clean_env.setenv(name, value)
     assert tracking.mode() == expected
+
+
+def test_a_mode_neptune_does_not_know_is_named(clean_env):
+    clean_env.setenv(tracking.MODE_ENV, "disabled")
+    with pytest.raises(ValueError, match=r"^NEPTUNE_MODE='disabled' is not a Neptune mode; use one of async, sync, "):
+        tracking.mode()
+
+
+def test_the_run_context_names_are_the_ones_the_pipeline_sets():
+    # modules/ cannot import pipeline/, so tracking keeps a copy of the names; this keeps the copy true.
+    assert tracking.RUN_ID_ENV == run_context.RUN_ID_ENV
+    assert tracking.GIT_COMMIT_ENV == run_context.GIT_COMMIT_ENV
+    assert tracking.DATA_FINGERPRINT_ENV == run_context.DATA_FINGERPRINT_ENV
+    assert {tracking.RUN_ID_ENV, tracking.GIT_COMMIT_ENV, tracking.DATA_FINGERPRINT_ENV} == run_context.RUN_CONTEXT_ENV
 
 
 def test_an_offline_run_logs_into_the_data_directory(neptune_dir, clean_env, tmp_path):
@@ -163,6 +178,37 @@ def test_a_debug_run_writes_no_offline_data(neptune_dir, clean_env):
     assert _files(neptune_dir) == []
 
 
+def test_tracked_run_logs_the_context_then_records_where_it_went(neptune_dir, clean_env, tmp_path):
+    clean_env.setenv(tracking.RUN_ID_ENV, "vtx-run-7")
+    input_file = tmp_path / "eval.csv"
+    input_file.write_bytes(b"species\nGentoo\n")
+
+    with tracking.tracked_run("training", [str(input_file)], str(tmp_path / "model_run")) as run:
+        run["parameters/learning_rate"] = 0.03
+        assert run.get_state() == "started"
+
+    assert run.get_state() == "stopped"
+    [fields] = read_offline_runs(neptune_dir)
+    assert fields["sys/name"] == "training" and fields["sys/tags"] == ["training"]
+    assert fields["pipeline/run_id"] == "vtx-run-7"
+    assert fields["data/input_fingerprint"] == tracking.files_fingerprint([str(input_file)])
+    assert fields["parameters/learning_rate"] == 0.03
+    recorded = json.loads((tmp_path / "model_run" / tracking.TRACKING_FILE).read_text())
+    assert recorded == {"mode": "offline", "url": None, "offline_dir": str(neptune_dir.resolve())}
+
+
+def test_tracked_run_stops_the_run_and_records_nothing_when_the_work_fails(neptune_dir, tmp_path):
+    failing = tracking.tracked_run("tuning", [], str(tmp_path / "model_run"))
+    with pytest.raises(RuntimeError, match="fit failed"), failing as run:
+        run["tuning/max_trials"] = 2
+        raise RuntimeError("fit failed")
+
+    assert run.get_state() == "stopped"
+    assert not (tmp_path / "model_run").exists()
+    [fields] = read_offline_runs(neptune_dir)
+    assert fields["sys/name"] == "tuning" and fields["tuning/max_trials"] == 2
+
+
 def test_write_tracking_file_records_describe(neptune_dir, tmp_path):
     info = {"mode": "offline", "url": None, "offline_dir": str(neptune_dir.resolve())}
     tracking.write_tracking_file(str(tmp_path / "model_run" / "nested"), info)
@@ -204,31 +250,6 @@ def test_files_fingerprint_changes_with_content(two_csvs):
     after = tracking.files_fingerprint([str(first), str(second)])
     assert before != after
     assert tracking.files_fingerprint([str(first)]) not in (before, after)
-
-
-def test_read_offline_runs_replays_operations_in_version_order(tmp_path):
-    run_dir = tmp_path / ".neptune" / "offline" / "run__abc__1__xyz"
-    run_dir.mkdir(parents=True)
-    (run_dir / "metadata.json").write_text(json.dumps({"createdAt": "2026-01-01T00:00:00+00:00"}))
-
-    def line(version: int, **obj) -> str:
-        return json.dumps({"obj": obj, "version": version, "at": 0.0}) + "\n"
-
-    # A disk queue split in two files, each named after the first version it holds.
-    (run_dir / "data-1.log").write_text(
-        line(1, type="AssignFloat", path=["parameters", "lr"], value=0.1)
-        + line(2, type="AddStrings", path=["sys", "tags"], values=["a", "b"])
-        + line(3, type="LogFloats", path=["m", "acc"], values=[{"value": 0.5, "step": None, "ts": 0.0}])
-    )
-    (run_dir / "data-4.log").write_text(
-        line(4, type="AssignFloat", path=["parameters", "lr"], value=0.2)
-        + line(5, type="LogFloats", path=["m", "acc"], values=[{"value": 0.7, "step": None, "ts": 0.0}])
-        + line(6, type="RemoveStrings", path=["sys", "tags"], values=["a"])
-        + line(7, type="AssignString", path=["gone"], value="x")
-        + line(8, type="DeleteAttribute", path=["gone"])
-    )
-    assert read_offline_runs(tmp_path / ".neptune") == [{"parameters/lr": 0.2, "sys/tags": ["b"], "m/acc": [0.5, 0.7]}]
-    assert read_offline_runs(tmp_path / "nothing-here") == []
 
 
 def test_the_neptune_sync_command_the_readme_shows_is_installed():

@@ -1,4 +1,4 @@
-"""Unit tests of modules.serving: the exported signatures, on a model trained on 12 penguins from data/penguins.csv."""
+"""Unit tests of modules.runtime.export: the SavedModel of a model trained on 12 penguins from data/penguins.csv."""
 
 from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Optional
@@ -10,8 +10,9 @@ import tensorflow_transform as tft
 import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import metadata_io
 
-from modules import data, features, hparams, preprocessing, serving
+from modules import features, hparams, preprocessing
 from modules import model as model_lib
+from modules.runtime import data, export
 
 pytestmark = pytest.mark.unit
 
@@ -25,6 +26,8 @@ class Exported(NamedTuple):
     tf_transform_output: tft.TFTransformOutput
     model: tf.keras.Model  # the trained Keras model, before export
     loaded: Any  # the exported SavedModel, loaded back with tf.saved_model.load
+    model_dir: Path  # where export.save wrote it
+    size_bytes: int  # what export.save returned
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +59,14 @@ def exported(tmp_path_factory, penguins, raw_metadata, as_instance, as_example) 
         tf.io.parse_example(examples, tf_transform_output.raw_feature_spec())
     )
     tf.keras.utils.set_random_seed(hparams.SEED)
-    model = model_lib.build_model(hparams.defaults(), **model_lib._shapes(tf_transform_output))
+    model = model_lib.build_model(hparams.defaults(), **data.shapes(tf_transform_output))
     labels = tf.reshape(transformed[data.LABEL], [-1])
     model.fit(data.as_model_inputs(transformed), labels, batch_size=len(penguins), epochs=40, verbose=0)
 
-    model_dir = str(root / "model")
-    model.save(model_dir, save_format="tf", signatures=serving.make_signatures(model, tf_transform_output))
-    return Exported(penguins, examples, tf_transform_output, model, tf.saved_model.load(model_dir))
+    model_dir = root / "model"
+    size_bytes = export.save(model, tf_transform_output, str(model_dir))
+    loaded = tf.saved_model.load(str(model_dir))
+    return Exported(penguins, examples, tf_transform_output, model, loaded, model_dir, size_bytes)
 
 
 def _class_names(exported: Exported) -> List[str]:
@@ -76,19 +80,26 @@ def _decoded(strings: tf.Tensor) -> List[str]:
 def test_model_shapes_follow_the_vocabularies(exported):
     islands = {row["island"] for row in exported.penguins}
     sexes = {row["sex"] or features.MISSING_CATEGORY for row in exported.penguins}
-    assert model_lib._shapes(exported.tf_transform_output) == {
+    assert data.shapes(exported.tf_transform_output) == {
         "vocab_sizes": {"island": len(islands) + features.OOV_BUCKETS, "sex": len(sexes) + features.OOV_BUCKETS},
         "num_classes": len(SPECIES),
     }
     assert sorted(_class_names(exported)) == SPECIES
 
 
+def test_save_returns_the_bytes_it_wrote(exported):
+    files = [path for path in exported.model_dir.rglob("*") if path.is_file()]
+    assert exported.model_dir / "saved_model.pb" in files
+    assert any(path.parent.name == "variables" for path in files)
+    assert exported.size_bytes == sum(path.stat().st_size for path in files)
+
+
 def test_the_export_has_the_three_signatures(exported):
-    assert set(exported.loaded.signatures) == {serving.SERVING_DEFAULT, serving.SERVING_RAW, serving.TRANSFORM_FEATURES}
+    assert set(exported.loaded.signatures) == {export.SERVING_DEFAULT, export.SERVING_RAW, export.TRANSFORM_FEATURES}
 
 
 def test_serving_default_takes_serialized_examples(exported):
-    signature = exported.loaded.signatures[serving.SERVING_DEFAULT]
+    signature = exported.loaded.signatures[export.SERVING_DEFAULT]
     _, inputs = signature.structured_input_signature
     assert {name: (spec.dtype, spec.shape.as_list()) for name, spec in inputs.items()} == {
         "examples": (tf.string, [None])
@@ -97,7 +108,7 @@ def test_serving_default_takes_serialized_examples(exported):
 
 
 def test_serving_default_returns_classes_probabilities_and_class_names(exported):
-    out = exported.loaded.signatures[serving.SERVING_DEFAULT](examples=exported.examples)
+    out = exported.loaded.signatures[export.SERVING_DEFAULT](examples=exported.examples)
     batch = len(exported.penguins)
     probabilities = out["probabilities"].numpy()
     assert probabilities.shape == (batch, len(SPECIES))
@@ -111,7 +122,7 @@ def test_serving_default_returns_classes_probabilities_and_class_names(exported)
 
 def test_serving_default_names_the_species_of_the_penguins_it_learned(exported):
     # Only holds if the class names line up with the label ids the model was trained on.
-    out = exported.loaded.signatures[serving.SERVING_DEFAULT](examples=exported.examples)
+    out = exported.loaded.signatures[export.SERVING_DEFAULT](examples=exported.examples)
     assert _decoded(out["classes"]) == [row["species"] for row in exported.penguins]
 
 
@@ -120,12 +131,12 @@ def test_serving_default_matches_the_keras_model_on_transformed_features(exporte
         tf.io.parse_example(exported.examples, exported.tf_transform_output.raw_feature_spec())
     )
     expected = exported.model(data.as_model_inputs(transformed)).numpy()
-    out = exported.loaded.signatures[serving.SERVING_DEFAULT](examples=exported.examples)
+    out = exported.loaded.signatures[export.SERVING_DEFAULT](examples=exported.examples)
     np.testing.assert_allclose(out["probabilities"].numpy(), expected, atol=1e-6)
 
 
 def test_serving_raw_takes_one_named_input_per_raw_feature(exported):
-    _, inputs = exported.loaded.signatures[serving.SERVING_RAW].structured_input_signature
+    _, inputs = exported.loaded.signatures[export.SERVING_RAW].structured_input_signature
     dtypes = {"float": tf.float32, "string": tf.string}
     assert {name: spec.dtype for name, spec in inputs.items()} == {
         key: dtypes[dtype] for key, dtype in features.raw_dtypes().items()
@@ -144,28 +155,28 @@ def test_a_raw_penguin_with_missing_values_gets_a_class_name(exported, as_raw_in
     }
     inputs = as_raw_inputs([penguin])
     assert np.isnan(inputs["flipper_length_mm"].numpy()[0]) and inputs["sex"].numpy()[0] == b""
-    out = exported.loaded.signatures[serving.SERVING_RAW](**inputs)
+    out = exported.loaded.signatures[export.SERVING_RAW](**inputs)
     assert _decoded(out["classes"]) == ["Gentoo"]
     assert out["probabilities"].shape == (1, len(SPECIES))
 
 
 def test_serving_raw_and_serving_default_agree_on_probabilities(exported, as_raw_inputs):
     # The CSV rows include one with every measurement and the sex missing, and rows with only the sex missing.
-    raw = exported.loaded.signatures[serving.SERVING_RAW](**as_raw_inputs(exported.penguins))
-    default = exported.loaded.signatures[serving.SERVING_DEFAULT](examples=exported.examples)
+    raw = exported.loaded.signatures[export.SERVING_RAW](**as_raw_inputs(exported.penguins))
+    default = exported.loaded.signatures[export.SERVING_DEFAULT](examples=exported.examples)
     np.testing.assert_allclose(raw["probabilities"].numpy(), default["probabilities"].numpy(), atol=1e-6)
     assert _decoded(raw["classes"]) == _decoded(default["classes"])
 
 
 def test_an_empty_string_in_a_tf_example_counts_as_missing_like_serving_raw_does(exported, as_raw_inputs, as_example):
     penguin = dict(exported.penguins[0], sex="")
-    raw = exported.loaded.signatures[serving.SERVING_RAW](**as_raw_inputs([dict(penguin, sex=None)]))
-    default = exported.loaded.signatures[serving.SERVING_DEFAULT](examples=tf.constant([as_example(penguin)]))
+    raw = exported.loaded.signatures[export.SERVING_RAW](**as_raw_inputs([dict(penguin, sex=None)]))
+    default = exported.loaded.signatures[export.SERVING_DEFAULT](examples=tf.constant([as_example(penguin)]))
     np.testing.assert_allclose(raw["probabilities"].numpy(), default["probabilities"].numpy(), atol=1e-6)
 
 
 def test_transform_features_returns_the_label_id(exported):
-    out = exported.loaded.signatures[serving.TRANSFORM_FEATURES](examples=exported.examples)
+    out = exported.loaded.signatures[export.TRANSFORM_FEATURES](examples=exported.examples)
     label = features.transformed_name(features.LABEL_KEY)
     assert label in out
     names = _class_names(exported)
