@@ -56,7 +56,7 @@ def apply_steps(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def apply_trials(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
-    """The max_trials parameter -> custom_config['max_trials'], which tuner_fn reads."""
+    """The max_trials parameter -> custom_config['max_trials'], the trial count tuner_fn's random search takes."""
     properties = dict(exec_properties)
     trials = properties.pop(MAX_TRIALS, None)
     if trials is not None:

@@ -8,7 +8,7 @@ from typing import List, Optional, Sequence
 from pipeline.config.core import PATH_KEYS, PROJECT_ROOT, PipelineConfig
 from pipeline.schedule.errors import SettingError
 
-# The block's markers, so that installing it again replaces it (README "Schedules").
+# The block's markers, so that installing it again replaces it (docs/schedules.md).
 BEGIN = "# BEGIN vertex-tfx"
 END = "# END vertex-tfx"
 

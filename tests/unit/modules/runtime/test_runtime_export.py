@@ -183,3 +183,18 @@ def test_transform_features_returns_the_label_id(exported):
     assert out[label].numpy().tolist() == [names.index(row["species"]) for row in exported.penguins]
     for key in features.feature_keys():
         assert features.transformed_name(key) in out, key
+
+
+def test_the_exported_model_carries_the_serving_contract_pipeline_reads(exported):
+    """modules/ cannot import pipeline/, so its copy of the contract's names is held to pipeline/contract.py."""
+    from pipeline import contract
+
+    assert (export.SERVING_RAW, export.SERVING_DEFAULT, export.TRANSFORM_FEATURES) == (
+        contract.RAW_SIGNATURE,
+        contract.EXAMPLES_SIGNATURE,
+        contract.TRANSFORM_SIGNATURE,
+    )
+    signatures = exported.loaded.signatures
+    assert {contract.RAW_SIGNATURE, contract.EXAMPLES_SIGNATURE, contract.TRANSFORM_SIGNATURE} <= set(signatures)
+    for name in (contract.RAW_SIGNATURE, contract.EXAMPLES_SIGNATURE):
+        assert set(signatures[name].structured_outputs) == set(contract.OUTPUTS)
