@@ -10,9 +10,10 @@ from tfx.components.trainer import executor as trainer_executor
 from tfx.components.transform import executor as transform_executor
 from tfx.components.tuner import executor as tuner_executor
 from tfx.proto import trainer_pb2
+from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import json_utils, proto_utils
 
-from components import modules_source, neptune_secret
+from components import dataset_identity, eval_policy, modules_source, neptune_secret
 
 # Keys of custom_config that this package sets; see pipeline/pipeline.py.
 MODULES_URI = "modules_uri"
@@ -97,12 +98,48 @@ class TunerExecutor(tuner_executor.Executor):
         super().Do(input_dict, output_dict, apply_trials(exec_properties))
 
 
+def stamp_model(output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:
+    """Records the dataset the model was trained on (from custom_config) on the Trainer's Model."""
+    definition = custom_config(exec_properties).get(dataset_identity.CONFIG_KEY)
+    dataset_identity.stamp(output_dict.get(standard_component_specs.MODEL_KEY, []), definition)
+
+
 class TrainerExecutor(trainer_executor.GenericExecutor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
         prepare(exec_properties)
         super().Do(input_dict, output_dict, apply_steps(exec_properties))
+        stamp_model(output_dict, exec_properties)
+
+
+def comparable_baseline(input_dict: Artifacts) -> Artifacts:
+    """The Evaluator's inputs without a baseline trained on another dataset, label or feature set.
+
+    Locally the Resolver already leaves such models out; on Vertex AI this is what keeps them out.
+    """
+    baselines = input_dict.get(standard_component_specs.BASELINE_MODEL_KEY) or []
+    candidate = input_dict[standard_component_specs.MODEL_KEY][0]
+    if baselines and not dataset_identity.comparable(candidate, baselines[0]):
+        return {**input_dict, standard_component_specs.BASELINE_MODEL_KEY: []}
+    return input_dict
 
 
 class EvaluatorExecutor(evaluator_executor.Executor):
+    """Judges with bars that fit the eval split (eval_policy), and only against a baseline of the same dataset."""
+
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
-        super().Do(input_dict, output_dict, apply_threshold(exec_properties))
+        properties = apply_threshold(exec_properties)
+        policy = eval_policy.Policy.from_json(properties.pop(eval_policy.POLICY, None))
+        input_dict = comparable_baseline(input_dict)
+        found = None
+        if policy is not None:
+            split = (json.loads(properties.get("example_splits") or "null") or ["eval"])[0]
+            split_uri = artifact_utils.get_split_uri(input_dict[standard_component_specs.EXAMPLES_KEY], split)
+            schema_uri = input_dict[standard_component_specs.SCHEMA_KEY][0].uri
+            counts = eval_policy.label_counts(split_uri, policy.label_column, os.path.join(schema_uri, "schema.pbtxt"))
+            properties["eval_config"], found = eval_policy.apply(properties["eval_config"], policy, counts)
+        super().Do(input_dict, output_dict, properties)
+        blessings = output_dict.get(standard_component_specs.BLESSING_KEY, [])
+        for blessing in blessings:
+            if found is not None:
+                eval_policy.record(blessing, found)
+        dataset_identity.stamp(blessings, policy.dataset if policy else None)

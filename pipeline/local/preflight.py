@@ -3,9 +3,10 @@
 import csv
 import itertools
 from pathlib import Path
-from typing import List
+from typing import Any, Callable, List
 
 from pipeline.config import PipelineConfig
+from pipeline.local import columns
 
 
 class InputDataError(ValueError):
@@ -38,9 +39,16 @@ def check_data(config: PipelineConfig) -> List[Path]:
             raise InputDataError(f"{path} is empty; it needs a header line and at least one row")
         if len(rows) < 2:
             raise InputDataError(f"{path} has a header but no data rows")
-        if config.label_column not in rows[0]:
-            raise InputDataError(f"{path} has no label column '{config.label_column}' (columns: {', '.join(rows[0])})")
         if header and rows[0] != header:
             raise InputDataError(f"{path} has a different header from {files[0]}")
         header = rows[0]
+        _check(columns.check_header, config, header, path)
+    _check(columns.check_numbers, config, files)
     return files
+
+
+def _check(check: Callable[..., None], *args: Any) -> None:
+    try:
+        check(*args)
+    except columns.ColumnError as error:
+        raise InputDataError(str(error)) from None

@@ -3,24 +3,12 @@
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict
 
 from pipeline.config import PipelineConfig
-from pipeline.dag.parameters import SETTINGS
+from pipeline.dag.parameters import default_parameter_values
 
 # Our code is in the image (or under modules_uri); TFX must not try to package and upload it.
 NO_PACKAGING_ENV = "UNSUPPORTED_DO_NOT_PACKAGE_USER_MODULES"
-
-
-def default_parameter_values(config: PipelineConfig) -> Dict[str, Any]:
-    """Each runtime parameter's value from the settings: what a run gets unless --param says otherwise."""
-    values: Dict[str, Any] = {}
-    for name, dotted in SETTINGS.items():
-        value: Any = config
-        for part in dotted.split("."):
-            value = getattr(value, part)
-        values[name] = value
-    return values
 
 
 def default_spec_path(config: PipelineConfig) -> Path:
