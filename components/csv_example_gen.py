@@ -18,9 +18,8 @@ from tfx.utils import proto_utils
 from tfx_bsl.coders import csv_decoder
 
 from components import example_split
+from components.csv_cells import MISSING_TOKENS
 from components.example_split import KeyedExample
-
-MISSING_TOKENS = frozenset({b"", b"NA"})
 
 
 def read_header(path: str) -> List[str]:

@@ -42,7 +42,7 @@ class ModulesConfig(_Section):
 
 
 class SplitConfig(_Section):
-    """A reproducible train/eval split by hash buckets of each row's key (dataset.yaml: split_key, else its position)."""
+    """A reproducible train/eval split: hash buckets of each row's key (split_key, else the row's position)."""
 
     train_buckets: int = Field(ge=1, le=100)
     eval_buckets: int = Field(ge=1, le=100)

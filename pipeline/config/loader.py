@@ -148,6 +148,16 @@ def _explain(error: ValidationError) -> str:
     return "bad configuration: " + "; ".join(lines)
 
 
+def merged_settings(
+    profile: Optional[str] = None,
+    config_file: Optional[str] = None,
+    overrides: Sequence[str] = (),
+    environ: Optional[Mapping[str, str]] = None,
+) -> Dict[str, Any]:
+    """Every layer merged, paths resolved, nothing validated and no dataset read: what `vtx init` needs."""
+    return _merged(_layers(profile, config_file, overrides, os.environ if environ is None else environ))
+
+
 def load_config(
     profile: Optional[str] = None,
     config_file: Optional[str] = None,
@@ -159,10 +169,25 @@ def load_config(
     The dataset's own settings (label, slices, names) come from modules/dataset.yaml, never from a layer.
     """
     environ = os.environ if environ is None else environ
+    layers = _layers(profile, config_file, overrides, environ)
+    tree = _with_dataset(_merged(layers), layers)
+    try:
+        return PipelineConfig.model_validate(tree)
+    except ValidationError as error:
+        raise ConfigError(_explain(error)) from None
+
+
+Layers = List[Tuple[str, Dict[str, Any]]]
+
+
+def _layers(
+    profile: Optional[str], config_file: Optional[str], overrides: Sequence[str], environ: Mapping[str, str]
+) -> Layers:
+    """(where, layer) from the lowest to the highest: base.yaml, the profile, the file, variables, --set."""
     profile = profile or environ.get("VTX_PROFILE") or "local"
     if profile not in profiles():
         raise ConfigError(f"unknown profile '{profile}'; choose one of: {', '.join(profiles())}")
-    layers: List[Tuple[str, Dict[str, Any]]] = [
+    layers: Layers = [
         (f"profile {PROFILES_DIR / (name + '.yaml')}", _profile_layer(name)) for name in (BASE_PROFILE, profile)
     ]
     config_file = config_file or environ.get("VTX_CONFIG")
@@ -173,19 +198,19 @@ def load_config(
     cwd = Path.cwd()
     for name, value in environ.items():
         if name.startswith(ENV_PREFIX) and name not in ENV_NOT_SETTINGS:
-            layers.append(
-                (f"environment variable {name}", _resolve_paths(_check_keys(env_overrides({name: value}), f"environment variable {name}"), cwd))
-            )
+            layer = _check_keys(env_overrides({name: value}), f"environment variable {name}")
+            layers.append((f"environment variable {name}", _resolve_paths(layer, cwd)))
     layers.append(("--set", _resolve_paths(_check_keys(parse_overrides(overrides, "--set"), "--set"), cwd)))
+    # The profile in force is the one chosen above, whatever a layer says.
+    layers.append(("--profile", {"profile": profile}))
+    return layers
+
+
+def _merged(layers: Layers) -> Dict[str, Any]:
     tree: Dict[str, Any] = {}
     for _, layer in layers:
         tree = _merge(tree, layer)
-    tree = _with_dataset(tree, layers)
-    tree["profile"] = profile
-    try:
-        return PipelineConfig.model_validate(tree)
-    except ValidationError as error:
-        raise ConfigError(_explain(error)) from None
+    return tree
 
 
 def _with_dataset(tree: Dict[str, Any], layers: Sequence[Tuple[str, Mapping[str, Any]]]) -> Dict[str, Any]:

@@ -5,7 +5,7 @@ import csv
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
-from components.csv_example_gen import MISSING_TOKENS
+from components.csv_cells import is_missing
 from pipeline.config import PipelineConfig
 from pipeline.config.dataset import dataset_path
 
@@ -49,7 +49,7 @@ def check_numbers(config: PipelineConfig, files: List[Path]) -> None:
         return
     for path in files:
         for line, column, cell in _cells(path, numeric):
-            if cell.encode() in MISSING_TOKENS:
+            if is_missing(cell):
                 continue
             try:
                 float(cell)
