@@ -117,8 +117,8 @@ def comparable_baseline(input_dict: Artifacts) -> Artifacts:
     Locally the Resolver already leaves such models out; on Vertex AI this is what keeps them out.
     """
     baselines = input_dict.get(standard_component_specs.BASELINE_MODEL_KEY) or []
-    candidate = input_dict[standard_component_specs.MODEL_KEY][0]
-    if baselines and not dataset_identity.comparable(candidate, baselines[0]):
+    candidates = input_dict.get(standard_component_specs.MODEL_KEY) or []
+    if baselines and candidates and not dataset_identity.comparable(candidates[0], baselines[0]):
         return {**input_dict, standard_component_specs.BASELINE_MODEL_KEY: []}
     return input_dict
 

@@ -27,7 +27,8 @@ MODULES_URI = "gs://team-modules/modules/abc123/"
 @pytest.fixture(scope="module")
 def compiled_evaluator(tmp_path_factory):
     """The Evaluator's parameters as the compiled IR holds them: what its executor receives."""
-    config = load_config(overrides=[f"output_root={tmp_path_factory.mktemp('outputs')}"], environ={})
+    overrides = [f"output_root={tmp_path_factory.mktemp('outputs')}", "evaluation.accuracy_threshold=0.9"]
+    config = load_config(overrides=overrides, environ={})
     ir = Compiler().compile(create_pipeline(config))
     (node,) = [node.pipeline_node for node in ir.nodes if node.pipeline_node.node_info.id == "Evaluator"]
     return node.parameters.parameters
@@ -158,7 +159,7 @@ def test_the_threshold_moves_the_compiled_accuracy_floor_only(compiled_evaluator
     default = compiled_evaluator["accuracy_threshold"].runtime_parameter.default_value.double_value
     properties = {"eval_config": compiled, "accuracy_threshold": 0.75}
     before = json_format.Parse(compiled, tfma.EvalConfig())
-    assert default == pytest.approx(0.9), "the compiled default is the local setting"
+    assert default == pytest.approx(0.9), "the compiled default is the setting"
 
     applied = json_format.Parse(executors.apply_threshold(properties)["eval_config"], tfma.EvalConfig())
 
