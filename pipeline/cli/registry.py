@@ -64,8 +64,9 @@ def _metrics(version: ModelVersion) -> str:
     return " ".join(f"{name}={value:.4g}" for name, value in sorted(version.metrics.items())) or "-"
 
 
-def _as_json(version: ModelVersion) -> dict:
+def _as_json(version: ModelVersion, dataset: str) -> dict:
     return {
+        "dataset": dataset,
         "version": version.version,
         "uri": version.uri,
         "pushed_at": version.pushed_at.isoformat(),
@@ -139,7 +140,7 @@ def list_command(
     name = dataset or config.dataset.name
     versions = _call(config, verbose, lambda registry: registry.list(), dataset)
     if as_json:
-        click.echo(json.dumps([{"dataset": name, **_as_json(v)} for v in versions], indent=2))
+        click.echo(json.dumps([_as_json(v, name) for v in versions], indent=2))
         return
     click.echo(f"Dataset {name}: {'the Vertex AI model ' if config.vertex else ''}{_where(config, name)}")
     if not versions:
@@ -168,7 +169,10 @@ def show_command(
     """One version (or the version an alias points to) in full."""
     config = _config(profile, config_file, overrides, output)
     version = _call(config, verbose, lambda registry: registry.resolve(ref), dataset)
-    click.echo(json.dumps(_as_json(version), indent=2) if as_json else _details(version))
+    name = dataset or config.dataset.name
+    click.echo(
+        json.dumps(_as_json(version, name), indent=2) if as_json else f"dataset          {name}\n" + _details(version)
+    )
 
 
 @registry_command.command(name="resolve")

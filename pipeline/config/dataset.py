@@ -91,7 +91,9 @@ def read_dataset(package_dir: str) -> DatasetConfig:
     except OSError as error:
         raise DatasetError(f"cannot read {path}: {error.strerror}") from None
     except yaml.YAMLError as error:
-        raise DatasetError(f"{path} is not valid YAML: {error}") from None
+        where = getattr(error, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise DatasetError(f"{path} is not valid YAML{line}: {getattr(error, 'problem', None) or error}") from None
     if not isinstance(data, dict):
         raise DatasetError(f"{path} must be a mapping: name, label, features, slices, split_key")
     try:

@@ -56,6 +56,16 @@ def _set(tree: Dict[str, Any], dotted: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
+def _given(tree: Mapping[str, Any], dotted: str) -> Tuple[bool, Any]:
+    """(whether the tree sets the dotted key at all, its value): an explicit null is set too."""
+    node: Any = tree
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
 def _get(tree: Mapping[str, Any], dotted: str) -> Any:
     node: Any = tree
     for part in dotted.split("."):
@@ -229,8 +239,8 @@ def _with_dataset(tree: Dict[str, Any], layers: Sequence[Tuple[str, Mapping[str,
     derived = derived_settings(dataset, tree)
     for key, value in derived.items():
         for where, layer in layers:
-            given = _get(layer, key)
-            if given is not None and given != value:
+            present, given = _given(layer, key)
+            if present and given != value:
                 raise ConfigError(
                     f"'{key}' is {given!r} in {where}, but {source} makes it {value!r}; "
                     "the dataset definition decides it: edit that file, and drop the setting"

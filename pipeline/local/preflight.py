@@ -42,7 +42,7 @@ def check_data(config: PipelineConfig) -> List[Path]:
         if header and rows[0] != header:
             raise InputDataError(f"{path} has a different header from {files[0]}")
         header = rows[0]
-        _check(columns.check_header, config, header, path)
+    _check(columns.check_header, config, header, files[0])
     _check(columns.check_numbers, config, files)
     return files
 

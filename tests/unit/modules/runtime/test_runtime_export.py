@@ -16,6 +16,8 @@ from modules.runtime import data, export
 
 pytestmark = pytest.mark.unit
 
+SEED = 7
+
 SPECIES = ["Adelie", "Chinstrap", "Gentoo"]
 ROWS_PER_SPECIES = 4
 
@@ -58,7 +60,7 @@ def exported(tmp_path_factory, penguins, raw_metadata, as_instance, as_example) 
     transformed = tf_transform_output.transform_raw_features(
         tf.io.parse_example(examples, tf_transform_output.raw_feature_spec())
     )
-    tf.keras.utils.set_random_seed(hparams.SEED)
+    tf.keras.utils.set_random_seed(SEED)
     model = model_lib.build_model(hparams.defaults(), **data.shapes(tf_transform_output))
     labels = tf.reshape(transformed[data.LABEL], [-1])
     model.fit(data.as_model_inputs(transformed), labels, batch_size=len(penguins), epochs=40, verbose=0)
