@@ -125,7 +125,7 @@ def test_runtime_parameters_have_the_configured_defaults(spec):
         "train_steps": 300,
         "eval_steps": 5,
         "tuner_trials": 6,
-        "accuracy_threshold": 0.9,
+        "accuracy_threshold": 0.0,
     }
     wiring = {
         ("CsvExampleGen", "input_base"): "data_root",
@@ -251,3 +251,20 @@ def test_the_commit_labels_pushed_versions_but_does_not_bust_the_training_cache(
     for task in ("Transform", "Tuner", "Trainer"):
         assert labels["git_commit"] not in json.dumps(tasks(spec)[task]["inputs"])
     assert constant(spec, "Pusher", "api_endpoint") == ""
+
+
+def test_the_baseline_query_asks_for_a_blessing_of_this_dataset(spec):
+    """Vertex AI resolves the latest blessed model of the whole metadata store; ours narrows it to the dataset."""
+    from components import dataset_identity
+    from pipeline.config.loader import load_config
+    from pipeline.dag.targets import dataset_definition
+
+    config = load_config(profile="vertex", overrides=REQUIRED, environ={})
+    identity = dataset_identity.identity(dataset_definition(config))
+    queries = executor(spec, "Resolver-model-blessing-resolver")["resolver"]["outputArtifactQueries"]
+
+    assert queries["model_blessing"]["filter"] == (
+        'schema_title="tfx.ModelBlessing" AND state=LIVE AND metadata.blessed.number_value=1 '
+        f'AND metadata.dataset_identity.string_value="{identity}"'
+    )
+    assert identity.startswith("penguins-")

@@ -200,3 +200,12 @@ def test_the_exported_model_carries_the_serving_contract_pipeline_reads(exported
     assert {contract.RAW_SIGNATURE, contract.EXAMPLES_SIGNATURE, contract.TRANSFORM_SIGNATURE} <= set(signatures)
     for name in (contract.RAW_SIGNATURE, contract.EXAMPLES_SIGNATURE):
         assert set(signatures[name].structured_outputs) == set(contract.OUTPUTS)
+
+
+def test_a_category_sent_as_digits_is_read_as_the_integer_column_it_was_in_the_csv():
+    spec = tf.io.VarLenFeature(tf.int64)
+
+    parsed = export._as_parsed(tf.constant(["3", "", "1"]), spec)
+
+    assert parsed.values.numpy().tolist() == [3, 1]
+    assert parsed.indices.numpy()[:, 0].tolist() == [0, 2]
