@@ -140,7 +140,8 @@ class Executor(BaseExampleGenExecutor):
         keyed = pipeline | "InputToRecord" >> CsvToKeyedExamples(
             exec_properties, input_config.splits[0].pattern, split_config.partition_feature_name or None
         )
-        parts = keyed | "SplitData" >> beam.Partition(example_split.partition_index, len(bounds), bounds)
+        partition: Any = example_split.partition_index
+        parts = keyed | "SplitData" >> beam.Partition(partition, len(bounds), bounds)
         names = example_gen_utils.generate_output_split_names(input_config, output_config)
         return {name: parts[index] for index, name in enumerate(names)}
 

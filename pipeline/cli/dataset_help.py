@@ -26,7 +26,7 @@ def _value(cell: Optional[str], numeric: bool) -> Any:
     if not numeric:
         return cell
     try:
-        return float(cell)  # type: ignore[arg-type]
+        return float(str(cell))
     except ValueError:
         return None
 

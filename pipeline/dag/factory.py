@@ -189,10 +189,8 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
         eval_config=eval_config(config),
         example_splits=["eval"],
     )
-    extend.add_parameters(
-        evaluator,
-        **{executors.ACCURACY_THRESHOLD: params.accuracy_threshold, eval_policy.POLICY: _policy(config).to_json()},
-    )
+    extend.add_parameters(evaluator, **{executors.ACCURACY_THRESHOLD: params.accuracy_threshold})
+    extend.add_parameters(evaluator, **{eval_policy.POLICY: _policy(config).to_json()})
     extend.with_executor(evaluator, executors.EvaluatorExecutor)
     nodes += [trainer, resolver, evaluator, _pusher(config, trainer, evaluator)]
     return pipeline.Pipeline(
