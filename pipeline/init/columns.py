@@ -114,7 +114,7 @@ def guess(column: Column) -> Guess:
         return Guess(column.name, "ignored", f"one value only ({next(iter(column.values))!r}): nothing to learn")
     every_different = not column.many_values and len(column.values) == column.present > 20
     if column.numbers == column.present:
-        if column.integers == column.present and every_different:
+        if column.integers == column.present and every_different and _dense(column.values):
             return Guess(column.name, "ignored", "whole numbers, each row a different one: an id, not a measure")
         return Guess(column.name, "numeric", f"numbers, {missing}")
     if column.numbers >= 0.9 * column.present:
@@ -129,6 +129,12 @@ def guess(column: Column) -> Guess:
         "ignored",
         f"text with {column.distinct} different values in {column.present} rows: free text or an id, not a category",
     )
+
+
+def _dense(values: Set[str]) -> bool:
+    """Whole numbers that fill most of their range (1, 2, 3, ... with gaps), as row ids do."""
+    numbers = [int(float(value)) for value in values]
+    return max(numbers) - min(numbers) + 1 <= 2 * len(numbers)
 
 
 def _is_number(value: str) -> bool:

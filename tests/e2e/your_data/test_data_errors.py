@@ -41,7 +41,8 @@ def test_a_typo_in_the_dataset_definition_names_the_missing_column_and_the_heade
 
     csv = PROJECT_ROOT / "data" / "penguins.csv"
     assert one_line(done, output) == (
-        f"Error: {modules / 'dataset.yaml'} names column 'bill_lenght_mm', which {csv} does not have; its header: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g,"
+        f"Error: {modules / 'dataset.yaml'} names column 'bill_lenght_mm', which {csv} does not have; "
+        "its header: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g,"
         " sex, year"
     )
 
