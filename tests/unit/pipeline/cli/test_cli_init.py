@@ -9,8 +9,9 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 
 pytestmark = pytest.mark.unit
 
+COLOURS = ["red", "blue", "green"]
 ROWS = ["age,colour,name,bought"] + [
-    f"{'NA' if i % 5 == 0 else 20 + (i * 7) % 50},{['red', 'blue', 'green'][i % 3]},person {i},{'yes' if i % 3 else 'no'}"
+    f"{'NA' if i % 5 == 0 else 20 + (i * 7) % 50},{COLOURS[i % 3]},person {i},{'yes' if i % 3 else 'no'}"
     for i in range(60)
 ]
 
