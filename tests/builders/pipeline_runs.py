@@ -82,7 +82,7 @@ def serving_dir(output: Path, dataset: str = DATASET) -> Path:
 
 def serving_versions(output: Path, dataset: str = DATASET) -> List[str]:
     root = serving_dir(output, dataset)
-    return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+    return sorted(p.name for p in root.iterdir() if p.name.isdigit()) if root.is_dir() else []
 
 
 def tree_digest(root: Path) -> str:
