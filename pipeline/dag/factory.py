@@ -8,7 +8,8 @@ from tfx.components import Evaluator, Pusher, SchemaGen, StatisticsGen, Trainer,
 from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 from tfx.dsl.components.common.resolver import Resolver
-from tfx.orchestration import metadata, pipeline
+from tfx.orchestration import metadata as tfx_metadata
+from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2, tuner_pb2
 from tfx.types import Channel, standard_artifacts
 
@@ -135,7 +136,7 @@ def _version_labels(pipeline_name: str, labels: Dict[str, str], git_commit: Opti
     return {"pipeline": pipeline_name, **labels, **({"git_commit": git_commit} if git_commit else {})}
 
 
-def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
+def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
     """Builds CsvExampleGen -> ... -> Pusher from `config` alone."""
     params = run_parameters(config)
     example_gen = _example_gen(config, params)
@@ -178,13 +179,13 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
     extend.add_parameters(evaluator, **{executors.ACCURACY_THRESHOLD: params.accuracy_threshold})
     extend.with_executor(evaluator, executors.EvaluatorExecutor)
     nodes += [trainer, resolver, evaluator, _pusher(config, trainer, evaluator)]
-    return pipeline.Pipeline(
+    return tfx_pipeline.Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=config.pipeline_root,
         components=nodes,
         enable_cache=config.enable_cache,
         metadata_connection_config=None
         if config.vertex
-        else metadata.sqlite_metadata_connection_config(config.metadata_path),
+        else tfx_metadata.sqlite_metadata_connection_config(config.metadata_path),
         beam_pipeline_args=list[Any](config.beam_args()),
     )
