@@ -74,7 +74,7 @@ class ScheduleStore:
     def delete(self, schedule_id: str) -> Dict[str, Any]:
         name = self._schedule(schedule_id)["name"]
         del self.schedules[schedule_id]
-        return self._operations.done_empty(name.rsplit("/schedules/", 1)[0])
+        return self._operations.start_empty(name.rsplit("/schedules/", 1)[0])
 
     def _schedule(self, schedule_id: str) -> Dict[str, Any]:
         if schedule_id not in self.schedules:

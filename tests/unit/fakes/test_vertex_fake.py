@@ -31,7 +31,7 @@ def upload(version_of=None, aliases=None) -> aiplatform.Model:
     return aiplatform.Model.upload(
         display_name="penguins",
         artifact_uri="gs://bucket/model",
-        serving_container_image_uri="serving:1",
+        serving_container_image_uri="europe-west4-docker.pkg.dev/test-project/vtx/serving:1",
         parent_model=version_of.resource_name if version_of else None,
         version_aliases=aliases,
     )
@@ -103,17 +103,15 @@ def test_patch_updates_only_the_masked_fields(sdk):
     assert stored["labels"] == {"team": "ml"}
 
 
-def test_operations_are_done_at_once_and_can_be_read_back(sdk):
-    upload()
-    client = aiplatform_v1.ModelServiceClient(
-        transport="rest", client_options=sdk.client_options, credentials=sdk.credentials
-    )
+def test_an_operation_is_answered_not_done_and_finishes_on_the_clients_poll(sdk):
+    model = upload()
 
-    (name,) = sdk.operations.names()
-    operation = client.get_operation(request={"name": name})
-
-    assert operation.done
-    assert operation.response.type_url.endswith("google.cloud.aiplatform.v1.UploadModelResponse")
+    (start,) = sdk.find("POST", r"models:upload$")
+    (poll,) = sdk.find("GET", r"/operations/")
+    assert start.response == {"name": poll.path.split("/", 2)[2], "done": False}
+    assert poll.response["done"] is True
+    assert poll.response["response"]["@type"].endswith("google.cloud.aiplatform.v1.UploadModelResponse")
+    assert model.version_id == "1"
 
 
 def test_injected_errors_are_google_errors_and_run_out(sdk):
