@@ -126,14 +126,6 @@ def test_the_image_keeps_the_beam_entrypoint_dataflow_needs():
     assert "CMD" not in instructions
 
 
-def test_locked_dependencies_install_before_the_code_is_copied():
-    lock_copy = DOCKERFILE.index("COPY pyproject.toml uv.lock ./")
-    install = DOCKERFILE.index("uv export --frozen --no-dev")
-    code_copy = DOCKERFILE.index("COPY . .")
-
-    assert lock_copy < install < code_copy
-
-
 def test_the_build_context_holds_the_code_and_nothing_else(tmp_path):
     from docker.utils.build import exclude_paths  # docker-py applies .dockerignore as the Docker CLI does.
 
