@@ -1,4 +1,4 @@
-"""Names that must exist on Vertex AI: prebuilt prediction containers (the SDK's own list) and machine types."""
+"""What Vertex AI checks beyond the request's proto: prebuilt containers (the SDK's list), machine types, job specs."""
 
 import re
 from typing import Any, Dict
@@ -44,3 +44,24 @@ def check_machine_spec(spec: Dict[str, Any], field: str) -> None:
     machine_type = spec.get("machineType", "")
     if not _MACHINE_TYPE.match(machine_type):
         raise invalid_argument([(f"{field}.machine_type", f"Machine type {machine_type!r} is not supported.")])
+
+
+def check_pipeline_job(job: Dict[str, Any], field: str) -> None:
+    """A pipeline job needs its spec, and the spec must be a kfp PipelineSpec (its deploymentSpec a
+    PipelineDeploymentConfig), parsed as strictly as the request: PipelineJob only types it as a Struct."""
+    from google.protobuf import json_format
+    from kfp.pipeline_spec import pipeline_spec_pb2
+
+    spec = job.get("pipelineSpec")
+    if not spec and not job.get("templateUri"):
+        raise invalid_argument([(f"{field}.pipeline_spec", "A pipeline job needs a pipeline_spec or a template_uri.")])
+    parts = [(spec or {}, pipeline_spec_pb2.PipelineSpec, "pipeline_spec")]
+    parts.append(
+        ((spec or {}).get("deploymentSpec", {}), pipeline_spec_pb2.PipelineDeploymentConfig, "deployment_spec")
+    )
+    for value, message, name in parts:
+        try:
+            json_format.ParseDict(value, message(), ignore_unknown_fields=False)
+        except json_format.ParseError as error:
+            text = f"Invalid {name}: {str(error).splitlines()[0]}"
+            raise invalid_argument([(f"{field}.pipeline_spec", text)], text) from None

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.unit
 
 PROJECT, LOCATION = "test-project", "us-central1"
 PARENT = f"projects/{PROJECT}/locations/{LOCATION}"
+SPEC = {"pipelineInfo": {"name": "penguins"}, "root": {"dag": {"tasks": {}}}, "schemaVersion": "2.1.0"}
 
 
 @pytest.fixture
@@ -128,7 +129,9 @@ def test_a_pipeline_job_walks_through_its_scripted_states(vertex_fake, pipelines
     vertex_fake.script_pipeline_job(["PENDING", "RUNNING", "FAILED"], tasks=[trainer], error="Trainer failed")
 
     created = pipelines.create_pipeline_job(
-        parent=PARENT, pipeline_job=aiplatform_v1.PipelineJob(display_name="penguins"), pipeline_job_id="run-1"
+        parent=PARENT,
+        pipeline_job=aiplatform_v1.PipelineJob(display_name="penguins", pipeline_spec=SPEC),
+        pipeline_job_id="run-1",
     )
     seen = [pipelines.get_pipeline_job(name=created.name) for _ in range(4)]
 
@@ -148,7 +151,9 @@ def test_a_pipeline_job_walks_through_its_scripted_states(vertex_fake, pipelines
 
 def test_a_cancelled_pipeline_job_ends_cancelled(vertex_fake, pipelines):
     vertex_fake.script_pipeline_job(["RUNNING"], job_id="run-2")
-    job = pipelines.create_pipeline_job(parent=PARENT, pipeline_job={"display_name": "p"}, pipeline_job_id="run-2")
+    job = pipelines.create_pipeline_job(
+        parent=PARENT, pipeline_job={"display_name": "p", "pipeline_spec": SPEC}, pipeline_job_id="run-2"
+    )
 
     pipelines.cancel_pipeline_job(name=job.name)
 

@@ -152,3 +152,19 @@ def test_an_answer_the_real_api_could_not_give_is_caught(vertex_fake, models, mo
     (bug,) = vertex_fake.bugs
     assert 'no field named "servingImage"' in bug
     vertex_fake.bugs.clear()
+
+
+def test_a_pipeline_job_needs_a_spec_that_is_a_kfp_pipeline_spec(vertex_fake):
+    pipelines = aiplatform_v1.PipelineServiceClient(
+        transport="rest", client_options=vertex_fake.client_options, credentials=vertex_fake.credentials
+    )
+    spec = {"pipelineInfo": {"name": "p"}, "root": {"dag": {"tasks": {}}}, "schemaVersion": "2.1.0"}
+    misspelt = {**spec, "deploymentSpec": {"executors": {"e": {"contianer": {"image": CUSTOM_IMAGE}}}}}
+
+    with pytest.raises(exceptions.BadRequest, match="needs a pipeline_spec or a template_uri"):
+        pipelines.create_pipeline_job(parent=PARENT, pipeline_job={"display_name": "p"})
+    with pytest.raises(exceptions.BadRequest, match='Invalid pipeline_spec: .*no field named "pipelineinfo"'):
+        pipelines.create_pipeline_job(parent=PARENT, pipeline_job={"pipeline_spec": {"pipelineinfo": {}}})
+    with pytest.raises(exceptions.BadRequest, match='Invalid deployment_spec: .*no field named "contianer"'):
+        pipelines.create_pipeline_job(parent=PARENT, pipeline_job={"pipeline_spec": misspelt})
+    assert pipelines.create_pipeline_job(parent=PARENT, pipeline_job={"pipeline_spec": spec}).name
