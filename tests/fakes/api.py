@@ -8,7 +8,7 @@ fields must be set, and every answer must parse strictly into the response messa
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
+from typing import Any, Dict, List, Optional, Pattern, Tuple
 
 from google.protobuf import empty_pb2, json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -22,19 +22,6 @@ SYSTEM_PARAMETERS = {"$alt", "alt", "$fields", "fields", "prettyPrint", "$pretty
 _VARIABLE = re.compile(r"\{([\w.]+)(?:=([^}]*))?\}")
 _PARSE_PREFIX = re.compile(r"^Failed to parse (\w+) field: ")
 _UNKNOWN = re.compile(r'has no field named "(\w+)"')
-
-
-@dataclass
-class Call:
-    """One request as a handler sees it: path variables by field path, query values, the JSON body, the message."""
-
-    path: Dict[str, str]
-    query: Dict[str, str]
-    body: Dict[str, Any]
-    message: Message
-
-
-Handler = Callable[[Call], Dict[str, Any]]
 
 
 def _message_class(cls: Any) -> type:
@@ -106,7 +93,7 @@ class Rpc:
             if key not in SYSTEM_PARAMETERS:
                 _put(data, key, _query_value(message.DESCRIPTOR, key, values))
         for field, value in path.items():
-            _put(data, field, value)
+            _put(data, _json_path(message.DESCRIPTOR, field), value)
         try:
             json_format.ParseDict(data, message, ignore_unknown_fields=False)
         except json_format.ParseError as error:
@@ -166,6 +153,16 @@ def _proto_name(descriptor: Descriptor, name: str) -> str:
     return field.name if field is not None else name
 
 
+def _json_path(descriptor: Optional[Descriptor], dotted: str) -> str:
+    """`pipeline_job.name` -> `pipelineJob.name`: path variables name proto fields, the body uses JSON names."""
+    parts = []
+    for part in dotted.split("."):
+        field = descriptor.fields_by_name.get(part) if descriptor is not None else None
+        parts.append(field.json_name if field is not None else part)
+        descriptor = field.message_type if field is not None else None
+    return ".".join(parts)
+
+
 def _put(data: Dict[str, Any], dotted: str, value: Any) -> None:
     *parents, last = dotted.split(".")
     for part in parents:
@@ -221,22 +218,3 @@ def _parse_error(text: str) -> ApiError:
         return invalid_argument([(where, message)], message)
     message = f"Invalid value at '{where}': {text.splitlines()[0].rstrip('.')}"
     return invalid_argument([(where, message)], f"Invalid JSON payload received. {message}")
-
-
-class Router:
-    """RPCs and their handlers in the order they are tried; answers one HTTP request or raises ApiError."""
-
-    def __init__(self, routes: List[Tuple[Rpc, Handler]]):
-        self.routes = routes
-
-    def dispatch(self, method: str, path: str, query: Dict[str, List[str]], body: Any) -> Dict[str, Any]:
-        for rpc, handler in self.routes:
-            found = rpc.match(method, path)
-            if found is None:
-                continue
-            fields, body_field = found
-            message = rpc.parse(fields, query, body, body_field)
-            result = handler(Call(fields, {k: v[-1] for k, v in query.items()}, body or {}, message))
-            rpc.check_response(result)
-            return result
-        raise ApiError(404, f"The fake has no route for {method} {path}.", "NOT_FOUND")

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from google.auth.credentials import AnonymousCredentials
 
-from tests.fakes.api import Router
 from tests.fakes.errors import ApiError, FakeAnswerError
+from tests.fakes.routing import Router
 
 
 @dataclass

@@ -8,9 +8,10 @@ from typing import Iterator, List, Tuple
 
 import pytest
 
-from tests.fakes.api import Call, Handler, Router, Rpc
+from tests.fakes.api import Rpc
 from tests.fakes.cloud_run.stores import RunJobStore, SchedulerJobStore
 from tests.fakes.loopback import LoopbackFake
+from tests.fakes.routing import Call, Handler, Router
 
 
 def _parent(call: Call) -> str:

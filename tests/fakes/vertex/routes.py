@@ -6,7 +6,8 @@ real client would send to another URL cannot reach a handler here by accident.
 
 from typing import List, Tuple
 
-from tests.fakes.api import Call, Handler, Router, Rpc
+from tests.fakes.api import Rpc
+from tests.fakes.routing import Call, Handler, Router
 from tests.fakes.vertex.common import Operations
 from tests.fakes.vertex.endpoints import EndpointStore
 from tests.fakes.vertex.jobs import PipelineJobStore, SecretStore
