@@ -85,7 +85,7 @@ def _echo_outcome(result: "Outcome", elapsed: float) -> int:
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A runtime parameter value. Repeatable.")
 @click.option("--no-cache", is_flag=True, help="Re-execute every task instead of reusing cached results.")
 @click.option("--wait", is_flag=True, help="Follow the job, print each task's state, exit non-zero if it fails.")
-@click.option("--dry-run", is_flag=True, help="Print the job that would be created, and create nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the CreatePipelineJob request as JSON, and send nothing.")
 @click.option("--poll-seconds", type=click.FloatRange(0.01, 600), default=30.0, show_default=True)
 def submit_command(
     profile: Optional[str],
@@ -117,10 +117,7 @@ def submit_command(
     )
     submitter = vertex_submit.Submitter(config, api_endpoint=vertex.api_endpoint, dry_run=dry_run)
     if dry_run:
-        body = submitter.build(request).to_dict()
-        body.pop("pipelineSpec", None)
-        job = {"pipelineJobId": request.job_id, "template": request.spec_path, "serviceAccount": vertex.service_account}
-        click.echo(json.dumps({**job, **body}, indent=2))
+        click.echo(json.dumps(submitter.dry_run(request), indent=2))
         return
     started = time.monotonic()
     try:

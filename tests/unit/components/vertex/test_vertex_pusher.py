@@ -28,7 +28,8 @@ PARAMETERS = dict(
     project=PROJECT,
     region=REGION,
     model_display_name="penguins",
-    serving_image="us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-16:latest",
+    # A prebuilt container the SDK lists; the fake refuses one it does not (the profile's tf2-cpu.2-16 is not).
+    serving_image="us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-15:latest",
     endpoint_display_name="penguins-endpoint",
     machine_type="n1-standard-2",
     min_replicas=1,

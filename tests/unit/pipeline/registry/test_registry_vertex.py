@@ -10,7 +10,7 @@ from pipeline.registry.vertex import VertexRegistry
 pytestmark = pytest.mark.unit
 
 PROJECT, REGION, MODEL = "test-project", "europe-west4", "vertex-tfx-penguins"
-IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-16:latest"
+IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-15:latest"
 
 
 @pytest.fixture
