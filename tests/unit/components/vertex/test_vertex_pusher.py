@@ -28,7 +28,7 @@ PARAMETERS = dict(
     project=PROJECT,
     region=REGION,
     model_display_name="penguins",
-    serving_image="us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-16:latest",
+    serving_container=json.dumps({"imageUri": "us-central1-docker.pkg.dev/test-project/vtx/vertex-tfx:abc"}),
     endpoint_display_name="penguins-endpoint",
     machine_type="n1-standard-2",
     min_replicas=1,
@@ -118,7 +118,7 @@ def test_the_first_push_creates_the_model_and_a_logging_endpoint_and_deploys_it(
     model = upload["model"]
     assert model["displayName"] == "penguins"
     assert model["artifactUri"] == f"{MODEL_URI}/Format-Serving"
-    assert model["containerSpec"]["imageUri"] == PARAMETERS["serving_image"]
+    assert model["containerSpec"] == json.loads(PARAMETERS["serving_container"])
     assert "candidate" in model["versionAliases"]
     assert model["labels"] == {
         "pipeline": "penguin-pipeline",
