@@ -35,7 +35,8 @@ def run_monitor(first_run: Run, shift: bool, split_instances: bool):
     """A day of traffic, then a day of the same or shifted traffic, logged as the endpoint logs it."""
     config = load_config(profile="vertex", overrides=[*VERTEX, f"output_root={first_run.output}"], environ={})
     table = vertex_request_log.VertexLogTable()
-    table.log_requests(request_traffic.resampled(400, seed=1), END - 2 * DAY, END - DAY, split_instances=split_instances)
+    before = request_traffic.resampled(400, seed=1)
+    table.log_requests(before, END - 2 * DAY, END - DAY, split_instances=split_instances)
     current = request_traffic.resampled(400, seed=2)
     current = request_traffic.shifted(current, seed=3) if shift else current
     table.log_requests(current, END - DAY, END, split_instances=split_instances)

@@ -247,7 +247,11 @@ def test_a_raw_serving_default_predicts_what_the_examples_signature_does(exporte
 
 @pytest.mark.parametrize(
     ("custom_config", "expected"),
-    [(None, export.TAKES_EXAMPLES), ({}, export.TAKES_EXAMPLES), ({export.DEFAULT_INPUTS_KEY: "raw"}, export.TAKES_RAW)],
+    [
+        (None, export.TAKES_EXAMPLES),
+        ({}, export.TAKES_EXAMPLES),
+        ({export.DEFAULT_INPUTS_KEY: "raw"}, export.TAKES_RAW),
+    ],
 )
 def test_the_trainers_custom_config_says_what_serving_default_takes(custom_config, expected):
     assert export.default_inputs(custom_config) == expected
