@@ -89,7 +89,7 @@ def address(settings: ServingConfig, container: Optional[VertexContainer]) -> Tu
     return host, container.http_port if container else contract.CONTAINER_PORT
 
 
-def _as_deployed(settings: ServingConfig, container: Optional[VertexContainer]) -> ServingConfig:
+def as_deployed(settings: ServingConfig, container: Optional[VertexContainer]) -> ServingConfig:
     """In a Vertex AI container, rows and responses carry the deployment's ids instead of serving.*'s names."""
     if container is None:
         return settings
@@ -137,7 +137,7 @@ def build(
     """
     from pipeline.serving.model import ModelLoadError
 
-    settings = _as_deployed(config.serving, container)
+    settings = as_deployed(config.serving, container)
     metrics = ServerMetrics()
     holder = ModelHolder(source, metrics, source_errors + (ModelLoadError,), announce=echo)
     # Listening first: Vertex AI's liveness probe only needs the port to take connections while the model loads.
