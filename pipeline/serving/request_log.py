@@ -21,7 +21,9 @@ _DUCKDB_TYPES: Dict[str, str] = {"STRING": "VARCHAR", "TIMESTAMP": "TIMESTAMPTZ"
 
 def vertex_duckdb_ddl(table: str) -> str:
     """A DuckDB table with Vertex AI's columns and types: the embedded stand-in for the endpoint's BigQuery table."""
-    columns = [f"{name} {_DUCKDB_TYPES[kind]}{'[]' if mode == 'REPEATED' else ''}" for name, kind, mode in VERTEX_SCHEMA]
+    columns = [
+        f"{name} {_DUCKDB_TYPES[kind]}{'[]' if mode == 'REPEATED' else ''}" for name, kind, mode in VERTEX_SCHEMA
+    ]
     return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(columns)})"
 
 
