@@ -71,7 +71,14 @@ def container_spec(spec_json: str) -> ModelContainerSpec:
         raise ValueError(f"serving_container is not a ModelContainerSpec: {error}") from None
     if not spec.image_uri:
         raise ValueError("serving_container names no imageUri")
+    dropped = sorted({field.json_name for field, _ in spec.ListFields()} - _PASSED_ON)
+    if dropped:
+        raise ValueError(f"serving_container sets {', '.join(dropped)}, which the pusher does not upload")
     return ModelContainerSpec.wrap(spec)
+
+
+# The ModelContainerSpec fields _container_arguments hands to Model.upload.
+_PASSED_ON = {"imageUri", "command", "args", "env", "ports", "predictRoute", "healthRoute"}
 
 
 def _container_arguments(spec: ModelContainerSpec) -> Dict[str, Any]:

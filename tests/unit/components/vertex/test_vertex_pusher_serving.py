@@ -181,6 +181,7 @@ def test_prebuilt_with_a_serving_image_is_refused_by_the_settings():
         ("{not json", "serving_container is not a ModelContainerSpec: "),
         ('{"imageUri": "x", "healthCheck": "/h"}', 'no field named "healthCheck"'),
         ('{"ports": [{"containerPort": 8080}]}', "serving_container names no imageUri"),
+        ('{"imageUri": "x", "grpcPorts": [{"containerPort": 8500}]}', "sets grpcPorts, which the pusher does not"),
     ],
 )
 def test_a_bad_container_spec_is_refused_before_any_call(vertex_fake, tmp_path, spec, message):
@@ -191,3 +192,19 @@ def test_a_bad_container_spec_is_refused_before_any_call(vertex_fake, tmp_path, 
     with pytest.raises(ValueError, match=message):
         push(vertex_fake, tmp_path, spec)
     assert vertex_fake.requests == []
+
+
+def test_every_field_the_pusher_passes_on_reaches_the_upload(vertex_fake, tmp_path):
+    spec = {
+        "imageUri": IMAGE,
+        "command": ["vtx", "serve"],
+        "args": ["--set", "serving.max_instances=8"],
+        "env": [{"name": "TF_CPP_MIN_LOG_LEVEL", "value": "3"}],
+        "ports": [{"containerPort": 9000}],
+        "predictRoute": "/p",
+        "healthRoute": "/h",
+    }
+    push(vertex_fake, tmp_path, spec)
+
+    (upload,) = vertex_fake.find("POST", r"/models:upload$")
+    assert upload.body["model"]["containerSpec"] == spec
