@@ -11,6 +11,7 @@ import click
 from pipeline.cli import common
 
 if TYPE_CHECKING:
+    from pipeline.config import PipelineConfig
     from pipeline.vertex.submit import Outcome
 
 COMPILE_EXAMPLES = """
@@ -40,12 +41,23 @@ def compile_command(
     out: Optional[str],
 ) -> None:
     """Compile the pipeline for Vertex AI Pipelines. Offline: no network, no credentials."""
-    from pipeline.vertex.compile import compile_for_vertex, default_spec_path
+    from pipeline.vertex.compile import default_spec_path
 
     config = common.vertex_config(profile, config_file, overrides, modules_uri)
     assert config.vertex is not None
-    path = compile_for_vertex(config, Path(out).resolve() if out else default_spec_path(config))
+    path = _compile(config, Path(out).resolve() if out else default_spec_path(config))
     click.echo(f"Compiled {config.pipeline_name} for {config.vertex.project}/{config.vertex.region}: {path}")
+
+
+def _compile(config: "PipelineConfig", out: Path) -> Path:
+    """The spec written to `out`; a serving option that cannot serve this model is one line, and nothing written."""
+    from pipeline.dag.serving_container import ServingChoiceError
+    from pipeline.vertex.compile import compile_for_vertex
+
+    try:
+        return compile_for_vertex(config, out)
+    except ServingChoiceError as error:
+        common.fail(str(error))
 
 
 def _parameter_values(items: Tuple[str, ...]) -> Dict[str, Any]:
@@ -101,13 +113,13 @@ def submit_command(
 ) -> None:
     """Submit the pipeline to Vertex AI Pipelines as a PipelineJob."""
     from pipeline.vertex import submit as vertex_submit
-    from pipeline.vertex.compile import compile_for_vertex, default_spec_path
+    from pipeline.vertex.compile import default_spec_path
 
     config = common.vertex_config(profile, config_file, overrides, modules_uri)
     vertex = config.vertex
     assert vertex is not None
     values = _parameter_values(params)
-    spec_path = Path(spec).resolve() if spec else compile_for_vertex(config, default_spec_path(config))
+    spec_path = Path(spec).resolve() if spec else _compile(config, default_spec_path(config))
     request = vertex_submit.JobRequest(
         spec_path=str(spec_path),
         job_id=vertex_submit.job_id(config.pipeline_name),

@@ -16,7 +16,7 @@ from tfx.types import Channel, standard_artifacts
 from components import csv_example_gen, executors, extend, validation_gate
 from components.curated_schema import CuratedSchema
 from pipeline.config import PipelineConfig
-from pipeline.dag import fingerprint, targets
+from pipeline.dag import fingerprint, serving_container, targets
 from pipeline.dag.eval_config import eval_config
 from pipeline.dag.parameters import RunParameters, run_parameters
 
@@ -82,7 +82,11 @@ def _trainer(config: PipelineConfig, params: RunParameters, transform: Transform
         # The train_steps and eval_steps parameters below replace these at run time.
         train_args=trainer_pb2.TrainArgs(num_steps=config.training.train_steps),
         eval_args=trainer_pb2.EvalArgs(num_steps=config.training.eval_steps),
-        custom_config={**targets.user_code_config(config, config.modules.run_fn, neptune=True), **(job or {})},
+        custom_config={
+            **targets.user_code_config(config, config.modules.run_fn, neptune=True),
+            **targets.export_config(config),
+            **(job or {}),
+        },
     )
     extend.add_parameters(
         trainer, **{executors.TRAIN_STEPS: params.train_steps, executors.EVAL_STEPS: params.eval_steps}
@@ -114,7 +118,7 @@ def _pusher(config: PipelineConfig, trainer: Trainer, evaluator: Evaluator):
         project=vertex.project,
         region=vertex.region,
         model_display_name=push.model_display_name,
-        serving_image=push.serving_image,
+        serving_container=json.dumps(serving_container.container_spec(config), sort_keys=True),
         endpoint_display_name=push.endpoint_display_name,
         machine_type=push.machine_type,
         min_replicas=push.min_replicas,

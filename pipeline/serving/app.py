@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import ClientDisconnect
 
+from pipeline.config.container import VertexContainer
 from pipeline.config.serving import ServingConfig
 from pipeline.serving.batcher import MicroBatcher
 from pipeline.serving.instances import BadRequestError, parse
@@ -52,9 +53,17 @@ class PredictService:
         batcher: MicroBatcher,
         writer: RequestLogWriter,
         metrics: ServerMetrics,
+        on_vertex: bool = False,
     ):
         self.settings, self.holder, self.batcher = settings, holder, batcher
-        self.writer, self.metrics = writer, metrics
+        self.writer, self.metrics, self.on_vertex = writer, metrics, on_vertex
+
+    def _body(self, predictions: Any, model_name: str, version: str) -> Dict[str, Any]:
+        """The response: PredictResponse's fields. On Vertex AI only those it leaves to the container."""
+        body = {"predictions": predictions, "deployedModelId": self.settings.deployed_model_id}
+        if not self.on_vertex:
+            body.update(model=model_name, modelVersionId=version)
+        return body
 
     def _error(self, status: int, body: Dict[str, Any]) -> JSONResponse:
         self.metrics.requests.labels(code=str(status)).inc()
@@ -74,14 +83,7 @@ class PredictService:
             first_line = (str(error).strip().splitlines() or [""])[0][:300]
             message = f"prediction failed: {type(error).__name__}: {first_line}"
             return self._error(500, {"error": {"code": 500, "status": "INTERNAL", "message": message}})
-        text = json.dumps(
-            {
-                "predictions": predictions,
-                "deployedModelId": self.settings.deployed_model_id,
-                "model": model_name,
-                "modelVersionId": model.version,
-            }
-        )
+        text = json.dumps(self._body(predictions, model_name, model.version))
         latency = time.perf_counter() - started
         request_id = uuid.uuid4().hex
         row = LogRow(
@@ -110,22 +112,28 @@ def create_app(
     metrics: ServerMetrics,
     model_name: str,
     on_stopped: Optional[Callable[[WriterStats], None]] = None,
+    container: Optional[VertexContainer] = None,
 ) -> FastAPI:
-    """The app; the holder has a model loaded. The writer and the registry watch run for the app's lifetime."""
+    """The app; the holder has a model loaded. The writer and the registry watch run for the app's lifetime.
+
+    With `container` (on Vertex AI) it also answers AIP_PREDICT_ROUTE and AIP_HEALTH_ROUTE, and watches nothing.
+    """
     batcher = MicroBatcher(metrics, **settings.batching.model_dump())
-    service = PredictService(settings, holder, batcher, writer, metrics)
+    service = PredictService(settings, holder, batcher, writer, metrics, on_vertex=container is not None)
     state = {"stopping": False}
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         writer.start()
         batcher.start()
-        watch = asyncio.get_running_loop().create_task(holder.watch(settings.poll_seconds))
+        # A Vertex AI container serves the one model it was started with; a new version is a new deployment.
+        watches = [] if container else [asyncio.get_running_loop().create_task(holder.watch(settings.poll_seconds))]
         yield
         # uvicorn has stopped accepting requests and answered those in flight; now write every logged row.
         state["stopping"] = True
-        watch.cancel()
-        await asyncio.gather(watch, return_exceptions=True)
+        for watch in watches:
+            watch.cancel()
+        await asyncio.gather(*watches, return_exceptions=True)
         await batcher.stop()
         stats = await asyncio.to_thread(writer.close)
         if on_stopped is not None:
@@ -133,9 +141,23 @@ def create_app(
 
     app = FastAPI(title="vtx serve", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 
+    async def ready() -> JSONResponse:
+        if state["stopping"] or not holder.ready:
+            return JSONResponse({"ready": False}, status_code=503)
+        return JSONResponse({"ready": True, "model": model_name, "modelVersionId": holder.current.version})
+
+    if container is not None:
+        # First, so that they win over the routes below when Vertex AI names the same path.
+        async def container_predict(request: Request) -> Response:
+            return await service(request, settings.endpoint, model_name)
+
+        app.add_api_route(container.predict_route, container_predict, methods=["POST"])
+        app.add_api_route(container.health_route, ready, methods=["GET"])
+
     @app.post(VERTEX_ROUTE)
     async def vertex_predict(request: Request, project: str, location: str, endpoint: str) -> Response:
-        return await service(request, endpoint, f"projects/{project}/locations/{location}/models/{model_name}")
+        logged = settings.endpoint if container else endpoint
+        return await service(request, logged, f"projects/{project}/locations/{location}/models/{model_name}")
 
     @app.post("/predict")
     async def predict(request: Request) -> Response:
@@ -145,11 +167,7 @@ def create_app(
     async def health() -> Dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/ready")
-    async def ready() -> JSONResponse:
-        if state["stopping"] or not holder.ready:
-            return JSONResponse({"ready": False}, status_code=503)
-        return JSONResponse({"ready": True, "model": model_name, "modelVersionId": holder.current.version})
+    app.add_api_route("/ready", ready, methods=["GET"])
 
     @app.get("/metrics")
     async def prometheus() -> Response:
