@@ -106,7 +106,10 @@ def build(
             line += f"; {_rows(stats.pending)} could be neither written nor spooled and are lost"
         echo(line + ".")
 
-    app = create_app(settings, holder, writer, metrics, config.pipeline_name, on_stopped=stopped)
+    # uvicorn sets should_exit on SIGTERM or Ctrl+C; the server below exists before the first request arrives.
+    app = create_app(
+        settings, holder, writer, metrics, config.pipeline_name, on_stopped=stopped, draining=lambda: server.should_exit
+    )
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     echo(
         f"vtx serve: {config.pipeline_name} version {model.version} (production), loaded in {model.load_seconds:.1f} s"
