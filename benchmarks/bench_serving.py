@@ -19,32 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from benchmarks.loopback_client import Request  # noqa: E402
 from benchmarks.served_process import INSTANCE, VTX, Served  # noqa: E402
+from benchmarks.serving_faults import BAD_CLIENTS, BAD_REQUESTS, GOOD_CLIENTS, MIXED, mixed_targets  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.registry import RegistryError, open_registry  # noqa: E402
 
 COLUMNS = ["setup", "clients", "instances/request", "requests", "p50 ms", "p99 ms", "requests/s", "instances/s"]
-GOOD_CLIENTS, BAD_CLIENTS = 16, 4
-MIXED = "logging on, batching on, 4 bad clients alongside"
-
-
-def _body(**changes) -> bytes:
-    return json.dumps({"instances": [{**INSTANCE, **changes}]}).encode()
-
-
-# What the bad clients send in turn: each must be a 4xx and leave the good clients' requests alone.
-BAD_REQUESTS = [
-    Request(_body(island="Dr\ud800eam")),  # a lone surrogate
-    Request(_body(body_mass_g=10**400)),
-    Request(_body(body_mass_g=1e39)),  # beyond float32
-    Request(b'{"instances": ' + b"[" * 40_000 + b"]" * 40_000 + b"}"),
-    Request(_body(body_mass_g="heavy")),
-    Request(b'{"instances": [{'),
-    Request(_body(), content_type="text/plain"),
-    Request(b"", method="GET"),
-    Request(_body(), path="/v1/predict"),
-]
 
 
 def _ms(seconds: float) -> float:
@@ -175,7 +155,7 @@ def _targets(rows: List[list], checks: Dict, mixed: tuple) -> List[Dict]:
             "met": overhead <= 2.0,
         }
     ]
-    targets += _mixed_targets(*mixed)
+    targets += mixed_targets(*mixed)
     for name, (statuses, sent, logged, logging_on) in checks.items():
         targets.append(
             {
@@ -195,26 +175,6 @@ def _targets(rows: List[list], checks: Dict, mixed: tuple) -> List[Dict]:
                 }
             )
     return targets
-
-
-def _mixed_targets(good: List[int], bad: List[int], refused: int) -> List[Dict]:
-    answered = sum(status == 200 for status in good)
-    rate = 100.0 * answered / len(good) if good else 0.0
-    codes = sorted(set(bad))
-    return [
-        {
-            "what": f"{MIXED}: good requests answered 200",
-            "target": "100%",
-            "measured": f"{rate:.2f}% ({answered} of {len(good)})",
-            "met": bool(good) and answered == len(good),
-        },
-        {
-            "what": f"{MIXED}: every bad request a 4xx, logged as refused",
-            "target": "4xx only; one refused line each",
-            "measured": f"{codes}; {refused} lines for {len(bad)} requests",
-            "met": bool(bad) and all(400 <= code < 500 for code in codes) and refused == len(bad),
-        },
-    ]
 
 
 def main() -> None:
