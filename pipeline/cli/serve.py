@@ -16,8 +16,8 @@ Examples:
   vtx serve                                  # the production model of outputs/local, on 127.0.0.1:8080
   vtx serve --port 9000 --output /tmp/penguins-run
   vtx serve --set serving.sampling_rate=0.1 --set serving.batching.enabled=false
-  curl -s localhost:8080/predict -d '{"instances": [{"island": "Biscoe", "sex": "female",
-    "bill_length_mm": 46.1, "bill_depth_mm": 13.2, "flipper_length_mm": 211, "body_mass_g": 4500}]}'
+  curl -s localhost:8080/predict -H 'Content-Type: application/json' -d '{"instances": [{"island": "Biscoe",
+    "sex": "female", "bill_length_mm": 46.1, "bill_depth_mm": 13.2, "flipper_length_mm": 211, "body_mass_g": 4500}]}'
 """
 
 

@@ -161,7 +161,17 @@ def build(
             line += f"; {_rows(stats.pending)} could be neither written nor spooled and are lost"
         echo(line + ".")
 
-    app = create_app(settings, holder, writer, metrics, config.pipeline_name, stopped, container)
+    # uvicorn sets should_exit on SIGTERM or Ctrl+C; the server below exists before the first request arrives.
+    app = create_app(
+        settings,
+        holder,
+        writer,
+        metrics,
+        config.pipeline_name,
+        on_stopped=stopped,
+        container=container,
+        draining=lambda: server.should_exit,
+    )
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     _announce(echo, config, model, url, container)
     server = uvicorn.Server(
