@@ -49,6 +49,7 @@ ENV VIRTUAL_ENV=/opt/venv \
 COPY . .
 RUN /opt/uv/bin/uv sync --frozen --no-dev --no-build-isolation --compile-bytecode --no-cache \
     && python -m pipeline --help > /dev/null \
+    && vtx --help > /dev/null \
     && python -c "import components.vertex.executors, modules.model, tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
 
 ENTRYPOINT ["/bin/sh", "/pipeline/pipeline/entrypoint.sh"]

@@ -110,6 +110,21 @@ def test_the_image_keeps_the_beam_entrypoint_dataflow_needs():
     assert "CMD" not in instructions
 
 
+def test_the_serving_container_command_is_the_images_own_vtx():
+    """The pusher's container runs `vtx serve`: the image puts the locked venv's `vtx` on the PATH and runs it once."""
+    from pipeline.config import load_config
+    from pipeline.dag.serving_container import container_spec
+
+    vertex = ["vertex.project=my-project", "vertex.region=europe-west4", "vertex.image=img:1"]
+    settings = vertex + ["vertex.pipeline_root=gs://bucket/root", "data_root=gs://bucket/data"]
+    spec = container_spec(load_config(profile="vertex", overrides=settings, environ={}))
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text()
+
+    assert spec["command"][0] == "vtx" and re.search(r'^vtx = "pipeline\.cli:main"$', pyproject, re.MULTILINE)
+    assert re.search(r"^\s*PATH=/opt/venv/bin:\$PATH", DOCKERFILE, re.MULTILINE)
+    assert "&& vtx --help > /dev/null" in DOCKERFILE
+
+
 def test_the_build_context_holds_the_code_and_nothing_else(tmp_path):
     from docker.utils.build import exclude_paths  # docker-py applies .dockerignore as the Docker CLI does.
 
