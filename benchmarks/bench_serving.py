@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 
 from benchmarks.served_process import INSTANCE, VTX, Served  # noqa: E402
+from benchmarks.serving_faults import BAD_CLIENTS, BAD_REQUESTS, GOOD_CLIENTS, MIXED, mixed_targets  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.config.core import serving_dir  # noqa: E402
 from pipeline.registry import RegistryError, open_registry  # noqa: E402
@@ -102,14 +103,17 @@ def _direct(output: Path, reps: int) -> List[list]:
 
 
 def _server_rows(output: Path, quick: bool, notes: List[str]) -> tuple:
-    """Single-instance latency (1 client) and throughput (16 clients) of the server in three setups."""
+    """Single-instance latency (1 client) and throughput (16 clients) of the server in three setups, and in the
+    first the good requests' latency with bad clients alongside."""
     sequential = 200 if quick else 3000
     seconds = 3.0 if quick else 15.0
     setups = [("logging on, batching on", ())]
     if not quick:
         setups += [("logging off, batching on", ("serving.sampling_rate=0",))]
         setups += [("logging on, batching off", ("serving.batching.enabled=false",))]
-    rows, checks = [], {}
+    rows: List[list] = []
+    checks: Dict[str, tuple] = {}
+    mixed: tuple = ()
     for name, overrides in setups:
         served = Served(output, *overrides)
         notes.append(f"vtx serve ({name}) was ready {served.start_seconds:.1f} s after it started.")
@@ -118,6 +122,16 @@ def _server_rows(output: Path, quick: bool, notes: List[str]) -> tuple:
         rows.append(_row(f"vtx serve, {name}", 1, 1, single.latencies, single.seconds))
         many = served.run(16, seconds=seconds)
         rows.append(_row(f"vtx serve, {name}", 16, 1, many.latencies, many.seconds))
+        if not overrides:
+            good, bad = served.run_mixed(GOOD_CLIENTS, BAD_REQUESTS, BAD_CLIENTS, seconds)
+            rows.append(_row(f"vtx serve, {MIXED}", GOOD_CLIENTS, 1, good.latencies, good.seconds))
+            refused = served.printed().count(": refused ")
+            mixed = (good.statuses, bad.statuses, refused)
+            notes.append(
+                f"{MIXED}: p99 of the good requests {_ms(_percentile(good.latencies, 99)):.2f} ms against "
+                f"{_ms(_percentile(many.latencies, 99)):.2f} ms with the 16 good clients alone; "
+                f"{len(bad.statuses)} bad requests, {refused} logged as refused."
+            )
         batches = served.metric("vtx_serve_batch_instances_count")
         if batches:
             mean = served.metric("vtx_serve_batch_instances_sum") / batches
@@ -127,10 +141,10 @@ def _server_rows(output: Path, quick: bool, notes: List[str]) -> tuple:
         sent = served.sent
         logged = served.stop()
         checks[name] = (statuses, sent, logged, "sampling_rate=0" not in " ".join(overrides))
-    return rows, checks
+    return rows, checks, mixed
 
 
-def _targets(rows: List[list], checks: Dict) -> List[Dict]:
+def _targets(rows: List[list], checks: Dict, mixed: tuple) -> List[Dict]:
     limit = rows[0][4]
     served = next(row for row in rows if row[0] == "vtx serve, logging on, batching on" and row[1] == 1)
     overhead = served[4] - limit
@@ -142,6 +156,7 @@ def _targets(rows: List[list], checks: Dict) -> List[Dict]:
             "met": overhead <= 2.0,
         }
     ]
+    targets += mixed_targets(*mixed)
     for name, (statuses, sent, logged, logging_on) in checks.items():
         targets.append(
             {
@@ -178,7 +193,7 @@ def main() -> None:
         output = _model_output(args.output or default_output, Path(work), notes)
         reps = 200 if args.quick else 3000
         rows = _direct(output, reps)
-        server_rows, checks = _server_rows(output, args.quick, notes)
+        server_rows, checks, mixed = _server_rows(output, args.quick, notes)
     rows += server_rows
     notes.append(
         "Latency is measured by the client, from writing the request to reading the whole response, over one "
@@ -192,12 +207,14 @@ def main() -> None:
             f"The production SavedModel called in process ({reps} single-instance calls, and {reps} batches of 16); "
             f"then `vtx serve` in a subprocess on 127.0.0.1: {200 if args.quick else 3000} sequential "
             f"single-instance requests from 1 client, then 16 clients for {3 if args.quick else 15} s, "
-            "per setup (logging on/off, batching on/off); each server stopped with SIGTERM and its DuckDB log counted."
+            "per setup (logging on/off, batching on/off); with logging and batching on, then 16 good clients and "
+            f"{BAD_CLIENTS} bad ones (each sending {len(BAD_REQUESTS)} malformed requests in turn) for as long; "
+            "each server stopped with SIGTERM and its DuckDB log counted."
         ),
         "columns": COLUMNS,
         "rows": rows,
         "notes": notes,
-        "targets": _targets(rows, checks),
+        "targets": _targets(rows, checks, mixed),
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

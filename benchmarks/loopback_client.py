@@ -4,7 +4,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 
 @dataclass
@@ -20,6 +20,16 @@ class LoadResult:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
 
+@dataclass(frozen=True)
+class Request:
+    """One request as a client sends it."""
+
+    body: bytes
+    method: str = "POST"
+    path: str = "/predict"
+    content_type: str = "application/json"
+
+
 async def _exchange(reader, writer, request: bytes) -> Tuple[int, bytes]:
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
@@ -29,21 +39,22 @@ async def _exchange(reader, writer, request: bytes) -> Tuple[int, bytes]:
     return status, await reader.readexactly(length)
 
 
-def _request(host: str, port: int, path: str, body: bytes) -> bytes:
+def _raw(host: str, port: int, request: Request) -> bytes:
     head = (
-        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        f"{request.method} {request.path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: {request.content_type}\r\nContent-Length: {len(request.body)}\r\n\r\n"
     )
-    return head.encode() + body
+    return head.encode() + request.body
 
 
-async def _client(host, port, request, until, count, result: LoadResult) -> None:
+async def _client(host, port, requests: List[bytes], until, count, result: LoadResult) -> None:
+    """Sends the requests in turn over one connection until `until` or `count` requests."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
         sent = 0
         while (until is None or time.perf_counter() < until) and (count is None or sent < count):
             started = time.perf_counter()
-            status, _ = await _exchange(reader, writer, request)
+            status, _ = await _exchange(reader, writer, requests[sent % len(requests)])
             result.latencies.append(time.perf_counter() - started)
             result.statuses.append(status)
             sent += 1
@@ -51,20 +62,47 @@ async def _client(host, port, request, until, count, result: LoadResult) -> None
         writer.close()
 
 
-async def _load(host, port, path, body, clients, seconds, count) -> LoadResult:
-    result = LoadResult()
-    request = _request(host, port, path, body)
+async def _load(host, port, groups, seconds, count) -> List[LoadResult]:
+    """`groups`: (requests, clients) pairs that run at the same time; one result per group."""
+    results = [LoadResult() for _ in groups]
     started = time.perf_counter()
     until = started + seconds if seconds is not None else None
-    await asyncio.gather(*(_client(host, port, request, until, count, result) for _ in range(clients)))
-    result.seconds = time.perf_counter() - started
-    return result
+    clients = [
+        _client(host, port, [_raw(host, port, request) for request in requests], until, count, result)
+        for (requests, many), result in zip(groups, results, strict=True)
+        for _ in range(many)
+    ]
+    await asyncio.gather(*clients)
+    for result in results:
+        result.seconds = time.perf_counter() - started
+    return results
+
+
+def _address(url: str) -> Tuple[str, int]:
+    host, port = url.removeprefix("http://").split(":")
+    return host, int(port)
 
 
 def load(
-    url: str, instances: list, clients: int = 1, seconds: float = None, count: int = None, path: str = "/predict"
+    url: str,
+    instances: list,
+    clients: int = 1,
+    seconds: Optional[float] = None,
+    count: Optional[int] = None,
+    path: str = "/predict",
 ) -> LoadResult:
     """`clients` connections, each posting the same request back to back, for `seconds` or `count` requests each."""
-    host, port = url.removeprefix("http://").split(":")
-    body = json.dumps({"instances": instances}).encode()
-    return asyncio.run(_load(host, int(port), path, body, clients, seconds, count))
+    request = Request(json.dumps({"instances": instances}).encode(), path=path)
+    (result,) = asyncio.run(_load(*_address(url), [([request], clients)], seconds, count))
+    return result
+
+
+def mixed_load(
+    url: str, instances: list, good_clients: int, bad: List[Request], bad_clients: int, seconds: float
+) -> Tuple[LoadResult, LoadResult]:
+    """Good clients posting `instances` and bad clients sending the `bad` requests in turn, together for
+    `seconds`; the results of the good requests and of the bad ones."""
+    good = Request(json.dumps({"instances": instances}).encode())
+    groups = [([good], good_clients), (bad, bad_clients)]
+    good_result, bad_result = asyncio.run(_load(*_address(url), groups, seconds, None))
+    return good_result, bad_result

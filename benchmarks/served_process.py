@@ -4,14 +4,16 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import List, Tuple
 
 import duckdb
 import httpx
 import psutil
 
-from benchmarks.loopback_client import LoadResult, load
+from benchmarks.loopback_client import LoadResult, Request, load, mixed_load
 from pipeline.serving.request_log import TABLE, duckdb_path
 
 VTX = str(Path(sys.executable).parent / "vtx")
@@ -40,11 +42,13 @@ class Served:
         self.url = f"http://127.0.0.1:{self.port}"
         flags = [item for override in overrides for item in ("--set", override)]
         command = [VTX, "serve", "--output", str(output), "--port", str(self.port), *flags]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # A file, not a pipe: the server logs a line per refused request, and a pipe read only at the end fills.
+        self.console = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(command, stdout=self.console, stderr=subprocess.STDOUT, text=True)
         started = time.monotonic()
         while True:
             if self.process.poll() is not None:
-                raise SystemExit(f"Error: vtx serve exited: {self.process.communicate()[1][-2000:]}")
+                raise SystemExit(f"Error: vtx serve exited: {self.printed()[-2000:]}")
             try:
                 if httpx.get(self.url + "/ready", timeout=2).status_code == 200:
                     break
@@ -53,10 +57,22 @@ class Served:
         self.start_seconds = time.monotonic() - started
         self.sent = 0
 
+    def printed(self) -> str:
+        self.console.seek(0)
+        return self.console.read()
+
     def run(self, clients: int, **kwargs) -> LoadResult:
         result = load(self.url, [INSTANCE], clients=clients, **kwargs)
         self.sent += len(result.statuses)
         return result
+
+    def run_mixed(
+        self, good_clients: int, bad: List[Request], bad_clients: int, seconds: float
+    ) -> Tuple[LoadResult, LoadResult]:
+        """Good and bad clients together; only the good requests are logged, so only they count as sent."""
+        good_result, bad_result = mixed_load(self.url, [INSTANCE], good_clients, bad, bad_clients, seconds)
+        self.sent += len(good_result.statuses)
+        return good_result, bad_result
 
     def metric(self, name: str) -> float:
         lines = httpx.get(self.url + "/metrics").text.splitlines()
@@ -69,7 +85,8 @@ class Served:
     def stop(self) -> int:
         """SIGTERM; the number of rows in its request log afterwards."""
         self.process.send_signal(signal.SIGTERM)
-        self.process.communicate(timeout=120)
+        self.process.wait(timeout=120)
+        self.console.close()
         path = duckdb_path(str(self.output))
         if not path.exists():
             return 0

@@ -1,7 +1,7 @@
 """CsvExampleGen executor: 'NA' and empty cells are missing values, and rows split by their key (example_split)."""
 
-import codecs
 import csv
+import io
 import os
 from typing import Any, Dict, Iterable, List, Optional, Tuple, cast
 
@@ -29,20 +29,40 @@ def read_header(path: str) -> List[str]:
 
 
 class _ReadCsvRows(beam.DoFn):
-    """Yields each data row of a CSV file as (its place, its byte cells), missing tokens emptied."""
+    """Yields each data row of a CSV file as (its place, its byte cells), missing tokens emptied.
+
+    `vtx run` checks every file before the pipeline starts (pipeline/local/preflight.py); these errors are the
+    backstop for data it did not see (a remote data_root, a file changed since), naming the file and line.
+    """
+
+    def __init__(self, width: int):
+        self.width = width
 
     def process(self, path: str) -> Iterable[Tuple[bytes, List[bytes]]]:
         name = os.path.basename(path).encode()
         with beam.io.filesystems.FileSystems.open(path) as raw:
-            reader = csv.reader(codecs.getreader("utf-8-sig")(raw))
-            next(reader, None)
-            for row in reader:
-                if row:
+            # newline="": only \n, \r\n and \r end a line, as the csv module expects (not U+2028 and the like).
+            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+            try:
+                next(reader, None)
+                for row in reader:
+                    if not row:
+                        continue
+                    if len(row) != self.width:
+                        what = f"{len(row)} cells, but the header has {self.width}"
+                        raise ValueError(f"{path}: line {reader.line_num}: {what}")
                     # The line a row ends on: the same on every run, whatever the runner reads in parallel.
                     yield (
                         b"%s:%d" % (name, reader.line_num),
                         [b"" if cell.encode() in MISSING_TOKENS else cell.encode() for cell in row],
                     )
+            except UnicodeDecodeError as error:
+                # Decoding runs ahead of the rows, so the line is only a lower bound.
+                raise ValueError(
+                    f"{path}: at or after line {reader.line_num + 1}: not UTF-8 ({error.reason})"
+                ) from None
+            except csv.Error as error:
+                raise ValueError(f"{path}: line {reader.line_num}: {error}") from None
 
 
 def _feature(cell: bytes, column: csv_decoder.ColumnInfo) -> tf.train.Feature:
@@ -87,7 +107,7 @@ def CsvToKeyedExamples(  # noqa: N802 - Beam's naming convention for PTransforms
     if split_key and split_key not in header:
         raise RuntimeError(f"The split key column '{split_key}' is not in {files[0]} (columns: {', '.join(header)}).")
     # A file is one element, read by one worker; the shuffle lets every worker build tf.Examples.
-    rows = pipeline | "Files" >> beam.Create(files) | "Rows" >> beam.ParDo(_ReadCsvRows()) | beam.Reshuffle()
+    rows = pipeline | "Files" >> beam.Create(files) | "Rows" >> beam.ParDo(_ReadCsvRows(len(header))) | beam.Reshuffle()
     columns = beam.pvalue.AsSingleton(
         rows
         | "Cells" >> beam.Values()

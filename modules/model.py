@@ -71,4 +71,4 @@ def run_fn(fn_args: FnArgs) -> None:
     with tracking.tracked_run("training", data.input_files(fn_args), fn_args.model_run_dir) as run:
         run["parameters"] = {**hp.values, "batch_size": hparams.BATCH_SIZE, "train_steps": fn_args.train_steps}
         training.fit(model, training.fit_kwargs(fn_args, train, evaluation, hparams.EPOCHS), run)
-        run["model/size_bytes"] = export.save(model, transform, fn_args.serving_model_dir)
+        run["model/size_bytes"] = export.save(model, transform, fn_args.serving_model_dir, fn_args.custom_config)

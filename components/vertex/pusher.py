@@ -30,7 +30,7 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
     project: Parameter[str],
     region: Parameter[str],
     model_display_name: Parameter[str],
-    serving_image: Parameter[str],
+    serving_container: Parameter[str],
     endpoint_display_name: Parameter[str],
     machine_type: Parameter[str],
     min_replicas: Parameter[int],
@@ -50,9 +50,11 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
     alias `candidate` on upload and `production` once deployed, and labels: `labels` (a JSON object), the
     pipeline run and the overall metrics of `evaluation`. It takes `traffic_percentage` of the endpoint's
     traffic; at 100 the models deployed before are undeployed. `request_logging` (0/1) with the sampling rate
-    and BigQuery table ("" = bq://<project>) is applied to the endpoint. `api_endpoint` replaces Google's
-    endpoint; an http:// one (a loopback fake) is called over REST without credentials.
+    and BigQuery table ("" = bq://<project>) is applied to the endpoint. `serving_container` is the
+    version's ModelContainerSpec as REST JSON (image, command, args, routes, ports). `api_endpoint` replaces
+    Google's endpoint; an http:// one (a loopback fake) is called over REST without credentials.
     """
+    container = vertex_registry.container_spec(serving_container)
     deployment = vertex_endpoint.Deployment(
         machine_type, min_replicas, max_replicas, traffic_percentage, service_account
     )
@@ -81,7 +83,7 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
     if version is None:
         version_labels[vertex_registry.ARTIFACT_LABEL] = vertex_registry.artifact_label(serving_dir)
         version = vertex_registry.upload_version(
-            model_display_name, serving_dir, serving_image, version_labels, CANDIDATE_ALIAS
+            model_display_name, serving_dir, container, version_labels, CANDIDATE_ALIAS
         )
     endpoint = vertex_endpoint.endpoint_for(endpoint_display_name, logging_config)
     deployed_model_id = vertex_endpoint.deploy(endpoint, version, deployment)

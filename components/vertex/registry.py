@@ -4,11 +4,13 @@ import contextlib
 import hashlib
 import logging
 import re
-from typing import Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from google.api_core import exceptions
 from google.auth import exceptions as auth_exceptions
 from google.cloud import aiplatform
+from google.cloud.aiplatform_v1.types import ModelContainerSpec
+from google.protobuf import json_format
 
 # The REST transport prefixes the service's message with "POST http://...: "; the URL says nothing new.
 _REST_PREFIX = re.compile(r"^[A-Z]+ \S+: ")
@@ -61,11 +63,42 @@ def find_model(display_name: str) -> Optional[aiplatform.Model]:
     return models[0] if models else None
 
 
+def container_spec(spec_json: str) -> ModelContainerSpec:
+    """The serving container of a version, parsed strictly from its REST JSON; a ValueError names what is wrong."""
+    try:
+        spec = json_format.Parse(spec_json, ModelContainerSpec.pb(ModelContainerSpec()), ignore_unknown_fields=False)
+    except json_format.ParseError as error:
+        raise ValueError(f"serving_container is not a ModelContainerSpec: {error}") from None
+    if not spec.image_uri:
+        raise ValueError("serving_container names no imageUri")
+    dropped = sorted({field.json_name for field, _ in spec.ListFields()} - _PASSED_ON)
+    if dropped:
+        raise ValueError(f"serving_container sets {', '.join(dropped)}, which the pusher does not upload")
+    return ModelContainerSpec.wrap(spec)
+
+
+# The ModelContainerSpec fields _container_arguments hands to Model.upload.
+_PASSED_ON = {"imageUri", "command", "args", "env", "ports", "predictRoute", "healthRoute"}
+
+
+def _container_arguments(spec: ModelContainerSpec) -> Dict[str, Any]:
+    """Model.upload's serving_container_* arguments of the spec; those the spec leaves empty stay unset."""
+    return {
+        "serving_container_image_uri": spec.image_uri,
+        "serving_container_command": list(spec.command) or None,
+        "serving_container_args": list(spec.args) or None,
+        "serving_container_environment_variables": {env.name: env.value for env in spec.env} or None,
+        "serving_container_ports": [port.container_port for port in spec.ports] or None,
+        "serving_container_predict_route": spec.predict_route or None,
+        "serving_container_health_route": spec.health_route or None,
+    }
+
+
 def upload_version(
-    display_name: str, artifact_uri: str, serving_image: str, labels: Dict[str, str], alias: str
+    display_name: str, artifact_uri: str, container: ModelContainerSpec, labels: Dict[str, str], alias: str
 ) -> aiplatform.Model:
     """Uploads the SavedModel as a new version of the model named `display_name` (its first version on
-    the first push), giving it `alias`, which is taken from the version that had it first."""
+    the first push), served by `container`, giving it `alias`, which is taken from the version that had it first."""
     parent = find_model(display_name)
     if parent is not None:
         remove_alias(parent, alias)
@@ -74,10 +107,10 @@ def upload_version(
         version = aiplatform.Model.upload(
             display_name=display_name,
             artifact_uri=artifact_uri,
-            serving_container_image_uri=serving_image,
             parent_model=parent.resource_name if parent else None,
             version_aliases=[alias],
             labels=labels,
+            **_container_arguments(container),
         )
     logging.info("Uploaded %s as version %s", artifact_uri, version.versioned_resource_name)
     return version

@@ -1,7 +1,7 @@
 """Exports the SavedModel with its signatures: tf.Example in, one input per raw feature, transform_features."""
 
 import os
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -11,7 +11,13 @@ from modules.runtime import data
 
 SERVING_DEFAULT = "serving_default"
 SERVING_RAW = "serving_raw"
+SERVING_EXAMPLES = "serving_examples"
 TRANSFORM_FEATURES = "transform_features"
+# The Trainer's custom_config says what serving_default takes: serialized tf.Example (the default, which TFX's
+# Evaluator calls), or raw features, for a prebuilt TF Serving container, which cannot call serving_raw by name.
+DEFAULT_INPUTS_KEY = "serving_default_inputs"
+TAKES_EXAMPLES = "examples"
+TAKES_RAW = "raw"
 
 _DTYPES = {"float": tf.float32, "string": tf.string}
 
@@ -54,8 +60,10 @@ def _as_parsed(value: tf.Tensor, spec: Any) -> tf.Tensor:
 
 # The signatures have no tensor-dependent Python control flow; skipping AutoGraph's
 # conversion of Keras internals saves ~6 s per export.
-def make_signatures(model: tf.keras.Model, tf_transform_output: tft.TFTransformOutput) -> Dict[str, Any]:
-    """Builds the three signatures; the model must outlive them (it tracks the TFT layer)."""
+def make_signatures(
+    model: tf.keras.Model, tf_transform_output: tft.TFTransformOutput, default_inputs: str = TAKES_EXAMPLES
+) -> Dict[str, Any]:
+    """Builds the signatures; the model must outlive them (it tracks the TFT layer)."""
     model.tft_layer = tf_transform_output.transform_features_layer()
     class_names = tf.constant(tf_transform_output.vocabulary_by_name(features.label_vocabulary_name()))
     serving_spec = _raw_feature_spec(tf_transform_output, with_label=False)
@@ -85,16 +93,33 @@ def make_signatures(model: tf.keras.Model, tf_transform_output: tft.TFTransformO
     def transform_features(serialized: tf.Tensor) -> Dict[str, tf.Tensor]:
         return model.tft_layer(tf.io.parse_example(serialized, eval_spec))
 
-    return {
-        SERVING_DEFAULT: serve_examples.get_concrete_function(),
-        SERVING_RAW: serve_raw.get_concrete_function(),
-        TRANSFORM_FEATURES: transform_features.get_concrete_function(),
-    }
+    raw, examples = serve_raw.get_concrete_function(), serve_examples.get_concrete_function()
+    signatures = {SERVING_RAW: raw, TRANSFORM_FEATURES: transform_features.get_concrete_function()}
+    if default_inputs == TAKES_RAW:
+        # The Evaluator then finds the examples signature by this name.
+        signatures.update({SERVING_DEFAULT: raw, SERVING_EXAMPLES: examples})
+    else:
+        signatures[SERVING_DEFAULT] = examples
+    return signatures
 
 
-def save(model: tf.keras.Model, tf_transform_output: tft.TFTransformOutput, directory: str) -> int:
+def default_inputs(custom_config: Optional[Dict[str, Any]]) -> str:
+    """What serving_default takes, from the Trainer's custom_config; a value it does not know is refused."""
+    value = (custom_config or {}).get(DEFAULT_INPUTS_KEY, TAKES_EXAMPLES)
+    if value not in (TAKES_EXAMPLES, TAKES_RAW):
+        raise ValueError(f"custom_config {DEFAULT_INPUTS_KEY} must be {TAKES_EXAMPLES} or {TAKES_RAW}, not {value!r}")
+    return value
+
+
+def save(
+    model: tf.keras.Model,
+    tf_transform_output: tft.TFTransformOutput,
+    directory: str,
+    custom_config: Optional[Dict[str, Any]] = None,
+) -> int:
     """Saves the model with its signatures as a SavedModel in `directory`; returns its size in bytes."""
-    model.save(directory, save_format="tf", signatures=make_signatures(model, tf_transform_output))
+    signatures = make_signatures(model, tf_transform_output, default_inputs(custom_config))
+    model.save(directory, save_format="tf", signatures=signatures)
     return sum(
         tf.io.gfile.stat(os.path.join(root, name)).length
         for root, _, names in tf.io.gfile.walk(directory)

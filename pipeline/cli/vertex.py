@@ -11,6 +11,7 @@ import click
 from pipeline.cli import common
 
 if TYPE_CHECKING:
+    from pipeline.config import PipelineConfig
     from pipeline.vertex.submit import Outcome
 
 COMPILE_EXAMPLES = """
@@ -40,12 +41,23 @@ def compile_command(
     out: Optional[str],
 ) -> None:
     """Compile the pipeline for Vertex AI Pipelines. Offline: no network, no credentials."""
-    from pipeline.vertex.compile import compile_for_vertex, default_spec_path
+    from pipeline.vertex.compile import default_spec_path
 
     config = common.vertex_config(profile, config_file, overrides, modules_uri)
     assert config.vertex is not None
-    path = compile_for_vertex(config, Path(out).resolve() if out else default_spec_path(config))
+    path = _compile(config, Path(out).resolve() if out else default_spec_path(config))
     click.echo(f"Compiled {config.pipeline_name} for {config.vertex.project}/{config.vertex.region}: {path}")
+
+
+def _compile(config: "PipelineConfig", out: Path) -> Path:
+    """The spec written to `out`; a serving option that cannot serve this model is one line, and nothing written."""
+    from pipeline.dag.serving_container import ServingChoiceError
+    from pipeline.vertex.compile import compile_for_vertex
+
+    try:
+        return compile_for_vertex(config, out)
+    except ServingChoiceError as error:
+        common.fail(str(error))
 
 
 def _parameter_values(items: Tuple[str, ...]) -> Dict[str, Any]:
@@ -85,7 +97,7 @@ def _echo_outcome(result: "Outcome", elapsed: float) -> int:
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A runtime parameter value. Repeatable.")
 @click.option("--no-cache", is_flag=True, help="Re-execute every task instead of reusing cached results.")
 @click.option("--wait", is_flag=True, help="Follow the job, print each task's state, exit non-zero if it fails.")
-@click.option("--dry-run", is_flag=True, help="Print the job that would be created, and create nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the CreatePipelineJob request as JSON, and send nothing.")
 @click.option("--poll-seconds", type=click.FloatRange(0.01, 600), default=30.0, show_default=True)
 def submit_command(
     profile: Optional[str],
@@ -101,13 +113,13 @@ def submit_command(
 ) -> None:
     """Submit the pipeline to Vertex AI Pipelines as a PipelineJob."""
     from pipeline.vertex import submit as vertex_submit
-    from pipeline.vertex.compile import compile_for_vertex, default_spec_path
+    from pipeline.vertex.compile import default_spec_path
 
     config = common.vertex_config(profile, config_file, overrides, modules_uri)
     vertex = config.vertex
     assert vertex is not None
     values = _parameter_values(params)
-    spec_path = Path(spec).resolve() if spec else compile_for_vertex(config, default_spec_path(config))
+    spec_path = Path(spec).resolve() if spec else _compile(config, default_spec_path(config))
     request = vertex_submit.JobRequest(
         spec_path=str(spec_path),
         job_id=vertex_submit.job_id(config.pipeline_name),
@@ -117,10 +129,7 @@ def submit_command(
     )
     submitter = vertex_submit.Submitter(config, api_endpoint=vertex.api_endpoint, dry_run=dry_run)
     if dry_run:
-        body = submitter.build(request).to_dict()
-        body.pop("pipelineSpec", None)
-        job = {"pipelineJobId": request.job_id, "template": request.spec_path, "serviceAccount": vertex.service_account}
-        click.echo(json.dumps({**job, **body}, indent=2))
+        click.echo(json.dumps(submitter.dry_run(request), indent=2))
         return
     started = time.monotonic()
     try:

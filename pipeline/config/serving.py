@@ -1,5 +1,7 @@
 """Typed settings of `vtx serve`: address, request limits, registry polling, micro-batching, request logging."""
 
+from typing import Optional
+
 from pydantic import Field
 
 from pipeline.config.base import Section
@@ -28,9 +30,10 @@ class RequestLogConfig(Section):
 class ServingConfig(Section):
     """The local prediction server with Vertex AI's predict contract."""
 
-    host: str = "127.0.0.1"
-    # 0 picks a free port and prints it.
-    port: int = Field(default=8080, ge=0, le=65535)
+    # Unset: 127.0.0.1, or 0.0.0.0 in a Vertex AI serving container (AIP_* variables set); a set host wins.
+    host: Optional[str] = Field(default=None, min_length=1)
+    # Unset: 8080, or AIP_HTTP_PORT in a Vertex AI serving container; 0 picks a free port and prints it.
+    port: Optional[int] = Field(default=None, ge=0, le=65535)
     # The names a logged row and the response carry, as a Vertex endpoint's would.
     endpoint: str = Field(default="local", pattern=r"^[\w.-]{1,128}$")
     deployed_model_id: str = Field(default="local", pattern=r"^[\w.-]{1,128}$")

@@ -1,6 +1,6 @@
 """Typed settings of the Vertex AI target: project, image, Dataflow, Vertex Training, the pusher, Neptune."""
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
 
@@ -60,7 +60,11 @@ class PusherConfig(Section):
     """Blessed models go to the Vertex AI Model Registry and a named endpoint."""
 
     model_display_name: str = Field(min_length=1, max_length=128)
-    serving_image: str
+    # custom: the model is served by `vtx serve` in serving_image (the JSON contract of docs/serving.md);
+    # prebuilt: by Vertex AI's TensorFlow Serving container for the TF version we train with, if one exists.
+    serving: Literal["custom", "prebuilt"] = "custom"
+    # The custom serving container's image; defaults to vertex.image, which has `vtx serve`.
+    serving_image: Optional[str] = Field(default=None, min_length=1)
     endpoint_display_name: str = Field(min_length=1, max_length=128)
     machine_type: str
     min_replicas: int = Field(ge=1, le=1000)
@@ -73,6 +77,12 @@ class PusherConfig(Section):
     def _replicas(self) -> "PusherConfig":
         if self.max_replicas < self.min_replicas:
             raise ValueError(f"max_replicas ({self.max_replicas}) is below min_replicas ({self.min_replicas})")
+        return self
+
+    @model_validator(mode="after")
+    def _serving_image(self) -> "PusherConfig":
+        if self.serving == "prebuilt" and self.serving_image:
+            raise ValueError("serving_image is the image of serving: custom; serving: prebuilt picks Vertex AI's own")
         return self
 
 
@@ -114,6 +124,11 @@ class VertexConfig(Section):
             if not _matches(_LABEL, key) or (value and not _matches(r"^[a-z0-9_-]{0,63}$", value)):
                 raise ValueError(f"label {key}={value} is not a valid Google Cloud label (lowercase, digits, _ and -)")
         return labels
+
+    @property
+    def serving_image(self) -> str:
+        """The image of the custom serving container: the pusher's own, else the pipeline image."""
+        return self.pusher.serving_image or self.image
 
     @property
     def temp_location(self) -> str:

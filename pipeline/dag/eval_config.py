@@ -4,6 +4,7 @@ import tensorflow_model_analysis as tfma
 
 from pipeline import contract
 from pipeline.config import PipelineConfig
+from pipeline.dag.serving_container import default_inputs
 
 
 def eval_config(config: PipelineConfig) -> tfma.EvalConfig:
@@ -19,7 +20,7 @@ def eval_config(config: PipelineConfig) -> tfma.EvalConfig:
     return tfma.EvalConfig(
         model_specs=[
             tfma.ModelSpec(
-                signature_name=contract.EXAMPLES_SIGNATURE,
+                signature_name=contract.evaluated_signature(default_inputs(config)),
                 label_key=evaluation.label_key,
                 prediction_key=evaluation.prediction_key,
                 preprocessing_function_names=[contract.TRANSFORM_SIGNATURE],

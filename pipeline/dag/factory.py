@@ -8,14 +8,15 @@ from tfx.components import Evaluator, Pusher, SchemaGen, StatisticsGen, Trainer,
 from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 from tfx.dsl.components.common.resolver import Resolver
-from tfx.orchestration import metadata, pipeline
+from tfx.orchestration import metadata as tfx_metadata
+from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2, tuner_pb2
 from tfx.types import Channel, standard_artifacts
 
 from components import csv_example_gen, eval_policy, executors, extend, validation_gate
 from components.curated_schema import CuratedSchema
 from pipeline.config import PipelineConfig
-from pipeline.dag import fingerprint, targets
+from pipeline.dag import fingerprint, serving_container, targets
 from pipeline.dag.eval_config import eval_config
 from pipeline.dag.parameters import RunParameters, run_parameters
 
@@ -83,7 +84,11 @@ def _trainer(config: PipelineConfig, params: RunParameters, transform: Transform
         # The train_steps and eval_steps parameters below replace these at run time.
         train_args=trainer_pb2.TrainArgs(num_steps=config.training.train_steps),
         eval_args=trainer_pb2.EvalArgs(num_steps=config.training.eval_steps),
-        custom_config={**targets.user_code_config(config, config.modules.run_fn, neptune=True), **(job or {})},
+        custom_config={
+            **targets.user_code_config(config, config.modules.run_fn, neptune=True),
+            **targets.export_config(config),
+            **(job or {}),
+        },
     )
     extend.add_parameters(
         trainer, **{executors.TRAIN_STEPS: params.train_steps, executors.EVAL_STEPS: params.eval_steps}
@@ -115,7 +120,7 @@ def _pusher(config: PipelineConfig, trainer: Trainer, evaluator: Evaluator):
         project=vertex.project,
         region=vertex.region,
         model_display_name=push.model_display_name,
-        serving_image=push.serving_image,
+        serving_container=json.dumps(serving_container.container_spec(config), sort_keys=True),
         endpoint_display_name=push.endpoint_display_name,
         machine_type=push.machine_type,
         min_replicas=push.min_replicas,
@@ -147,7 +152,7 @@ def _policy(config: PipelineConfig) -> eval_policy.Policy:
     )
 
 
-def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
+def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
     """Builds CsvExampleGen -> ... -> Pusher from `config` alone."""
     params = run_parameters(config)
     example_gen = _example_gen(config, params)
@@ -193,13 +198,13 @@ def create_pipeline(config: PipelineConfig) -> pipeline.Pipeline:
     extend.add_parameters(evaluator, **{eval_policy.POLICY: _policy(config).to_json()})
     extend.with_executor(evaluator, executors.EvaluatorExecutor)
     nodes += [trainer, resolver, evaluator, _pusher(config, trainer, evaluator)]
-    return pipeline.Pipeline(
+    return tfx_pipeline.Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=config.pipeline_root,
         components=nodes,
         enable_cache=config.enable_cache,
         metadata_connection_config=None
         if config.vertex
-        else metadata.sqlite_metadata_connection_config(config.metadata_path),
+        else tfx_metadata.sqlite_metadata_connection_config(config.metadata_path),
         beam_pipeline_args=list[Any](config.beam_args()),
     )

@@ -6,8 +6,9 @@ from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import La
 from tfx.types import Channel
 
 from components import baseline_resolver, dataset_identity, executors
+from pipeline import contract
 from pipeline.config import PipelineConfig
-from pipeline.dag import fingerprint
+from pipeline.dag import fingerprint, serving_container
 
 # custom_config key of the seed that modules/runtime/determinism.py reads (a copy there; a unit test holds them equal).
 SEED_KEY = "seed"
@@ -46,6 +47,15 @@ def user_code_config(config: PipelineConfig, entry_fn: str, neptune: bool = Fals
         if secret:
             custom[executors.NEPTUNE_SECRET] = secret
     return custom
+
+
+def export_config(config: PipelineConfig) -> Dict[str, Any]:
+    """custom_config of the Trainer for what the exported serving_default takes, when not serialized examples.
+
+    Left out for the default, so that the Trainer's cache key is what it was before the choice existed.
+    """
+    inputs = serving_container.default_inputs(config)
+    return {} if inputs == contract.DEFAULT_TAKES_EXAMPLES else {contract.DEFAULT_INPUTS_KEY: inputs}
 
 
 def _job_labels(config: PipelineConfig) -> Dict[str, str]:

@@ -15,7 +15,10 @@ class ColumnError(ValueError):
 
 
 def check_header(config: PipelineConfig, header: List[str], path: Path) -> None:
-    """Every column the definition names is in the header, and every header column is named there."""
+    """Every column the definition names is in the header; with an inferred schema, every header column is named.
+
+    With a reviewed schema, ExampleValidator names a column the schema lacks ("New column"), on Vertex AI too.
+    """
     dataset, source = config.dataset, dataset_path(config.modules.package_dir)
     missing = [column for column in dataset.columns if column not in header]
     if missing:
@@ -23,7 +26,7 @@ def check_header(config: PipelineConfig, header: List[str], path: Path) -> None:
             f"{source} names column '{missing[0]}', which {path} does not have; its header: {', '.join(header)}"
         )
     unnamed = [column for column in header if column not in dataset.columns]
-    if unnamed:
+    if unnamed and config.schema_path is None:
         raise ColumnError(
             f"{path} has column '{unnamed[0]}', which {source} does not name; "
             "add it to features (numeric or categorical) or to features.ignored"

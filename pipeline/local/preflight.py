@@ -1,29 +1,32 @@
-"""Checks the input data before any heavy import, so bad input gets one clear message."""
+"""Checks the input data before any heavy import, so bad input gets one clear message naming file and line."""
 
-import csv
-import itertools
 from pathlib import Path
 from typing import Any, Callable, List
 
 from pipeline.config import PipelineConfig
 from pipeline.local import columns
+from pipeline.local.csv_scan import CsvFacts, CsvFormatError, scan_file
 
 
 class InputDataError(ValueError):
     """The data folder or a CSV in it cannot be used; the message says why."""
 
 
-def _header_and_first_row(path: Path) -> List[List[str]]:
+def _scanned(path: Path) -> CsvFacts:
+    """The whole file read once: every line as the pipeline's CSV reader would take it."""
+    if not path.is_file():
+        raise InputDataError(f"{path} is not a file; the data folder's *.csv must be CSV files")
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            return list(itertools.islice(reader, 2))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise InputDataError(f"cannot read {path}: {error}") from None
+        facts = scan_file(path)
+    except CsvFormatError as error:
+        raise InputDataError(f"{path}: {error}") from None
+    except OSError as error:
+        raise InputDataError(f"cannot read {path}: {error.strerror or error}") from None
+    return facts
 
 
 def check_data(config: PipelineConfig) -> List[Path]:
-    """Returns the CSV files under data_root, or raises InputDataError naming the problem."""
+    """Returns the CSV files under data_root, or raises InputDataError naming the file, line and problem."""
     if "://" in config.data_root:
         return []
     root = Path(config.data_root)
@@ -34,14 +37,12 @@ def check_data(config: PipelineConfig) -> List[Path]:
         raise InputDataError(f"data folder {root} has no .csv file")
     header: List[str] = []
     for path in files:
-        rows = _header_and_first_row(path)
-        if not rows or not any(cell.strip() for cell in rows[0]):
-            raise InputDataError(f"{path} is empty; it needs a header line and at least one row")
-        if len(rows) < 2:
+        facts = _scanned(path)
+        if facts.rows == 0:
             raise InputDataError(f"{path} has a header but no data rows")
-        if header and rows[0] != header:
-            raise InputDataError(f"{path} has a different header from {files[0]}")
-        header = rows[0]
+        if header and facts.header != header:
+            raise InputDataError(f"{path} has a different header from {files[0]}: {_difference(header, facts.header)}")
+        header = facts.header
     _check(columns.check_header, config, header, files[0])
     _check(columns.check_numbers, config, files)
     return files
@@ -52,3 +53,11 @@ def _check(check: Callable[..., None], *args: Any) -> None:
         check(*args)
     except columns.ColumnError as error:
         raise InputDataError(str(error)) from None
+
+
+def _difference(first: List[str], other: List[str]) -> str:
+    missing = [name for name in first if name not in other]
+    extra = [name for name in other if name not in first]
+    parts = [f"no {', '.join(missing)}"] if missing else []
+    parts += [f"also {', '.join(extra)}"] if extra else []
+    return "; ".join(parts) or "the same columns in another order"

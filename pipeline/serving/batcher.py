@@ -26,7 +26,9 @@ class MicroBatcher:
     At low load a request is alone and waits for nothing (max_wait_ms 0); under load, requests that arrive
     while a call runs share the next one. A batch is served by the model current when it starts, so a
     reload never changes a request halfway: each is served by the model it was validated against, and a
-    batch holds requests of one model only. Disabled, each request calls the model on its own thread.
+    batch holds requests of one model only. A batched call that fails is retried request by request, so
+    that what one request sent fails that request alone. Disabled, each request calls the model on its
+    own thread.
     """
 
     def __init__(self, metrics: ServerMetrics, enabled: bool, max_instances: int, max_wait_ms: float):
@@ -93,17 +95,40 @@ class MicroBatcher:
         while True:
             batch = await self._next_batch()
             model = batch[0].model
-            columns = {name: [v for item in batch for v in item.instances.columns[name]] for name in model.features}
             try:
+                columns = {name: [v for item in batch for v in item.instances.columns[name]] for name in model.features}
                 predictions = await self._call(model, columns, sum(item.instances.count for item in batch))
-            except Exception as error:  # noqa: BLE001 - a failed call fails its requests (a 500), not the worker
-                for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(error)
+            except Exception as error:  # noqa: BLE001 - a failed call fails its requests, not the worker
+                if len(batch) == 1:
+                    _settle(batch[0], error=error)
+                else:
+                    await self._one_by_one(batch)
                 continue
             start = 0
             for item in batch:
                 end = start + item.instances.count
-                if not item.future.done():
-                    item.future.set_result(predictions[start:end])
+                _settle(item, result=predictions[start:end])
                 start = end
+
+    async def _one_by_one(self, batch: List[_Pending]) -> None:
+        """After a failed batched call: each request alone, so that only the one at fault fails."""
+        self.metrics.batch_retries.inc()
+        for item in batch:
+            if item.future.done():
+                continue
+            try:
+                predictions = await self._call(item.model, item.instances.columns, item.instances.count)
+            except Exception as error:  # noqa: BLE001 - this request's own failure, answered as such
+                _settle(item, error=error)
+            else:
+                _settle(item, result=predictions)
+
+
+def _settle(item: _Pending, result: Optional[Predictions] = None, error: Optional[BaseException] = None) -> None:
+    """Answers a request's future, unless its client is gone and the future was cancelled."""
+    if item.future.done():
+        return
+    if error is not None:
+        item.future.set_exception(error)
+    else:
+        item.future.set_result(result if result is not None else [])

@@ -2,6 +2,7 @@
 
 import json
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -37,8 +38,33 @@ class Instances:
 
 
 def _describe(value: Any) -> str:
-    text = json.dumps(value)
+    try:
+        text = json.dumps(value)
+    except (RecursionError, ValueError):
+        return type(value).__name__
     return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def _number(feature: Feature, value: Any, index: int) -> Any:
+    """A JSON number the model's dtype holds as it is: finite, and within the range of that dtype."""
+    low, high = feature.bounds()
+    if feature.kind == "integer":
+        if not (isinstance(value, int) or (math.isfinite(value) and float(value).is_integer())):
+            raise BadRequestError(f"must be an integer, got {_describe(value)}", index, feature.name)
+        if not low <= int(value) <= high:
+            problem = f"{_describe(value)} is outside the range of {feature.dtype_name}, the model's input type"
+            raise BadRequestError(problem, index, feature.name)
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadRequestError("must be a finite number or null", index, feature.name)
+    # Compared exactly (an int of any size against a float), so a 400-digit integer is refused, not overflowed.
+    if not low <= value <= high:
+        raise BadRequestError(
+            f"{_describe(value)} is not finite as {feature.dtype_name}, the model's input type (at most {high:.8g})",
+            index,
+            feature.name,
+        )
+    return value
 
 
 def _value(feature: Feature, value: Any, index: int) -> Any:
@@ -51,14 +77,15 @@ def _value(feature: Feature, value: Any, index: int) -> Any:
     if feature.kind == "string":
         if not isinstance(value, str):
             raise BadRequestError(f"must be a string or null, got {_describe(value)}", index, feature.name)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            problem = f"a lone surrogate \\u{ord(value[error.start]):04x} at character {error.start}"
+            raise BadRequestError(f"must be valid Unicode text; it holds {problem}", index, feature.name) from None
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise BadRequestError(f"must be a number or null, got {_describe(value)}", index, feature.name)
-    if feature.kind == "integer" and not (isinstance(value, int) or float(value).is_integer()):
-        raise BadRequestError(f"must be an integer, got {_describe(value)}", index, feature.name)
-    if feature.kind == "number" and not math.isfinite(value):
-        raise BadRequestError("must be a finite number or null", index, feature.name)
-    return value
+    return _number(feature, value, index)
 
 
 def _instance(instance: Any, index: int, features: Mapping[str, Feature], columns: Dict[str, List[Any]]) -> None:
@@ -73,14 +100,24 @@ def _instance(instance: Any, index: int, features: Mapping[str, Feature], column
         columns[name].append(_value(feature, instance[name], index))
 
 
-def parse(body: bytes, features: Mapping[str, Feature], max_instances: int) -> Instances:
-    """Validates the whole request before any model call: either every instance is good, or a BadRequestError."""
+def _load(body: bytes) -> Any:
     try:
         # NaN and Infinity are not JSON; a strict parse refuses them like a JSON client library would.
         # UTF-8 only (json.loads would guess UTF-16 and -32 too): the body is logged as UTF-8 text.
-        payload = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+        return json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise BadRequestError("the body is not valid JSON: its arrays or objects are nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as error:
-        raise BadRequestError(f"the body is not valid JSON: {error}") from None
+        reason = str(error)
+        if reason.startswith("Exceeds the limit"):
+            # Python's guard against quadratic int parsing; its message speaks to a Python programmer.
+            reason = f"a number has more than the {sys.get_int_max_str_digits()} digits this server reads"
+        raise BadRequestError(f"the body is not valid JSON: {reason}") from None
+
+
+def parse(body: bytes, features: Mapping[str, Feature], max_instances: int) -> Instances:
+    """Validates the whole request before any model call: either every instance is good, or a BadRequestError."""
+    payload = _load(body)
     if not isinstance(payload, dict):
         raise BadRequestError('the body must be a JSON object like {"instances": [...]}')
     if "instances" not in payload:

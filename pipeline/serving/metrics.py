@@ -10,7 +10,10 @@ class ServerMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "vtx_serve_requests", "Predict requests by response status code.", ["code"], registry=self.registry
+            "vtx_serve_requests",
+            "Predict requests by response status code, and requests refused for their path (404) or method (405).",
+            ["code"],
+            registry=self.registry,
         )
         self.instances = Counter("vtx_serve_instances", "Instances predicted.", registry=self.registry)
         self.request_latency = Histogram(
@@ -29,6 +32,11 @@ class ServerMetrics:
             "vtx_serve_batch_instances",
             "Instances per model call (requests batched together).",
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+            registry=self.registry,
+        )
+        self.batch_retries = Counter(
+            "vtx_serve_batch_retries",
+            "Batched model calls that failed and were retried request by request.",
             registry=self.registry,
         )
         self.model_info = Gauge(

@@ -1,8 +1,9 @@
 """One loaded model version: its `serving_raw` inputs read from the signature, and a batched predict call."""
 
+import functools
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
@@ -13,6 +14,17 @@ SIGNATURE = RAW_SIGNATURE
 
 class ModelLoadError(Exception):
     """The SavedModel cannot be loaded or has no usable `serving_raw` signature; the message says why."""
+
+
+class ModelInputError(ValueError):
+    """The model refused the values of a call (they do not convert to its input types, or an op rejected them)."""
+
+
+@functools.cache
+def _bounds(dtype: Any) -> Tuple[Any, Any]:
+    if np.issubdtype(dtype, np.floating):
+        return float(np.finfo(dtype).min), float(np.finfo(dtype).max)
+    return int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,14 @@ class Feature:
             return ""
         return None
 
+    @property
+    def dtype_name(self) -> str:
+        return np.dtype(self.dtype).name
+
+    def bounds(self) -> Tuple[Any, Any]:
+        """The lowest and highest value of a numeric feature's dtype (float32: about -3.4e38 and 3.4e38)."""
+        return _bounds(self.dtype)
+
 
 @dataclass
 class LoadedModel:
@@ -46,14 +66,28 @@ class LoadedModel:
     load_seconds: float = 0.0
 
     def predict(self, columns: Mapping[str, Sequence[Any]]) -> List[Dict[str, Any]]:
-        """One model call on a batch given column-wise; one JSON-ready prediction per row."""
+        """One model call on a batch given column-wise; one JSON-ready prediction per row.
+
+        Values that do not convert to the signature's types, or that an op of the model rejects, raise
+        ModelInputError: the caller's input is at fault, not the model.
+        """
         import tensorflow as tf
 
-        tensors = {name: tf.constant(np.asarray(columns[name], dtype=f.dtype)) for name, f in self.features.items()}
-        result = self.signature(**tensors)
+        try:
+            tensors = {name: tf.constant(np.asarray(columns[name], dtype=f.dtype)) for name, f in self.features.items()}
+        except (ValueError, TypeError, OverflowError) as error:  # UnicodeEncodeError is a ValueError
+            raise ModelInputError(f"the values do not convert to the model's input types: {error}") from None
+        try:
+            result = self.signature(**tensors)
+        except tf.errors.InvalidArgumentError as error:
+            raise ModelInputError(f"the model refused the values: {_first_line(error.message)}") from None
         arrays = {name: result[name].numpy() for name in self.outputs}
         rows = len(next(iter(columns.values())))
         return [{name: _jsonable(arrays[name][row]) for name in self.outputs} for row in range(rows)]
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:300]
 
 
 def _jsonable(value: Any) -> Any:

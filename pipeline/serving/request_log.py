@@ -1,21 +1,35 @@
-"""The request-response log table: Vertex AI's BigQuery logging columns, plus model version and latency."""
+"""The request-response log: Vertex AI's BigQuery table as Google documents it, and `vtx serve`'s DuckDB table."""
 
 from pathlib import Path
-from typing import Tuple
+from typing import Dict, Tuple
 
-# Vertex AI writes these columns when an endpoint logs requests to BigQuery, one row per request.
-# Here request_payload and response_payload hold the request and response JSON bodies
-# ({"instances": [...]} and {"predictions": [...], ...}); Vertex's own table stores them as
-# REPEATED STRING, which a BigQuery reader flattens to the same text.
-VERTEX_COLUMNS: Tuple[str, ...] = (
-    "endpoint",
-    "deployed_model_id",
-    "logging_time",
-    "request_id",
-    "request_payload",
-    "response_payload",
+# The table a Vertex AI endpoint writes with request-response logging (schema v1, which Vertex AI creates for
+# an endpoint unless told otherwise): one row per sampled request, every column NULLABLE but the payloads,
+# which are REPEATED STRING. Name, BigQuery type, mode.
+VERTEX_SCHEMA: Tuple[Tuple[str, str, str], ...] = (
+    ("endpoint", "STRING", "NULLABLE"),
+    ("deployed_model_id", "STRING", "NULLABLE"),
+    ("logging_time", "TIMESTAMP", "NULLABLE"),
+    ("request_id", "NUMERIC", "NULLABLE"),
+    ("request_payload", "STRING", "REPEATED"),
+    ("response_payload", "STRING", "REPEATED"),
 )
-# Written by `vtx serve` only; a Vertex endpoint's table has no such columns.
+VERTEX_COLUMNS: Tuple[str, ...] = tuple(name for name, _, _ in VERTEX_SCHEMA)
+# BigQuery's types as DuckDB spells them: NUMERIC is DECIMAL(38, 9); REPEATED is a list.
+_DUCKDB_TYPES: Dict[str, str] = {"STRING": "VARCHAR", "TIMESTAMP": "TIMESTAMPTZ", "NUMERIC": "DECIMAL(38, 9)"}
+
+
+def vertex_duckdb_ddl(table: str) -> str:
+    """A DuckDB table with Vertex AI's columns and types: the embedded stand-in for the endpoint's BigQuery table."""
+    columns = [
+        f"{name} {_DUCKDB_TYPES[kind]}{'[]' if mode == 'REPEATED' else ''}" for name, kind, mode in VERTEX_SCHEMA
+    ]
+    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(columns)})"
+
+
+# `vtx serve` writes Vertex AI's columns, with request_payload and response_payload each holding one whole JSON
+# body ({"instances": [...]}, {"predictions": [...], ...}) and request_id the response's X-Request-Id (hex),
+# plus these two, which a Vertex AI endpoint's table does not have.
 EXTRA_COLUMNS: Tuple[str, ...] = ("model_version", "latency_ms")
 COLUMNS: Tuple[str, ...] = VERTEX_COLUMNS + EXTRA_COLUMNS
 

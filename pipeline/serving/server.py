@@ -1,4 +1,4 @@
-"""Starts `vtx serve`: load the production model, bind the port, run uvicorn until SIGTERM, flush the log."""
+"""Starts `vtx serve`: bind the port, load the production model, run uvicorn until SIGTERM, flush the log."""
 
 import logging
 import math
@@ -7,11 +7,14 @@ import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Tuple, Type
+from typing import Any, Callable, Optional, Tuple, Type
 
 import uvicorn
 
+from pipeline import contract
 from pipeline.config import PipelineConfig
+from pipeline.config.container import VertexContainer
+from pipeline.config.serving import ServingConfig
 from pipeline.serving.app import create_app
 from pipeline.serving.log_sink import DuckDbSink, Spool
 from pipeline.serving.log_writer import RequestLogWriter, WriterStats
@@ -78,23 +81,75 @@ class Server:
         self.uvicorn.run(sockets=[self.socket])
 
 
+def address(settings: ServingConfig, container: Optional[VertexContainer]) -> Tuple[str, int]:
+    """Where to listen: the settings when given; else Vertex AI's (all interfaces, AIP_HTTP_PORT) or loopback:8080."""
+    host = settings.host or ("0.0.0.0" if container else "127.0.0.1")
+    if settings.port is not None:
+        return host, settings.port
+    return host, container.http_port if container else contract.CONTAINER_PORT
+
+
+def as_deployed(settings: ServingConfig, container: Optional[VertexContainer]) -> ServingConfig:
+    """In a Vertex AI container, rows and responses carry the deployment's ids instead of serving.*'s names."""
+    if container is None:
+        return settings
+    return settings.model_copy(
+        update={"endpoint": container.endpoint_id, "deployed_model_id": container.deployed_model_id}
+    )
+
+
+def _announce(
+    echo: Callable[[str], None], config: PipelineConfig, model: Any, url: str, container: Optional[VertexContainer]
+) -> None:
+    settings = config.serving
+    log = f"{duckdb_path(config.output_root)} (sampling rate {settings.sampling_rate:g})"
+    if container is None:
+        loaded = f"loaded in {model.load_seconds:.1f} s"
+        echo(f"vtx serve: {config.pipeline_name} version {model.version} (production), {loaded}")
+        echo(f"  model:    {model.uri}")
+        echo(f"  predict:  POST {url}/predict  or  {url}/v1/projects/P/locations/L/endpoints/E:predict")
+        echo(f"  health:   {url}/health  {url}/ready    metrics: {url}/metrics")
+        echo(f"  log:      {log}")
+        every = f"{settings.poll_seconds:g} s"
+        echo(f"Listening on {url}; new production versions are picked up every {every}. Ctrl+C to stop.")
+        return
+    echo(
+        f"vtx serve: {config.pipeline_name} on Vertex AI, deployed model {container.deployed_model_id} of endpoint"
+        f" {container.endpoint_id}, loaded in {model.load_seconds:.1f} s"
+    )
+    echo(f"  model:    {container.storage_uri} (copied to {model.uri})")
+    echo(f"  predict:  POST {url}{container.predict_route}    health: {url}{container.health_route}")
+    echo(f"  log:      {log}")
+    echo(f"Listening on {url} as a Vertex AI serving container; the model stays the one of AIP_STORAGE_URI.")
+
+
 def build(
     config: PipelineConfig,
     source: ModelSource,
     source_errors: Tuple[Type[Exception], ...],
     echo: Callable[[str], None],
+    container: Optional[VertexContainer] = None,
 ) -> Server:
-    """Loads the production model and binds the port; raises ServeError (or the source's errors) if it cannot."""
+    """Binds the port, then loads the production model; raises ServeError (or the source's errors) if it cannot.
+
+    With `container` (the AIP_* variables of Vertex AI), it serves the source's one model at Vertex AI's routes
+    and never asks the source again.
+    """
     from pipeline.serving.model import ModelLoadError
 
-    settings = config.serving
+    settings = as_deployed(config.serving, container)
     metrics = ServerMetrics()
     holder = ModelHolder(source, metrics, source_errors + (ModelLoadError,), announce=echo)
+    # Listening first: Vertex AI's liveness probe only needs the port to take connections while the model loads.
+    sock = bind(*address(settings, container))
     try:
         model = holder.load_production()
     except ModelLoadError as error:
+        sock.close()
         raise ServeError(str(error)) from None
-    sock = bind(settings.host, settings.port)
+    except BaseException:
+        sock.close()
+        raise
     host, port = sock.getsockname()[:2]
     writer = writer_for(config)
 
@@ -106,18 +161,19 @@ def build(
             line += f"; {_rows(stats.pending)} could be neither written nor spooled and are lost"
         echo(line + ".")
 
-    app = create_app(settings, holder, writer, metrics, config.pipeline_name, on_stopped=stopped)
+    # uvicorn sets should_exit on SIGTERM or Ctrl+C; the server below exists before the first request arrives.
+    app = create_app(
+        settings,
+        holder,
+        writer,
+        metrics,
+        config.pipeline_name,
+        on_stopped=stopped,
+        container=container,
+        draining=lambda: server.should_exit,
+    )
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
-    echo(
-        f"vtx serve: {config.pipeline_name} version {model.version} (production), loaded in {model.load_seconds:.1f} s"
-    )
-    echo(f"  model:    {model.uri}")
-    echo(f"  predict:  POST {url}/predict  or  {url}/v1/projects/P/locations/L/endpoints/E:predict")
-    echo(f"  health:   {url}/health  {url}/ready    metrics: {url}/metrics")
-    echo(f"  log:      {duckdb_path(config.output_root)} (sampling rate {settings.sampling_rate:g})")
-    echo(
-        f"Listening on {url}; new production versions are picked up every {settings.poll_seconds:g} s. Ctrl+C to stop."
-    )
+    _announce(echo, config, model, url, container)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -137,9 +193,10 @@ def serve(
     source: ModelSource,
     source_errors: Tuple[Type[Exception], ...],
     echo: Callable[[str], None],
+    container: Optional[VertexContainer] = None,
 ) -> None:
     """Runs until SIGTERM or Ctrl+C (then exits 0); raises ServeError or the source's errors if it cannot start."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_quietly)
-    build(config, source, source_errors, echo).run()
+    build(config, source, source_errors, echo, container).run()

@@ -38,7 +38,10 @@ def default_spec_path(config: PipelineConfig) -> Path:
 
 
 def compile_for_vertex(config: PipelineConfig, out: Path) -> Path:
-    """Writes the pipeline job JSON to `out`; needs neither network nor credentials."""
+    """Writes the pipeline job JSON to `out`; needs neither network nor credentials.
+
+    A setting the DAG cannot be built with (e.g. serving.ServingChoiceError) is raised before anything is written.
+    """
     if not config.vertex:
         raise ValueError("compiling for Vertex AI needs the vertex settings: use --profile vertex")
     os.environ[NO_PACKAGING_ENV] = "1"
@@ -46,6 +49,7 @@ def compile_for_vertex(config: PipelineConfig, out: Path) -> Path:
 
     from pipeline.dag.factory import create_pipeline
 
+    dag = create_pipeline(config)
     runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
         config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(
             display_name=config.pipeline_name, default_image=config.vertex.image, use_pipeline_spec_2_1=True
@@ -54,7 +58,7 @@ def compile_for_vertex(config: PipelineConfig, out: Path) -> Path:
         output_filename=out.name,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    job = runner.run(create_pipeline(config), parameter_values=default_parameter_values(config), write_out=False)
+    job = runner.run(dag, parameter_values=default_parameter_values(config), write_out=False)
     baselines_of_this_dataset(job, dataset_identity.identity(targets.dataset_definition(config)))
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(job, indent=2, sort_keys=True))

@@ -135,6 +135,25 @@ class Submitter:
             credentials=self._credentials,
         )
 
+    def create_request(self, request: JobRequest):
+        """(the SDK's job, the CreatePipelineJobRequest a submission sends for it): --dry-run prints the latter."""
+        from google.cloud.aiplatform_v1 import CreatePipelineJobRequest
+
+        job = self.build(request)
+        if self.vertex.service_account:
+            job._gca_resource.service_account = self.vertex.service_account
+        create = CreatePipelineJobRequest(
+            parent=job._parent, pipeline_job=job._gca_resource, pipeline_job_id=request.job_id
+        )
+        return job, create
+
+    def dry_run(self, request: JobRequest) -> Dict[str, Any]:
+        """The CreatePipelineJobRequest a submission would send, as JSON; nothing is sent."""
+        from google.protobuf import json_format
+
+        _, create = self.create_request(request)
+        return json_format.MessageToDict(type(create).pb(create))
+
     def submit(self, request: JobRequest):
         from google.auth import exceptions as auth_exceptions
 
@@ -152,15 +171,11 @@ class Submitter:
         This is PipelineJob.submit() without its bucket step: that one creates a missing bucket and checks
         its owner through Resource Manager, while our pipeline root is a configured, existing bucket.
         """
-        job = self.build(request)
-        if self.vertex.service_account:
-            job._gca_resource.service_account = self.vertex.service_account
+        job, create_request = self.create_request(request)
 
         def create() -> None:
             try:
-                job._gca_resource = job.api_client.create_pipeline_job(
-                    parent=job._parent, pipeline_job=job._gca_resource, pipeline_job_id=request.job_id
-                )
+                job._gca_resource = job.api_client.create_pipeline_job(request=create_request)
             except exceptions.AlreadyExists:
                 job._gca_resource = job.api_client.get_pipeline_job(name=self._name(request.job_id))
 

@@ -93,18 +93,14 @@ def tree_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def corrupt_data(target: Path, how: str) -> Path:
-    """A copy of data/penguins.csv with a string in a numeric column, or without bill_length_mm."""
+def corrupt_data(target: Path) -> Path:
+    """A copy of data/penguins.csv with the string "long" in bill_length_mm on every tenth row."""
     rows = list(csv.DictReader((PROJECT_ROOT / "data" / "penguins.csv").open()))
-    if how == "string-in-numeric-column":
-        for row in rows[::10]:
-            row["bill_length_mm"] = "long"
-        columns = list(rows[0])
-    else:
-        columns = [c for c in rows[0] if c != "bill_length_mm"]
+    for row in rows[::10]:
+        row["bill_length_mm"] = "long"
     target.mkdir()
     with (target / "penguins.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     return target

@@ -106,12 +106,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_vtx_serve(output: Path, port: int, *args: str) -> subprocess.Popen:
+def start_vtx_serve(output: Path, port: int, *args: str, console: Optional[Path] = None) -> subprocess.Popen:
+    """`vtx serve` in a subprocess; what it prints goes to pipes, or to the file `console` for a server that
+    logs a line per refused request (a pipe nobody reads would fill and stall it)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("VTX_")}
     command = [VTX, "serve", "--output", str(output), "--port", str(port), *args]
-    return subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    if console is None:
+        return subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    with console.open("w") as sink:
+        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=environ, stdout=sink, stderr=subprocess.STDOUT)
 
 
 def stop(process: subprocess.Popen, timeout: float = 60.0) -> subprocess.CompletedProcess:

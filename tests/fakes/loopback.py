@@ -6,22 +6,24 @@ import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional, Pattern, Tuple
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from google.auth.credentials import AnonymousCredentials
 
-from tests.fakes.vertex.common import ApiError
+from tests.fakes.errors import ApiError, FakeAnswerError
+from tests.fakes.routing import Router
 
 
 @dataclass
 class Request:
-    """One request the fake received, and the HTTP status it answered with."""
+    """One request the fake received, and the HTTP status and JSON it answered with."""
 
     method: str
     path: str
     query: Dict[str, str]
     body: Any
     status: int = 200
+    response: Any = None
 
 
 @dataclass
@@ -33,10 +35,17 @@ class _Failure:
 
 
 class LoopbackFake:
-    """A JSON REST API on 127.0.0.1: subclasses answer `_dispatch`; every request lands in `self.requests`."""
+    """A JSON REST API on 127.0.0.1: subclasses give the routes; every request lands in `self.requests`.
 
-    def __init__(self) -> None:
+    Every request is parsed strictly into the request message of its RPC and every answer into the response
+    message (tests/fakes/api.py): what the real API refuses is a 400 here too, and an answer the real API
+    could not give is a 500 naming the fake's mistake (also kept in `self.bugs`).
+    """
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
         self.requests: List[Request] = []
+        self.bugs: List[str] = []
         self._failures: List[_Failure] = []
         self._lock = threading.Lock()
         self._server: Optional[ThreadingHTTPServer] = None
@@ -102,33 +111,37 @@ class LoopbackFake:
 
     def handle(self, method: str, raw_path: str, raw_body: bytes) -> Tuple[int, Dict[str, Any]]:
         parts = urlsplit(raw_path)
-        path, query = unquote(parts.path), dict(parse_qsl(parts.query))
-        try:
-            body = json.loads(raw_body) if raw_body else None
-        except ValueError:
-            body = raw_body.decode(errors="replace")
-        request = Request(method, path, query, body)
+        path, query = unquote(parts.path), parse_qs(parts.query, keep_blank_values=True)
+        request = Request(method, path, {key: values[-1] for key, values in query.items()}, None)
         with self._lock:
             self.requests.append(request)
+            status, answer = self._answer(request, query, raw_body)
+            request.status, request.response = status, answer
+        return status, answer
+
+    def _answer(self, request: Request, query: Dict[str, List[str]], raw_body: bytes) -> Tuple[int, Dict[str, Any]]:
+        try:
             try:
-                self._injected(method, path)
-                result = self._dispatch(method, path, query, body)
-            except ApiError as error:
-                request.status = error.code
-                return error.code, error.body()
-            except Exception as error:  # noqa: BLE001 - a bug in the fake reaches the test as a 500, not a hang-up
-                request.status = 500
-                return 500, ApiError(500, f"The fake failed: {error!r}").body()
-        return 200, result
+                request.body = json.loads(raw_body) if raw_body else None
+            except ValueError:
+                request.body = raw_body.decode(errors="replace")
+                raise ApiError(400, "Invalid JSON payload received.", "INVALID_ARGUMENT") from None
+            self._injected(request.method, request.path)
+            return 200, self.router.dispatch(request.method, request.path, query, request.body)
+        except ApiError as error:
+            return error.code, error.body()
+        except FakeAnswerError as error:
+            self.bugs.append(str(error))
+            return 500, ApiError(500, f"The fake failed: {error}").body()
+        except Exception as error:  # noqa: BLE001 - a bug in the fake reaches the test as a 500, not a hang-up
+            self.bugs.append(repr(error))
+            return 500, ApiError(500, f"The fake failed: {error!r}").body()
 
     def _injected(self, method: str, path: str) -> None:
         for failure in self._failures:
             if failure.times > 0 and failure.method == method and failure.path.search(path):
                 failure.times -= 1
                 raise failure.error
-
-    def _dispatch(self, method: str, path: str, query: Dict[str, str], body: Any) -> Dict[str, Any]:
-        raise NotImplementedError("a loopback fake answers its own routes")
 
 
 def _handler_class(fake: LoopbackFake) -> type:

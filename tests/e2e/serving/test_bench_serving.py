@@ -27,8 +27,12 @@ def test_the_quick_serving_benchmark_writes_its_table_and_targets(served_run, tm
     assert ("SavedModel signature in process (the limit)", 1) in setups
     assert ("vtx serve, logging on, batching on", 1) in setups
     assert ("vtx serve, logging on, batching on", 16) in setups
+    assert ("vtx serve, logging on, batching on, 4 bad clients alongside", 16) in setups
     checks = {target["what"]: target for target in result["targets"]}
     assert checks["logging on, batching on: every response a 200"]["met"]
     assert checks["logging on, batching on: logged rows after SIGTERM == requests (sampling 1.0)"]["met"]
+    mixed = "logging on, batching on, 4 bad clients alongside"
+    assert checks[f"{mixed}: good requests answered 200"]["met"], checks[f"{mixed}: good requests answered 200"]
+    assert checks[f"{mixed}: every bad request a 4xx, logged as refused"]["met"]
     assert "server overhead at p50" in result["targets"][0]["what"]
     assert result["title"] in done.stdout

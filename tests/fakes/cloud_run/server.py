@@ -4,26 +4,49 @@ Point `scheduler_v1.CloudSchedulerClient` and `run_v2.JobsClient` at `fake.endpo
 anonymous credentials (`fake.client_options`, `fake.credentials`); every request lands in `fake.requests`.
 """
 
-import re
-from typing import Any, Dict, Iterator
+from typing import Iterator, List, Tuple
 
 import pytest
 
+from tests.fakes.api import Rpc
 from tests.fakes.cloud_run.stores import RunJobStore, SchedulerJobStore
 from tests.fakes.loopback import LoopbackFake
-from tests.fakes.vertex.common import ApiError
+from tests.fakes.routing import Call, Handler, Router
 
-_LOC = r"/(?P<version>v1|v2)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
-_JOB = _LOC + r"/jobs/(?P<job>[^/:]+)"
+
+def _parent(call: Call) -> str:
+    return call.path["parent"]
+
+
+def router(scheduler: SchedulerJobStore, run: RunJobStore) -> Router:
+    """Every RPC the fake serves, as the installed clients' REST transports map them, with its store method."""
+    from google.cloud.run_v2.services.jobs.transports.rest import JobsRestTransport
+    from google.cloud.scheduler_v1.services.cloud_scheduler.transports.rest import CloudSchedulerRestTransport
+
+    table: List[Tuple[type, str, Handler]] = []
+    for transport, store in ((CloudSchedulerRestTransport, scheduler), (JobsRestTransport, run)):
+        table += [
+            (transport, "CreateJob", lambda c, s=store: s.create(_parent(c), c.query.get("jobId"), c.body)),
+            (transport, "ListJobs", lambda c, s=store: s.list(_parent(c))),
+            (transport, "GetJob", lambda c, s=store: s.get(c.path["name"])),
+            (transport, "UpdateJob", lambda c, s=store: s.patch(c.path["job.name"], c.query.get("updateMask"), c.body)),
+            (transport, "DeleteJob", lambda c, s=store: s.delete(c.path["name"])),
+        ]
+    table += [
+        (JobsRestTransport, "GetIamPolicy", lambda c: run.get_iam_policy(c.path["resource"])),
+        (JobsRestTransport, "SetIamPolicy", lambda c: run.set_iam_policy(c.path["resource"], c.body)),
+        (JobsRestTransport, "GetOperation", lambda c: run.operation(c.path["name"])),
+    ]
+    return Router([(Rpc.of(transport, name), handler) for transport, name, handler in table])
 
 
 class CloudRunFake(LoopbackFake):
     """In-memory Cloud Scheduler jobs (/v1/...) and Cloud Run jobs (/v2/...) on 127.0.0.1."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.scheduler = SchedulerJobStore()
         self.run = RunJobStore()
+        super().__init__(router(self.scheduler, self.run))
 
     def _register_types(self) -> None:
         from google.cloud import run_v2
@@ -31,36 +54,6 @@ class CloudRunFake(LoopbackFake):
 
         # Operation responses are Anys; the client parses them into the class proto-plus knows.
         symbol_database.Default().RegisterMessage(run_v2.Job.pb())
-
-    def _dispatch(self, method: str, path: str, query: Dict[str, str], body: Any) -> Dict[str, Any]:
-        body = body or {}
-        loc = re.fullmatch(_LOC + r"/jobs", path)
-        job = re.fullmatch(_JOB + r"(?P<verb>:\w+)?", path)
-        operation = re.fullmatch(r"/v2/(?P<name>projects/[^/]+/locations/[^/]+/operations/[^/]+)", path)
-        if operation and method == "GET":
-            return self.run.operation(operation["name"])
-        found = loc or job
-        if found is None:
-            raise ApiError(404, f"The fake has no route for {method} {path}.", "NOT_FOUND")
-        parent = f"projects/{found['project']}/locations/{found['location']}"
-        store: Any = self.scheduler if found["version"] == "v1" else self.run
-        if loc:
-            if method == "POST":
-                return store.create(parent, query.get("jobId"), body)
-            if method == "GET":
-                return store.list(parent)
-        elif job:
-            name, verb = f"{parent}/jobs/{found['job']}", job["verb"] or ""
-            handler = {
-                ("GET", ""): lambda: store.get(name),
-                ("PATCH", ""): lambda: store.patch(name, query.get("updateMask"), body),
-                ("DELETE", ""): lambda: store.delete(name),
-                ("GET", ":getIamPolicy"): lambda: store.get_iam_policy(name),
-                ("POST", ":setIamPolicy"): lambda: store.set_iam_policy(name, body),
-            }.get((method, verb))
-            if handler:
-                return handler()
-        raise ApiError(404, f"The fake has no route for {method} {path}.", "NOT_FOUND")
 
 
 @pytest.fixture
@@ -71,3 +64,4 @@ def cloud_run_fake() -> Iterator[CloudRunFake]:
         yield fake
     finally:
         fake.stop()
+    assert fake.bugs == [], f"the Cloud Scheduler and Cloud Run fake answered what the real APIs could not: {fake.bugs}"

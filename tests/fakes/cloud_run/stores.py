@@ -5,7 +5,8 @@ import copy
 import itertools
 from typing import Any, Dict, Optional
 
-from tests.fakes.vertex.common import ApiError, camel, now
+from tests.fakes.errors import ApiError
+from tests.fakes.vertex.common import camel, now
 
 RUN_JOB_TYPE = "type.googleapis.com/google.cloud.run.v2.Job"
 SCHEDULER_UPDATABLE = {
@@ -78,7 +79,7 @@ class SchedulerJobStore(_JobStore):
 
 
 class RunJobStore(_JobStore):
-    """Cloud Run jobs; every change answers with an operation that is already done, and bumps the generation."""
+    """Cloud Run jobs; a change bumps the generation and answers with an operation, done from its first GET."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -143,10 +144,10 @@ class RunJobStore(_JobStore):
         return self.operations[name]
 
     def _done(self, parent: str, job: Dict[str, Any]) -> Dict[str, Any]:
+        """The operation of a change: `done: false` in this answer, so the client must poll it to finish."""
         name = f"{parent}/operations/{next(self._ids)}"
-        operation = {"name": name, "done": True, "response": {"@type": RUN_JOB_TYPE, **copy.deepcopy(job)}}
-        self.operations[name] = operation
-        return operation
+        self.operations[name] = {"name": name, "done": True, "response": {"@type": RUN_JOB_TYPE, **copy.deepcopy(job)}}
+        return {"name": name, "done": False}
 
     @staticmethod
     def _check(body: Dict[str, Any]) -> None:

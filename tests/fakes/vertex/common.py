@@ -1,36 +1,16 @@
-"""Shared pieces of the Vertex AI fake: Google-style errors, timestamps, ids, filters and long-running operations."""
+"""Shared pieces of the Vertex AI fake: timestamps, ids, filters and long-running operations."""
 
 import itertools
 import re
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
+from tests.fakes.errors import ApiError
+
+__all__ = ["ApiError", "Ids", "Operations", "camel", "location_path", "matches_filter", "now"]
+
 API_TYPE_PREFIX = "type.googleapis.com/google.cloud.aiplatform.v1."
-# The canonical status names Google APIs put next to each HTTP code.
-STATUS_BY_CODE = {
-    400: "FAILED_PRECONDITION",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    409: "ALREADY_EXISTS",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-}
 _CLAUSE = re.compile(r'^\s*(?P<field>[\w.]+)\s*=\s*"(?P<value>[^"]*)"\s*$')
-
-
-class ApiError(Exception):
-    """An error the fake answers with, in the JSON shape of Google REST APIs."""
-
-    def __init__(self, code: int, message: str, status: Optional[str] = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status or STATUS_BY_CODE.get(code, "UNKNOWN")
-
-    def body(self) -> Dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
 
 
 def now() -> str:
@@ -99,30 +79,41 @@ def share_response_classes() -> None:
 
 
 class Operations:
-    """Long-running operations; the fake finishes every one at once."""
+    """Long-running operations: each is answered `done: false` when started and is done from its first GET on.
+
+    So every caller really runs the client's polling path, as against the real API, where no operation
+    that does work is done in the answer that starts it.
+    """
 
     def __init__(self, ids: Ids):
         self._ids = ids
-        self._done: Dict[str, Dict[str, Any]] = {}
+        self._finished: Dict[str, Dict[str, Any]] = {}
+        self._polled: Dict[str, bool] = {}
 
-    def done(self, parent: str, response_type: str, response: Dict[str, Any]) -> Dict[str, Any]:
+    def start(self, parent: str, response_type: str, response: Dict[str, Any]) -> Dict[str, Any]:
+        """A new operation that will answer with `response`, a google.cloud.aiplatform.v1.<response_type>."""
         assert response_type in RESPONSE_TYPES, response_type
+        return self._start(parent, {"@type": API_TYPE_PREFIX + response_type, **response})
+
+    def start_empty(self, parent: str) -> Dict[str, Any]:
+        """A new operation whose response is google.protobuf.Empty, as the Delete* methods answer."""
+        return self._start(parent, {"@type": "type.googleapis.com/google.protobuf.Empty"})
+
+    def _start(self, parent: str, response: Dict[str, Any]) -> Dict[str, Any]:
         name = f"{parent}/operations/{self._ids.next()}"
-        operation = {"name": name, "done": True, "response": {"@type": API_TYPE_PREFIX + response_type, **response}}
-        self._done[name] = operation
-        return operation
+        self._finished[name] = {"name": name, "done": True, "response": response}
+        self._polled[name] = False
+        return {"name": name, "done": False}
 
     def get(self, name: str) -> Dict[str, Any]:
-        if name not in self._done:
-            raise ApiError(404, f"Operation {name} not found.")
-        return self._done[name]
+        if name not in self._finished:
+            raise ApiError(404, f"Operation {name} not found.", "NOT_FOUND")
+        self._polled[name] = True
+        return self._finished[name]
 
     def names(self) -> List[str]:
-        return list(self._done)
+        return list(self._finished)
 
-    def done_empty(self, parent: str) -> Dict[str, Any]:
-        """A finished operation whose response is google.protobuf.Empty, as the Delete* methods answer."""
-        name = f"{parent}/operations/{self._ids.next()}"
-        operation = {"name": name, "done": True, "response": {"@type": "type.googleapis.com/google.protobuf.Empty"}}
-        self._done[name] = operation
-        return operation
+    def polled(self, name: str) -> bool:
+        """Whether a client has read the operation since it started."""
+        return self._polled[name]

@@ -3,6 +3,7 @@
 import copy
 from typing import Any, Dict, Optional
 
+from tests.fakes.vertex.catalog import check_machine_spec
 from tests.fakes.vertex.common import ApiError, Ids, Operations, camel, location_path, matches_filter, now
 from tests.fakes.vertex.models import ModelStore
 
@@ -20,8 +21,6 @@ class EndpointStore:
         self.endpoints: Dict[str, Dict[str, Any]] = {}
 
     def create(self, project: str, location: str, endpoint_id: Optional[str], body: Dict[str, Any]) -> Dict[str, Any]:
-        if not body.get("displayName"):
-            raise ApiError(400, "Endpoint display_name is required.", "INVALID_ARGUMENT")
         endpoint_id = endpoint_id or self._ids.next()
         if endpoint_id in self.endpoints:
             raise ApiError(409, f"Endpoint {endpoint_id} already exists.")
@@ -36,7 +35,7 @@ class EndpointStore:
             etag=stamp,
         )
         self.endpoints[endpoint_id] = endpoint
-        return self._operations.done(location_path(project, location), "Endpoint", copy.deepcopy(endpoint))
+        return self._operations.start(location_path(project, location), "Endpoint", copy.deepcopy(endpoint))
 
     def get(self, endpoint_id: str) -> Dict[str, Any]:
         return copy.deepcopy(self._endpoint(endpoint_id))
@@ -68,6 +67,9 @@ class EndpointStore:
         version = self._models.resolve(requested.get("model", ""))
         if not requested.get("dedicatedResources") and not requested.get("automaticResources"):
             raise ApiError(400, "Deployed model needs dedicated or automatic resources.", "INVALID_ARGUMENT")
+        if requested.get("dedicatedResources"):
+            spec = requested["dedicatedResources"].get("machineSpec", {})
+            check_machine_spec(spec, "deployed_model.dedicated_resources.machine_spec")
         deployed_id = self._ids.next()
         requested.update(
             id=deployed_id,
@@ -84,7 +86,7 @@ class EndpointStore:
         endpoint["trafficSplit"] = split
         endpoint["updateTime"] = now()
         parent = endpoint["name"].rsplit("/endpoints/", 1)[0]
-        return self._operations.done(parent, "DeployModelResponse", {"deployedModel": copy.deepcopy(requested)})
+        return self._operations.start(parent, "DeployModelResponse", {"deployedModel": copy.deepcopy(requested)})
 
     def undeploy(self, endpoint_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
         endpoint = self._endpoint(endpoint_id)
@@ -100,7 +102,7 @@ class EndpointStore:
         endpoint["trafficSplit"] = split
         endpoint["updateTime"] = now()
         parent = endpoint["name"].rsplit("/endpoints/", 1)[0]
-        return self._operations.done(parent, "UndeployModelResponse", {})
+        return self._operations.start(parent, "UndeployModelResponse", {})
 
     def _endpoint(self, endpoint_id: str) -> Dict[str, Any]:
         if endpoint_id not in self.endpoints:

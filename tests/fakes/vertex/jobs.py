@@ -7,6 +7,7 @@ from typing import Any, Deque, Dict, List, Optional, Sequence, Union
 
 import google_crc32c
 
+from tests.fakes.vertex.catalog import check_pipeline_job
 from tests.fakes.vertex.common import ApiError, Ids, location_path, matches_filter, now
 
 Step = Union[str, Dict[str, Any]]
@@ -67,6 +68,7 @@ class PipelineJobStore:
             self._scripted_by_id[job_id] = steps
 
     def create(self, project: str, location: str, job_id: Optional[str], body: Dict[str, Any]) -> Dict[str, Any]:
+        check_pipeline_job(body, "pipeline_job")
         job_id = job_id or f"{body.get('displayName', 'pipeline')}-{self._ids.next()}"
         if job_id in self.jobs:
             raise ApiError(409, f"Pipeline job {job_id} already exists.")

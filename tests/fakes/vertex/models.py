@@ -4,6 +4,7 @@ import copy
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
+from tests.fakes.vertex.catalog import check_upload
 from tests.fakes.vertex.common import ApiError, Ids, Operations, camel, location_path, matches_filter, now
 
 DEFAULT_ALIAS = "default"
@@ -23,8 +24,7 @@ class ModelStore:
 
     def upload(self, project: str, location: str, body: Dict[str, Any]) -> Dict[str, Any]:
         model = copy.deepcopy(body.get("model") or {})
-        if not model.get("displayName"):
-            raise ApiError(400, "Model display_name is required.", "INVALID_ARGUMENT")
+        check_upload(model)
         if body.get("parentModel"):
             model_id, _ = self.parse(body["parentModel"])
             versions = self._versions(model_id)
@@ -51,7 +51,7 @@ class ModelStore:
             aliases.append(DEFAULT_ALIAS)
         for alias in aliases:
             self._move_or_add(model_id, version_id, alias)
-        return self._operations.done(
+        return self._operations.start(
             location_path(project, location),
             "UploadModelResponse",
             {"model": model["name"], "modelVersionId": version_id},

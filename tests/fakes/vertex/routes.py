@@ -1,76 +1,105 @@
-"""The routes of the Vertex AI fake: which REST method and path reach which store."""
+"""The routes of the Vertex AI fake: which RPC of the real clients' REST transports reaches which store.
 
-import re
-from typing import Any, Callable, Dict, List, Pattern, Tuple
+Paths, methods and body fields come from the installed clients (tests/fakes/api.py), so a request the
+real client would send to another URL cannot reach a handler here by accident.
+"""
 
+from typing import List, Tuple
+
+from tests.fakes.api import Rpc
+from tests.fakes.routing import Call, Handler, Router
 from tests.fakes.vertex.common import Operations
 from tests.fakes.vertex.endpoints import EndpointStore
 from tests.fakes.vertex.jobs import PipelineJobStore, SecretStore
 from tests.fakes.vertex.models import ModelStore
 from tests.fakes.vertex.schedules import ScheduleStore
 
-_LOC = r"/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
-_MODEL = _LOC + r"/models/(?P<model>[^/@:]+)"
-_ENDPOINT = _LOC + r"/endpoints/(?P<endpoint>[^/:]+)"
-_JOB = _LOC + r"/pipelineJobs/(?P<job>[^/:]+)"
-_SCHEDULE = _LOC + r"/schedules/(?P<schedule>[^/:]+)"
-# (path groups, query parameters, JSON body) -> JSON answer
-Handler = Callable[[Dict[str, str], Dict[str, str], Any], Dict[str, Any]]
+
+def _parent(call: Call, field: str = "parent") -> Tuple[str, str]:
+    """(project, location) of a `projects/P/locations/L` path variable."""
+    parts = call.path[field].split("/")
+    return parts[1], parts[3]
 
 
-def route_table(
+def _last(call: Call, field: str = "name") -> str:
+    """The resource id of a path variable, e.g. `7` of `projects/p/locations/l/endpoints/7`."""
+    return call.path[field].rsplit("/", 1)[-1]
+
+
+def _transports():
+    from google.cloud.aiplatform_v1.services.endpoint_service.transports.rest import EndpointServiceRestTransport
+    from google.cloud.aiplatform_v1.services.model_service.transports.rest import ModelServiceRestTransport
+    from google.cloud.aiplatform_v1.services.pipeline_service.transports.rest import PipelineServiceRestTransport
+    from google.cloud.aiplatform_v1.services.schedule_service.transports.rest import ScheduleServiceRestTransport
+    from google.cloud.secretmanager_v1.services.secret_manager_service.transports.rest import (
+        SecretManagerServiceRestTransport,
+    )
+
+    return (
+        ModelServiceRestTransport,
+        EndpointServiceRestTransport,
+        PipelineServiceRestTransport,
+        ScheduleServiceRestTransport,
+        SecretManagerServiceRestTransport,
+    )
+
+
+def router(
     models: ModelStore,
     endpoints: EndpointStore,
     jobs: PipelineJobStore,
     operations: Operations,
     secrets: SecretStore,
     schedules: ScheduleStore,
-) -> List[Tuple[str, Pattern[str], Handler]]:
-    """(HTTP method, path pattern that must match the whole path, handler), in the order they are tried."""
-    table: List[Tuple[str, str, Handler]] = [
-        ("POST", _LOC + r"/models:upload", lambda m, q, b: models.upload(m["project"], m["location"], b)),
-        ("GET", _LOC + r"/models", lambda m, q, b: models.list(m["project"], m["location"], q.get("filter"))),
-        ("GET", _MODEL + r"(?:@(?P<version>[^/:]+))?", lambda m, q, b: models.get(m["model"], m["version"])),
+) -> Router:
+    """Every RPC the fake serves, with the store method that answers it."""
+    model, endpoint, pipeline, schedule, secret = _transports()
+    table: List[Tuple[type, str, Handler]] = [
+        (model, "UploadModel", lambda c: models.upload(*_parent(c), c.body)),
+        (model, "ListModels", lambda c: models.list(*_parent(c), c.query.get("filter"))),
+        (model, "GetModel", lambda c: models.get(*models.parse(c.path["name"]))),
         (
-            "PATCH",
-            _MODEL + r"(?:@(?P<version>[^/:]+))?",
-            lambda m, q, b: models.patch(m["model"], m["version"], q.get("updateMask"), b),
-        ),
-        ("GET", _MODEL + r":listVersions", lambda m, q, b: models.list_versions(m["model"], q.get("filter"))),
-        (
-            "POST",
-            _MODEL + r"@(?P<version>[^/:]+):mergeVersionAliases",
-            lambda m, q, b: models.merge_aliases(m["model"], m["version"], b),
+            model,
+            "UpdateModel",
+            lambda c: models.patch(*models.parse(c.path["model.name"]), c.query.get("updateMask"), c.body),
         ),
         (
-            "POST",
-            _LOC + r"/endpoints",
-            lambda m, q, b: endpoints.create(m["project"], m["location"], q.get("endpointId"), b),
+            model,
+            "ListModelVersions",
+            lambda c: models.list_versions(models.parse(c.path["name"])[0], c.query.get("filter")),
         ),
-        ("GET", _LOC + r"/endpoints", lambda m, q, b: endpoints.list(m["project"], m["location"], q.get("filter"))),
-        ("GET", _ENDPOINT, lambda m, q, b: endpoints.get(m["endpoint"])),
-        ("PATCH", _ENDPOINT, lambda m, q, b: endpoints.patch(m["endpoint"], q.get("updateMask"), b)),
-        ("POST", _ENDPOINT + r":deployModel", lambda m, q, b: endpoints.deploy(m["endpoint"], b)),
-        ("POST", _ENDPOINT + r":undeployModel", lambda m, q, b: endpoints.undeploy(m["endpoint"], b)),
+        (model, "MergeVersionAliases", lambda c: models.merge_aliases(*models.parse(c.path["name"]), c.body)),
+        (endpoint, "CreateEndpoint", lambda c: endpoints.create(*_parent(c), c.query.get("endpointId"), c.body)),
+        (endpoint, "ListEndpoints", lambda c: endpoints.list(*_parent(c), c.query.get("filter"))),
+        (endpoint, "GetEndpoint", lambda c: endpoints.get(_last(c))),
         (
-            "POST",
-            _LOC + r"/pipelineJobs",
-            lambda m, q, b: jobs.create(m["project"], m["location"], q.get("pipelineJobId"), b),
+            endpoint,
+            "UpdateEndpoint",
+            lambda c: endpoints.patch(_last(c, "endpoint.name"), c.query.get("updateMask"), c.body),
         ),
-        ("GET", _LOC + r"/pipelineJobs", lambda m, q, b: jobs.list(m["project"], m["location"], q.get("filter"))),
-        ("GET", _JOB, lambda m, q, b: jobs.get(m["job"])),
-        ("POST", _JOB + r":cancel", lambda m, q, b: jobs.cancel(m["job"])),
-        ("POST", _LOC + r"/schedules", lambda m, q, b: schedules.create(m["project"], m["location"], b)),
-        ("GET", _LOC + r"/schedules", lambda m, q, b: schedules.list(m["project"], m["location"], q.get("filter"))),
-        ("GET", _SCHEDULE, lambda m, q, b: schedules.get(m["schedule"])),
-        ("PATCH", _SCHEDULE, lambda m, q, b: schedules.patch(m["schedule"], q.get("updateMask"), b)),
-        ("DELETE", _SCHEDULE, lambda m, q, b: schedules.delete(m["schedule"])),
-        # The GAPIC REST clients read operations under /ui/ first; Vertex serves them under /v1/ too.
-        ("GET", r"/(?:v1|ui)/(?P<name>.+/operations/[^/]+)", lambda m, q, b: operations.get(m["name"])),
+        (endpoint, "DeployModel", lambda c: endpoints.deploy(_last(c, "endpoint"), c.body)),
+        (endpoint, "UndeployModel", lambda c: endpoints.undeploy(_last(c, "endpoint"), c.body)),
+        (pipeline, "CreatePipelineJob", lambda c: jobs.create(*_parent(c), c.query.get("pipelineJobId"), c.body)),
+        (pipeline, "ListPipelineJobs", lambda c: jobs.list(*_parent(c), c.query.get("filter"))),
+        (pipeline, "GetPipelineJob", lambda c: jobs.get(_last(c))),
+        (pipeline, "CancelPipelineJob", lambda c: jobs.cancel(_last(c))),
+        (schedule, "CreateSchedule", lambda c: schedules.create(*_parent(c), c.body)),
+        (schedule, "ListSchedules", lambda c: schedules.list(*_parent(c), c.query.get("filter"))),
+        (schedule, "GetSchedule", lambda c: schedules.get(_last(c))),
         (
-            "GET",
-            r"/v1/projects/(?P<project>[^/]+)/secrets/(?P<secret>[^/]+)/versions/(?P<version>[^/:]+):access",
-            lambda m, q, b: secrets.access(m["project"], m["secret"], m["version"]),
+            schedule,
+            "UpdateSchedule",
+            lambda c: schedules.patch(_last(c, "schedule.name"), c.query.get("updateMask"), c.body),
         ),
+        (schedule, "DeleteSchedule", lambda c: schedules.delete(_last(c))),
+        # One operations route serves all three services: they share the same http rules.
+        (model, "GetOperation", lambda c: operations.get(c.path["name"])),
+        (secret, "AccessSecretVersion", lambda c: secrets.access(*_secret_version(c))),
     ]
-    return [(method, re.compile(pattern), handler) for method, pattern, handler in table]
+    return Router([(Rpc.of(transport, name), handler) for transport, name, handler in table])
+
+
+def _secret_version(call: Call) -> Tuple[str, str, str]:
+    """(project, secret, version) of `projects/P/secrets/S/versions/V`."""
+    parts = call.path["name"].split("/")
+    return parts[1], parts[3], parts[5]

@@ -3,6 +3,7 @@
 import copy
 from typing import Any, Dict, Optional
 
+from tests.fakes.vertex.catalog import check_pipeline_job
 from tests.fakes.vertex.common import ApiError, Ids, Operations, camel, location_path, matches_filter, now
 
 # What UpdateSchedule may change; the scheduled request's type (createPipelineJobRequest) stays.
@@ -74,7 +75,7 @@ class ScheduleStore:
     def delete(self, schedule_id: str) -> Dict[str, Any]:
         name = self._schedule(schedule_id)["name"]
         del self.schedules[schedule_id]
-        return self._operations.done_empty(name.rsplit("/schedules/", 1)[0])
+        return self._operations.start_empty(name.rsplit("/schedules/", 1)[0])
 
     def _schedule(self, schedule_id: str) -> Dict[str, Any]:
         if schedule_id not in self.schedules:
@@ -86,5 +87,8 @@ def _check(body: Dict[str, Any], required: tuple) -> None:
     for field in required:
         if not body.get(field):
             raise ApiError(400, f"Schedule.{field} is required.", "INVALID_ARGUMENT")
+    if "createPipelineJobRequest" in body:
+        job = body["createPipelineJobRequest"].get("pipelineJob", {})
+        check_pipeline_job(job, "schedule.create_pipeline_job_request.pipeline_job")
     if body["cron"].split()[0].startswith("TZ=") and len(body["cron"].split()) != 6:
         raise ApiError(400, f"Invalid cron {body['cron']!r}.", "INVALID_ARGUMENT")

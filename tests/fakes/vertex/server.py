@@ -10,11 +10,11 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 import pytest
 
 from tests.fakes.loopback import LoopbackFake, Request  # noqa: F401 - Request: what tests read back
-from tests.fakes.vertex.common import ApiError, Ids, Operations, share_response_classes
+from tests.fakes.vertex.common import Ids, Operations, share_response_classes
 from tests.fakes.vertex.endpoints import EndpointStore
 from tests.fakes.vertex.jobs import PipelineJobStore, SecretStore, Step
 from tests.fakes.vertex.models import ModelStore
-from tests.fakes.vertex.routes import route_table
+from tests.fakes.vertex.routes import router
 from tests.fakes.vertex.schedules import ScheduleStore
 
 
@@ -22,7 +22,6 @@ class VertexFake(LoopbackFake):
     """In-memory Vertex AI (models, endpoints, pipeline jobs, operations) and Secret Manager on 127.0.0.1."""
 
     def __init__(self) -> None:
-        super().__init__()
         ids = Ids()
         self.operations = Operations(ids)
         self.models = ModelStore(ids, self.operations)
@@ -30,8 +29,8 @@ class VertexFake(LoopbackFake):
         self.pipeline_jobs = PipelineJobStore(ids)
         self.secrets = SecretStore()
         self.schedules = ScheduleStore(ids, self.operations)
-        self._routes = route_table(
-            self.models, self.endpoints, self.pipeline_jobs, self.operations, self.secrets, self.schedules
+        super().__init__(
+            router(self.models, self.endpoints, self.pipeline_jobs, self.operations, self.secrets, self.schedules)
         )
 
     # ------------------------------------------------------------------ lifecycle and client wiring
@@ -73,13 +72,6 @@ class VertexFake(LoopbackFake):
         """
         self.pipeline_jobs.script(states, tasks=tasks, error=error, job_id=job_id)
 
-    def _dispatch(self, method: str, path: str, query: Dict[str, str], body: Any) -> Dict[str, Any]:
-        for route_method, pattern, handler in self._routes:
-            found = pattern.fullmatch(path)
-            if found and route_method == method:
-                return handler(found.groupdict(), query, body or {})
-        raise ApiError(404, f"The fake has no route for {method} {path}.", "NOT_FOUND")
-
 
 def _reset_aiplatform() -> None:
     """aiplatform.init only ever adds settings; a fake's endpoint must not outlive its test."""
@@ -98,3 +90,4 @@ def vertex_fake() -> Iterator[VertexFake]:
     finally:
         fake.stop()
         _reset_aiplatform()
+    assert fake.bugs == [], f"the Vertex AI fake answered what the real API could not: {fake.bugs}"

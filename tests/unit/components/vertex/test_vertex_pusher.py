@@ -6,16 +6,12 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import pytest
-import tensorflow as tf
-import tensorflow_model_analysis as tfma
-from tensorflow_model_analysis.evaluators import metrics_validator
-from tensorflow_model_analysis.metrics import metric_types
-from tensorflow_model_analysis.writers import metrics_plots_and_validations_writer as tfma_writer
 from tfx.components.evaluator import constants as evaluator_constants
 from tfx.types import channel_utils, standard_artifacts
 
 from components.vertex.pusher import BLESSED_KEY, FACTS_FILE, VertexPusher
 from components.vertex.registry import VertexPushError
+from tests.builders.vertex_push import push_once
 
 pytestmark = pytest.mark.unit
 
@@ -28,7 +24,7 @@ PARAMETERS = dict(
     project=PROJECT,
     region=REGION,
     model_display_name="penguins",
-    serving_image="us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-16:latest",
+    serving_container=json.dumps({"imageUri": "us-central1-docker.pkg.dev/test-project/vtx/vertex-tfx:abc"}),
     endpoint_display_name="penguins-endpoint",
     machine_type="n1-standard-2",
     min_replicas=1,
@@ -42,29 +38,6 @@ PARAMETERS = dict(
 )
 
 
-def write_evaluation(folder: Path, accuracy: float, threshold: float = 0.9) -> str:
-    """An Evaluator output as TFMA writes it: the overall metrics and their validation against `threshold`."""
-    folder.mkdir(parents=True)
-    # Keyed as TFMA keys metrics of a config without example weights, so that the thresholds find them.
-    metrics = {
-        metric_types.MetricKey("accuracy", example_weighted=None): accuracy,
-        metric_types.MetricKey("example_count", example_weighted=None): 68.0,
-    }
-    eval_config = tfma.EvalConfig(
-        metrics_specs=[
-            tfma.MetricsSpec(
-                thresholds={"accuracy": tfma.MetricThreshold(value_threshold={"lower_bound": {"value": threshold}})}
-            )
-        ]
-    )
-    overall = ((), metrics)
-    with tf.io.TFRecordWriter(str(folder / "metrics-00000-of-00001.tfrecord")) as records:
-        records.write(tfma_writer.convert_slice_metrics_to_proto(overall, []).SerializeToString())
-    with tf.io.TFRecordWriter(str(folder / "validations.tfrecord")) as records:
-        records.write(metrics_validator.validate_metrics(overall, eval_config).SerializeToString())
-    return str(folder)
-
-
 @pytest.fixture
 def push(tmp_path, vertex_fake):
     """Runs VertexPusher against the fake: push(blessed, accuracy, model_uri, **parameters) -> its PushedModel."""
@@ -74,21 +47,10 @@ def push(tmp_path, vertex_fake):
         blessed: bool = True, accuracy: Optional[float] = 0.987, model_uri: Optional[str] = None, **overrides
     ) -> standard_artifacts.PushedModel:
         number = next(runs)
-        folder = tmp_path / f"run{number}"
-        model_uri = model_uri or f"{MODEL_ROOT}/{number}"
-        model, blessing = standard_artifacts.Model(), standard_artifacts.ModelBlessing()
-        evaluation, pushed = standard_artifacts.ModelEvaluation(), standard_artifacts.PushedModel()
-        model.uri = model_uri
-        blessing.set_int_custom_property(BLESSED_KEY, int(blessed))
-        evaluation.uri = str(folder / "evaluation")
-        if accuracy is not None:
-            write_evaluation(folder / "evaluation", accuracy)
-        pushed.uri = str(folder / "pushed_model")
         parameters = {**PARAMETERS, "api_endpoint": vertex_fake.endpoint, **overrides}
-        VertexPusher.test_call(
-            model=model, model_blessing=blessing, evaluation=evaluation, pushed_model=pushed, **parameters
+        return push_once(
+            tmp_path / f"run{number}", model_uri or f"{MODEL_ROOT}/{number}", parameters, blessed, accuracy
         )
-        return pushed
 
     return run
 
@@ -118,7 +80,7 @@ def test_the_first_push_creates_the_model_and_a_logging_endpoint_and_deploys_it(
     model = upload["model"]
     assert model["displayName"] == "penguins"
     assert model["artifactUri"] == f"{MODEL_URI}/Format-Serving"
-    assert model["containerSpec"]["imageUri"] == PARAMETERS["serving_image"]
+    assert model["containerSpec"] == json.loads(PARAMETERS["serving_container"])
     assert "candidate" in model["versionAliases"]
     assert model["labels"] == {
         "pipeline": "penguin-pipeline",

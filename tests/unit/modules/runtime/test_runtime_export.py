@@ -191,15 +191,77 @@ def test_the_exported_model_carries_the_serving_contract_pipeline_reads(exported
     """modules/ cannot import pipeline/, so its copy of the contract's names is held to pipeline/contract.py."""
     from pipeline import contract
 
-    assert (export.SERVING_RAW, export.SERVING_DEFAULT, export.TRANSFORM_FEATURES) == (
+    assert (export.SERVING_RAW, export.SERVING_DEFAULT, export.SERVING_EXAMPLES, export.TRANSFORM_FEATURES) == (
         contract.RAW_SIGNATURE,
+        contract.DEFAULT_SIGNATURE,
         contract.EXAMPLES_SIGNATURE,
         contract.TRANSFORM_SIGNATURE,
     )
+    assert (export.DEFAULT_INPUTS_KEY, export.TAKES_EXAMPLES, export.TAKES_RAW) == (
+        contract.DEFAULT_INPUTS_KEY,
+        contract.DEFAULT_TAKES_EXAMPLES,
+        contract.DEFAULT_TAKES_RAW,
+    )
+    evaluated = contract.evaluated_signature(contract.DEFAULT_TAKES_EXAMPLES)
     signatures = exported.loaded.signatures
-    assert {contract.RAW_SIGNATURE, contract.EXAMPLES_SIGNATURE, contract.TRANSFORM_SIGNATURE} <= set(signatures)
-    for name in (contract.RAW_SIGNATURE, contract.EXAMPLES_SIGNATURE):
+    assert {contract.RAW_SIGNATURE, evaluated, contract.TRANSFORM_SIGNATURE} <= set(signatures)
+    for name in (contract.RAW_SIGNATURE, evaluated):
         assert set(signatures[name].structured_outputs) == set(contract.OUTPUTS)
+
+
+# --- For a prebuilt TF Serving container: serving_default takes raw features, the Evaluator calls serving_examples.
+
+
+@pytest.fixture(scope="module")
+def raw_default(exported, tmp_path_factory):
+    """The same trained model, exported as the Trainer does when its custom_config asks for a raw serving_default."""
+    model_dir = tmp_path_factory.mktemp("raw-default") / "model"
+    custom_config = {export.DEFAULT_INPUTS_KEY: export.TAKES_RAW, "code_fingerprint": "abc"}
+    export.save(exported.model, exported.tf_transform_output, str(model_dir), custom_config)
+    return tf.saved_model.load(str(model_dir))
+
+
+def test_a_raw_serving_default_takes_the_raw_features_and_the_examples_signature_moves_aside(raw_default):
+    from pipeline import contract
+
+    signatures = raw_default.signatures
+    assert set(signatures) == {
+        export.SERVING_DEFAULT,
+        export.SERVING_RAW,
+        export.SERVING_EXAMPLES,
+        export.TRANSFORM_FEATURES,
+    }
+    _, default_inputs = signatures[export.SERVING_DEFAULT].structured_input_signature
+    _, raw_inputs = signatures[export.SERVING_RAW].structured_input_signature
+    assert set(default_inputs) == set(features.raw_dtypes()) == set(raw_inputs)
+    _, examples_inputs = signatures[contract.evaluated_signature(contract.DEFAULT_TAKES_RAW)].structured_input_signature
+    assert list(examples_inputs) == ["examples"]
+
+
+def test_a_raw_serving_default_predicts_what_the_examples_signature_does(exported, raw_default, as_raw_inputs):
+    by_default = raw_default.signatures[export.SERVING_DEFAULT](**as_raw_inputs(exported.penguins))
+    by_examples = raw_default.signatures[export.SERVING_EXAMPLES](examples=exported.examples)
+    before = exported.loaded.signatures[export.SERVING_DEFAULT](examples=exported.examples)
+    np.testing.assert_allclose(by_default["probabilities"].numpy(), by_examples["probabilities"].numpy(), atol=1e-6)
+    np.testing.assert_allclose(by_examples["probabilities"].numpy(), before["probabilities"].numpy(), atol=1e-6)
+    assert _decoded(by_default["classes"]) == [row["species"] for row in exported.penguins]
+
+
+@pytest.mark.parametrize(
+    ("custom_config", "expected"),
+    [
+        (None, export.TAKES_EXAMPLES),
+        ({}, export.TAKES_EXAMPLES),
+        ({export.DEFAULT_INPUTS_KEY: "raw"}, export.TAKES_RAW),
+    ],
+)
+def test_the_trainers_custom_config_says_what_serving_default_takes(custom_config, expected):
+    assert export.default_inputs(custom_config) == expected
+
+
+def test_an_unknown_serving_default_choice_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"custom_config serving_default_inputs must be examples or raw, not 'json'"):
+        export.default_inputs({export.DEFAULT_INPUTS_KEY: "json"})
 
 
 def test_a_category_sent_as_digits_is_read_as_the_integer_column_it_was_in_the_csv():

@@ -125,7 +125,7 @@ def make_data(root: Path, case: str, penguins) -> Path:
         ("header-only", ["penguins.csv", "no data rows"]),
         ("no-label", ["penguins.csv", "dataset.yaml names column 'species', which", "its header: island,"]),
         ("different-headers", ["more.csv", "different header"]),
-        ("not-utf8", ["penguins.csv", "cannot read"]),
+        ("not-utf8", ["penguins.csv", "line 2: not UTF-8"]),
     ],
 )
 def test_bad_data_gives_one_error_line_before_anything_runs(vtx, tmp_path, penguin_csv, case, expected):

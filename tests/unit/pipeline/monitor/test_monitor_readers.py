@@ -5,24 +5,23 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
 
 import duckdb
 import pytest
-import requests
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 from pipeline.monitor import readers
 from pipeline.serving import request_log
-from tests.builders import request_traffic
+from tests.builders import request_traffic, vertex_request_log
+from tests.builders.vertex_request_log import as_duckdb, timestamp_param
 
 pytestmark = pytest.mark.unit
 
 UTC = datetime.timezone.utc
 START = datetime.datetime(2030, 1, 1, tzinfo=UTC)
 END = START + datetime.timedelta(hours=1)
-TABLE = "my-project.logging_penguins.request_response_logging"
+TABLE = vertex_request_log.TABLE
 
 
 def _log(path: Path) -> None:
@@ -90,85 +89,35 @@ def test_duckdb_reads_a_copy_while_a_server_holds_the_write_lock(tmp_path: Path)
     assert [row.model_version for row in rows] == ["v1", "v2"]
 
 
-# --- BigQuery: the same window.sql, sent through google-cloud-bigquery to a stub transport. ---
+# --- BigQuery: the same window.sql, sent through google-cloud-bigquery to a stub transport, which runs it on
+# DuckDB holding the endpoint's table with the columns and types Google documents.
 
 
-def vertex_table(connection) -> None:
-    """A DuckDB copy of the table a Vertex AI endpoint writes: payloads are REPEATED STRING, no model version."""
-    connection.execute("ATTACH ':memory:' AS \"my-project\"")
-    connection.execute('CREATE SCHEMA "my-project".logging_penguins')
-    connection.execute(
-        'CREATE TABLE "my-project".logging_penguins.request_response_logging (endpoint VARCHAR, '
-        "deployed_model_id VARCHAR, logging_time TIMESTAMPTZ, request_id DECIMAL(38, 0), "
-        "request_payload VARCHAR[], response_payload VARCHAR[])"
-    )
-    bodies = [json.dumps({"instances": request_traffic.resampled(2, seed=seed)}) for seed in range(3)]
+def vertex_table() -> vertex_request_log.VertexLogTable:
+    """Three requests of two instances: a minute before the window, inside it, and at its end."""
+    table = vertex_request_log.VertexLogTable()
     moments = [START - datetime.timedelta(minutes=1), START + datetime.timedelta(minutes=5), END]
-    for request_id, (body, moment) in enumerate(zip(bodies, moments, strict=True)):
-        connection.execute(
-            'INSERT INTO "my-project".logging_penguins.request_response_logging VALUES (?, ?, ?, ?, ?, ?)',
-            ["projects/1/locations/europe-west4/endpoints/2", "3", moment, request_id, [body], ["{}"]],
-        )
+    for seed, moment in enumerate(moments):
+        table.log_requests(request_traffic.resampled(2, seed=seed), moment, moment + datetime.timedelta(seconds=1))
+    return table
 
 
-def as_duckdb(sql: str) -> str:
-    """BigQuery's dialect to DuckDB's, for this query: `quoted` names and @parameters."""
-    return sql.replace("`", '"').replace("@start", "$start").replace("@end", "$end")
-
-
-def _timestamp_param(body: dict, name: str) -> datetime.datetime:
-    [param] = [p for p in body["queryParameters"] if p["name"] == name]
-    assert param["parameterType"] == {"type": "TIMESTAMP"}
-    return datetime.datetime.fromisoformat(param["parameterValue"]["value"].replace(" ", "T").removesuffix("Z"))
-
-
-class StubBigQuery:
-    """google-cloud-bigquery's HTTP session, stubbed: records each request; runs the query it gets on DuckDB."""
-
-    is_mtls = False
-
+class StubBigQuery(vertex_request_log.StubBigQuery):
     def __init__(self, status: int = 200):
-        self.sent: List[dict] = []
-        self.status = status
-        self.connection = duckdb.connect()
-        vertex_table(self.connection)
+        super().__init__(vertex_table(), status)
 
-    def request(self, method, url, data=None, headers=None, timeout=None, **_):
-        body = json.loads(data) if data else {}
-        self.sent.append({"method": method, "url": url, "body": body})
-        if self.status != 200:
-            payload = {"error": {"code": self.status, "message": "Not found: Table my-project:logging_penguins.x"}}
-            return self._response(method, url, payload)
-        params = {name: _timestamp_param(body, name) for name in ("start", "end")}
-        cursor = self.connection.execute(as_duckdb(body["query"]), params)
-        names = [column[0] for column in cursor.description]
-        rows = [{"f": [self._cell(value) for value in row]} for row in cursor.fetchall()]
-        fields = [{"name": n, "type": "TIMESTAMP" if n == "logging_time" else "STRING"} for n in names]
-        fields[-1]["mode"] = "REPEATED"
-        payload = {
-            "kind": "bigquery#queryResponse",
-            "jobComplete": True,
-            "schema": {"fields": fields},
-            "rows": rows,
-            "totalRows": str(len(rows)),
-            "jobReference": {"projectId": "my-project", "jobId": "job-1", "location": "EU"},
-        }
-        return self._response(method, url, payload)
 
-    def _cell(self, value):
-        if isinstance(value, datetime.datetime):
-            return {"v": str(int(value.timestamp() * 1_000_000))}
-        if isinstance(value, list):
-            return {"v": [{"v": item} for item in value]}
-        return {"v": value}
-
-    def _response(self, method, url, payload) -> requests.Response:
-        response = requests.Response()
-        response.status_code = self.status
-        response._content = json.dumps(payload).encode()
-        response.headers["content-type"] = "application/json"
-        response.request = requests.Request(method, url).prepare()
-        return response
+def test_the_stand_in_table_has_the_documented_columns_and_types():
+    assert vertex_request_log.VertexLogTable().columns() == [
+        ("endpoint", "VARCHAR"),
+        ("deployed_model_id", "VARCHAR"),
+        ("logging_time", "TIMESTAMP WITH TIME ZONE"),
+        ("request_id", "DECIMAL(38,9)"),
+        ("request_payload", "VARCHAR[]"),
+        ("response_payload", "VARCHAR[]"),
+    ]
+    assert request_log.VERTEX_SCHEMA[3] == ("request_id", "NUMERIC", "NULLABLE")
+    assert [mode for _, _, mode in request_log.VERTEX_SCHEMA].count("REPEATED") == 2
 
 
 def bigquery_reader(stub: StubBigQuery) -> readers.BigQueryReader:
@@ -188,16 +137,16 @@ def test_bigquery_sends_window_sql_with_timestamp_parameters_and_reads_repeated_
     assert (
         body["query"]
         == reader.query()
-        == readers.window_sql("`my-project`.`logging_penguins`.`request_response_logging`", "CAST(NULL AS STRING)")
+        == readers.window_sql("`my-project`.`logging_penguins_1234`.`request_response_logging`", "CAST(NULL AS STRING)")
     )
     assert body["useLegacySql"] is False and body["parameterMode"] == "NAMED"
-    assert _timestamp_param(body, "start") == START
-    assert _timestamp_param(body, "end") == END
+    assert timestamp_param(body, "start") == START
+    assert timestamp_param(body, "end") == END
     assert body["labels"] == {"vtx-command": "monitor"}
     # Only the request inside [start, end), its payload as Vertex stores it: a list of strings.
     [row] = rows
     assert row.logging_time == START + datetime.timedelta(minutes=5)
-    assert row.deployed_model_id == "3" and row.model_version is None
+    assert row.deployed_model_id == "5678" and row.model_version is None
     assert json.loads(row.request_payload[0]) == {"instances": request_traffic.resampled(2, seed=1)}
 
 
@@ -206,7 +155,7 @@ def test_the_bigquery_query_gives_the_same_rows_on_duckdb():
     reader = bigquery_reader(stub)
     from_bigquery = reader.read(START - datetime.timedelta(hours=1), END + datetime.timedelta(hours=1))
 
-    on_duckdb = stub.connection.execute(
+    on_duckdb = stub.table.connection.execute(
         as_duckdb(reader.query()),
         {"start": START - datetime.timedelta(hours=1), "end": END + datetime.timedelta(hours=1)},
     ).fetchall()
@@ -231,3 +180,22 @@ def test_window_sql_reads_vtx_serves_table_on_duckdb_too(tmp_path: Path):
 
     assert "@" not in sql and "{" not in sql and "--" not in sql
     assert [row[2] for row in rows] == ["v1", "v2"]
+
+
+def test_a_repeated_payload_of_whole_bodies_or_of_single_instances_gives_the_same_examples():
+    from pipeline.monitor import instances
+
+    sent = request_traffic.resampled(7, seed=4)
+    tables = [vertex_request_log.VertexLogTable() for _ in range(2)]
+    tables[0].log_requests(sent, START, END)
+    tables[1].log_requests(sent, START, END, split_instances=True)
+
+    found = []
+    for table in tables:
+        rows = bigquery_reader(vertex_request_log.StubBigQuery(table)).read(START, END)
+        assert len(rows) == 3 and all(isinstance(row.request_payload, list) for row in rows)
+        found.append(instances.examples((row.request_payload for row in rows), sorted(request_traffic.NUMERIC)))
+
+    assert found[0].count == found[1].count == 7 and found[0].unreadable == found[1].unreadable == 0
+    assert found[0].columns == found[1].columns
+    assert found[0].columns["island"] == [instance.get("island") for instance in sent]

@@ -1,6 +1,7 @@
 """The Vertex AI Model Registry backend against the loopback Vertex fake: what it reads, and the requests it sends."""
 
 import pytest
+from google.cloud.aiplatform_v1.types import ModelContainerSpec
 
 from components.vertex import registry as vertex_registry
 from pipeline.config.loader import load_config
@@ -10,7 +11,10 @@ from pipeline.registry.vertex import VertexRegistry
 pytestmark = pytest.mark.unit
 
 PROJECT, REGION, MODEL = "test-project", "europe-west4", "vertex-tfx-penguins"
-IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-16:latest"
+# The pusher's default serving container: the project's image running `vtx serve`.
+CONTAINER = ModelContainerSpec(
+    image_uri=f"{REGION}-docker.pkg.dev/{PROJECT}/vtx/vertex-tfx:abc", command=["vtx", "serve"]
+)
 
 
 @pytest.fixture
@@ -37,7 +41,7 @@ def push(vertex_fake, run: str, accuracy: str) -> str:
     """What the VertexPusher does for a blessed model: upload a version with its labels, then make it production."""
     vertex_registry.connect(PROJECT, REGION, vertex_fake.endpoint)
     labels = {"pipeline": MODEL, "team": "penguins", "pipeline_run": run, "accuracy": accuracy, "loss": "0_0123"}
-    version = vertex_registry.upload_version(MODEL, f"gs://bucket/models/{run}", IMAGE, labels, "candidate")
+    version = vertex_registry.upload_version(MODEL, f"gs://bucket/models/{run}", CONTAINER, labels, "candidate")
     vertex_registry.move_alias(version, "production")
     return version.version_id
 

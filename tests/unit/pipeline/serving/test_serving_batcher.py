@@ -95,3 +95,40 @@ def test_without_batching_each_request_is_its_own_call():
 
     assert [r[0]["x"] for r in results] == list(range(6))
     assert model.calls == [1] * 6
+
+
+class PoisonedModel(SlowModel):
+    """Fails any call that holds the value "poison", as a model does on input it cannot take."""
+
+    def predict(self, columns):
+        if "poison" in columns["x"]:
+            with self._lock:
+                self.calls.append(len(columns["x"]))
+            raise ValueError("cannot take poison")
+        return super().predict(columns)
+
+
+def test_a_failed_batch_is_retried_request_by_request_so_only_the_bad_request_fails():
+    model, metrics = PoisonedModel(), ServerMetrics()
+    batcher = MicroBatcher(metrics, enabled=True, max_instances=256, max_wait_ms=20)
+    values = [1, 2, "poison", 4, 5]
+    requests = [(_instances(value, value), model) for value in values]
+
+    results = asyncio.run(_serve(batcher, requests))
+
+    assert isinstance(results[2], ValueError) and str(results[2]) == "cannot take poison"
+    assert [r for i, r in enumerate(results) if i != 2] == [[{"x": v, "model": "m"}] * 2 for v in (1, 2, 4, 5)]
+    # One batched call of all five, then each request alone.
+    assert model.calls == [10, 2, 2, 2, 2, 2]
+    assert metrics.registry.get_sample_value("vtx_serve_batch_retries_total") == 1
+
+
+def test_a_request_that_fails_alone_is_not_called_again():
+    model, metrics = PoisonedModel(), ServerMetrics()
+    batcher = MicroBatcher(metrics, enabled=True, max_instances=256, max_wait_ms=0)
+
+    results = asyncio.run(_serve(batcher, [(_instances("poison"), model)]))
+
+    assert isinstance(results[0], ValueError)
+    assert model.calls == [1]
+    assert metrics.registry.get_sample_value("vtx_serve_batch_retries_total") == 0

@@ -61,3 +61,16 @@ def test_a_port_in_use_is_a_serve_error():
 
         with pytest.raises(ServeError, match=f"cannot listen on 127.0.0.1:{port}: Address already in use"):
             bind("127.0.0.1", port)
+
+
+def test_a_vertex_ai_container_without_its_model_variable_is_one_line(vtx, tmp_path):
+    environ = {"AIP_MODE": "PREDICTION", "AIP_ENDPOINT_ID": "1874", "AIP_DEPLOYED_MODEL_ID": "5309"}
+
+    done = vtx("serve", "--output", str(tmp_path / "out"), env=environ)
+
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "Error: AIP_STORAGE_URI is not set, though other AIP_* variables are: a Vertex AI serving container reads"
+        " its model from there (upload the model with artifact_uri)"
+    )
+    assert not (tmp_path / "out").exists()

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from google.cloud import aiplatform_v1
+from google.protobuf import json_format
 
 from pipeline.cli import main
 from pipeline.config.loader import load_config
@@ -172,17 +174,36 @@ def test_a_404_names_what_to_check(vertex_fake, spec):
     assert "not found (check vertex.project, vertex.region" in result.stderr
 
 
-def test_dry_run_prints_the_job_and_sends_nothing(vertex_fake, spec):
+def test_dry_run_prints_the_exact_create_request_and_sends_nothing(vertex_fake, spec):
     result = submit(vertex_fake, spec, "--dry-run", "--param", "tuner_trials=9")
 
     assert result.exit_code == 0, result.output + result.stderr
-    job = json.loads(result.stdout)
-    assert job["displayName"] == "vertex-tfx-penguins"
-    assert job["pipelineJobId"].startswith("vertex-tfx-penguins-")
-    assert job["runtimeConfig"]["parameterValues"]["tuner_trials"] == 9
-    assert job["serviceAccount"] == "pipelines@my-proj-1.iam.gserviceaccount.com"
-    assert job["labels"]["team"] == "penguins"
+    printed = json.loads(result.stdout)
+    request = aiplatform_v1.CreatePipelineJobRequest.pb()()
+    json_format.ParseDict(printed, request, ignore_unknown_fields=False)
+    job = request.pipeline_job
+    assert request.parent == "projects/my-proj-1/locations/europe-west4"
+    assert request.pipeline_job_id.startswith("vertex-tfx-penguins-")
+    assert job.display_name == "vertex-tfx-penguins"
+    assert job.runtime_config.parameter_values["tuner_trials"].number_value == 9
+    assert job.runtime_config.gcs_output_directory == "gs://my-bucket-1/pipeline-root"
+    assert job.service_account == "pipelines@my-proj-1.iam.gserviceaccount.com"
+    assert job.labels["team"] == "penguins"
+    assert job.pipeline_spec["pipelineInfo"]["name"] == "vertex-tfx-penguins"
     assert vertex_fake.requests == []
+
+
+def test_dry_run_prints_what_a_submission_then_sends(vertex_fake, spec, monkeypatch):
+    monkeypatch.setattr("pipeline.vertex.submit.job_id", lambda name: f"{name}-20300101-000000")
+
+    printed = json.loads(submit(vertex_fake, spec, "--dry-run", "--no-cache").stdout)
+    assert submit(vertex_fake, spec, "--no-cache").exit_code == 0
+
+    [sent] = created(vertex_fake)
+    assert set(printed) == {"parent", "pipelineJobId", "pipelineJob"}
+    assert sent.path == f"/v1/{printed['parent']}/pipelineJobs"
+    assert sent.query["pipelineJobId"] == printed["pipelineJobId"] == "vertex-tfx-penguins-20300101-000000"
+    assert sent.body == printed["pipelineJob"]
 
 
 def test_an_unknown_parameter_is_refused_before_anything_is_sent(vertex_fake, spec):
