@@ -37,7 +37,7 @@ def second_run(first_run: Run) -> Run:
 def stopped_run(second_run: Run, tmp_path_factory) -> StoppedRun:
     """A run on data with strings in a numeric column: it stops at ExampleValidator."""
     before = tree_digest(second_run.output / "serving_model")
-    data = corrupt_data(tmp_path_factory.mktemp("corrupted") / "data", "string-in-numeric-column")
+    data = corrupt_data(tmp_path_factory.mktemp("corrupted") / "data")
     run = vtx_run(second_run.output, "--trials", "3", *THRESHOLD, "--data", str(data))
     assert run.returncode == 1, run.console
     return StoppedRun(run, before)

@@ -48,7 +48,7 @@ def test_a_typo_in_the_dataset_definition_names_the_missing_column_and_the_heade
 
 
 def test_text_in_a_numeric_column_with_an_inferred_schema_names_the_column_and_file(tmp_path):
-    data = corrupt_data(tmp_path / "data", "string-in-numeric-column")
+    data = corrupt_data(tmp_path / "data")
     output = tmp_path / "out"
 
     done = shell(PROJECT_ROOT, f".venv/bin/vtx run --output {output} --data {data} --set schema_path=null")
