@@ -2,7 +2,7 @@
 
 import click
 
-from pipeline.cli import batch, monitor, registry, report, run, schedule, serve, show_config, vertex
+from pipeline.cli import batch, monitor, registry, report, run, runs, schedule, serve, show_config, vertex
 
 
 @click.group(
@@ -11,6 +11,7 @@ from pipeline.cli import batch, monitor, registry, report, run, schedule, serve,
 Examples:
   vtx run                      # run the whole pipeline locally on data/
   vtx report                   # an HTML report of the latest run
+  vtx runs                     # the tracked runs; --compare A B shows what changed
   vtx registry list            # pushed versions, their metrics and aliases
   vtx serve                    # the production model on 127.0.0.1:8080, requests logged
   vtx monitor                  # skew and drift of the last 24 h of logged requests
@@ -26,6 +27,7 @@ def main() -> None:
 for _command in (
     run.run_command,
     report.report_command,
+    runs.runs_command,
     show_config.config_command,
     vertex.compile_command,
     vertex.submit_command,

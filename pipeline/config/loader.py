@@ -22,6 +22,10 @@ class ConfigError(ValueError):
 BASE_PROFILE = "base"
 
 
+# MLflow's own variable points the mlflow backend at a team's server, as it does for any MLflow client.
+MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
+
+
 def profiles() -> List[str]:
     """The profiles --profile takes; each is a file of what differs from base.yaml."""
     return sorted(path.stem for path in PROFILES_DIR.glob("*.yaml") if path.stem != BASE_PROFILE)
@@ -171,6 +175,8 @@ def load_config(
     tree = _merge(tree, _resolve_paths(env_overrides(environ), cwd))
     tree = _merge(tree, _resolve_paths(_check_keys(parse_overrides(overrides, "--set"), "--set"), cwd))
     tree["profile"] = profile
+    if environ.get(MLFLOW_URI_ENV) and not _get(tree, "tracking.uri"):
+        _set(tree, "tracking.uri", environ[MLFLOW_URI_ENV])
     try:
         return PipelineConfig.model_validate(tree)
     except ValidationError as error:

@@ -8,11 +8,12 @@ from tfx.types import Channel
 from components import baseline_resolver, executors
 from pipeline import contract
 from pipeline.config import PipelineConfig
+from pipeline.config.tracking import SETTINGS_KEY
 from pipeline.dag import fingerprint, serving_container
 
 
-def user_code_config(config: PipelineConfig, entry_fn: str, neptune: bool = False) -> Dict[str, Any]:
-    """custom_config of a component that runs modules/ code.
+def user_code_config(config: PipelineConfig, entry_fn: str, tracked: bool = False) -> Dict[str, Any]:
+    """custom_config of a component that runs modules/ code; `tracked` adds where its runs are tracked.
 
     The fingerprint of the entry module's imports re-runs the component when that code changes.
     """
@@ -20,7 +21,9 @@ def user_code_config(config: PipelineConfig, entry_fn: str, neptune: bool = Fals
     vertex = config.vertex
     if vertex and vertex.modules_uri:
         custom[executors.MODULES_URI] = vertex.modules_uri
-    if vertex and neptune:
+    if tracked:
+        custom[SETTINGS_KEY] = config.tracking_settings()
+    if vertex and tracked and config.tracking.backend == "neptune":
         if vertex.neptune.project:
             custom[executors.NEPTUNE_PROJECT] = vertex.neptune.project
         secret = vertex.secret_version()
