@@ -24,6 +24,8 @@ class Settings:
     project: Optional[str] = None
     location: Optional[str] = None
     api_endpoint: Optional[str] = None
+    # Set on Vertex AI: the executors find the pipeline job's id under it, and the job joins the experiment.
+    pipeline_root: Optional[str] = None
     # The most time the tracker may cost one process; after that, and after its first error, it is off.
     timeout_seconds: float = 10.0
     # Pipeline settings a run records as parameters (the split, eval steps), named by the pipeline.

@@ -1,4 +1,4 @@
-"""Keeps a tracker from failing or stalling a run: calls run on one daemon thread, within a time budget.
+"""Keeps a tracker from failing or stalling a run: calls run on one daemon thread, within a budget of time.
 
 The first error or timeout logs one warning line and turns the tracker off for the rest of the process;
 training, evaluation and the push go on. A call that hangs (a closed port behind a firewall, a server that
@@ -21,11 +21,12 @@ LOGGER = logging.getLogger("vtx.tracking")
 
 
 class Guard:
-    """The time budget and the on/off switch of one tracker in one process."""
+    """The on/off switch of one tracker in one process, and its budget: the total time its calls may take."""
 
     def __init__(self, backend: str, budget_seconds: float):
         self.backend = backend
-        self.deadline = time.monotonic() + budget_seconds
+        self.budget = budget_seconds
+        self.spent = 0.0
         self.warnings: List[str] = []
         self._jobs: queue.Queue[Any] = queue.Queue()
         self._thread: Optional[threading.Thread] = None
@@ -38,24 +39,23 @@ class Guard:
         """fn() on the tracker's thread; `default` once the tracker is off, or when fn fails or runs out of time."""
         if self.off:
             return default
-        remaining = self.deadline - time.monotonic()
+        started = time.monotonic()
         future: Future[T] = Future()
         self._worker().put((fn, future))
         try:
-            return future.result(timeout=max(remaining, 0.0))
+            return future.result(timeout=max(self.budget - self.spent, 0.0))
         except FutureTimeout:
-            self.fail(f"no answer within its {self._budget_text()} time budget")
+            self.fail(f"it took more than its time budget of {self.budget:g} s (tracking.timeout_seconds)")
         except Exception as error:  # noqa: BLE001 - any failure of a tracker client is the tracker's, not the run's
             self.fail(f"{type(error).__name__}: {_one_line(error)}")
+        finally:
+            self.spent += time.monotonic() - started
         return default
 
     def fail(self, reason: str) -> None:
         message = f"experiment tracking ({self.backend}) is off for the rest of this run: {reason}"
         self.warnings.append(message)
         LOGGER.warning(message)
-
-    def _budget_text(self) -> str:
-        return "time" if self.deadline <= time.monotonic() else "remaining"
 
     def _worker(self) -> "queue.Queue[Any]":
         if self._thread is None:

@@ -72,6 +72,8 @@ class VertexBackend(Backend):
                 kwargs["credentials"] = AnonymousCredentials()
         aiplatform.init(project=self.project, location=self.location, experiment_tensorboard=False, **kwargs)
         self._experiment: Optional[Any] = None
+        # Set inside a Vertex AI pipeline job: its run id is the job's id, and the job joins the experiment.
+        self._in_job = bool(settings.pipeline_root)
 
     @property
     def experiment_resource(self) -> Any:
@@ -86,23 +88,31 @@ class VertexBackend(Backend):
     def pipeline_run(self, run_id: str) -> Run:
         run = self.get_or_create(resource_id(run_id))
         run.log_params({RUN_ID: run_id, ROLE: "pipeline"})
+        if self._in_job:
+            self.associate_job(run_id)
         return VertexRun(self, run)
 
+    def associate_job(self, job_id: str) -> None:
+        """Puts the pipeline job's run under the experiment, so the console shows it beside the experiment run."""
+        name = f"projects/{self.project}/locations/{self.location}/pipelineJobs/{job_id}"
+        job = self._aiplatform.PipelineJob.get(name)
+        if job.get_associated_experiment() is None:
+            job._associate_to_experiment(self.experiment_resource)
+
     def list_runs(self, limit: int) -> List[RunRecord]:
-        records = []
+        found = []
         for run in self._aiplatform.ExperimentRun.list(experiment=self.experiment_resource):
             params = {k: str(v) for k, v in run.get_params().items()}
-            if params.get(ROLE) != "pipeline":
-                continue
-            created = run._metadata_node.create_time
-            records.append(
-                RunRecord(
-                    run_id=params.get(RUN_ID, run.name),
-                    started=created.strftime("%Y-%m-%d %H:%M:%S") if created else "",
-                    params={k: v for k, v in params.items() if not k.startswith("vtx.")},
-                    metrics={k: float(v) for k, v in run.get_metrics().items() if isinstance(v, (int, float))},
-                    tags={k: v for k, v in params.items() if k.startswith("vtx.")},
-                )
+            if params.get(ROLE) == "pipeline":
+                found.append((run._metadata_node.create_time, run, params))
+        found.sort(key=lambda item: item[0], reverse=True)
+        return [
+            RunRecord(
+                run_id=params.get(RUN_ID, run.name),
+                started=created.strftime("%Y-%m-%d %H:%M:%S"),
+                params={k: v for k, v in params.items() if not k.startswith("vtx.")},
+                metrics={k: float(v) for k, v in run.get_metrics().items() if isinstance(v, (int, float))},
+                tags={k: v for k, v in params.items() if k.startswith("vtx.")},
             )
-        records.sort(key=lambda record: record.started, reverse=True)
-        return records[:limit]
+            for created, run, params in found[:limit]
+        ]
