@@ -25,7 +25,7 @@ class TrackingConfig(Section):
     # The experiment's name; unset: the pipeline's name.
     experiment: Optional[str] = Field(default=None, min_length=1, max_length=128)
     # The most time a tracker may cost one step (the Tuner, the Trainer, the summary) before it is turned off.
-    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    timeout_seconds: float = Field(default=20.0, gt=0, le=300)
 
 
 def mlflow_uri(tracking: TrackingConfig, output_root: str) -> str:

@@ -27,7 +27,7 @@ class Settings:
     # Set on Vertex AI: the executors find the pipeline job's id under it, and the job joins the experiment.
     pipeline_root: Optional[str] = None
     # The most time the tracker may cost one process; after that, and after its first error, it is off.
-    timeout_seconds: float = 10.0
+    timeout_seconds: float = 20.0
     # Pipeline settings a run records as parameters (the split, eval steps), named by the pipeline.
     params: Mapping[str, Any] = field(default_factory=dict)
 

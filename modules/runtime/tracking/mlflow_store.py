@@ -1,5 +1,6 @@
 """The `mlflow` backend: an MLflow tracking store (the embedded SQLite file, or a team's server by URI)."""
 
+import logging
 import os
 import sys
 import time
@@ -63,6 +64,10 @@ class MlflowBackend(Backend):
         for name, value in _HTTP_DEFAULTS.items():
             os.environ.setdefault(name, value)
         from mlflow import MlflowClient
+
+        # Creating the SQLite store logs each schema migration at INFO: noise in a run's console.
+        for name in ("mlflow", "alembic"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
         self.uri = settings.uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
         self.experiment = settings.experiment

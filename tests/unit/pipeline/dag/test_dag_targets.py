@@ -178,7 +178,7 @@ def test_vertex_runs_are_tracked_in_vertex_ai_experiments_with_no_secret():
     assert custom["tracking"] == {
         "backend": "vertex",
         "experiment": "vertex-tfx-penguins",
-        "timeout_seconds": 10.0,
+        "timeout_seconds": 20.0,
         "pipeline_root": config.vertex.pipeline_root,
         "project": "my-proj-1",
         "location": "europe-west4",
