@@ -11,7 +11,7 @@ import threading
 import time
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, Callable, List, Mapping, Optional, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar
 
 from modules.runtime.tracking.base import Run
 from modules.runtime.tracking.off import NoRun
@@ -85,7 +85,8 @@ class GuardedRun(Run):
 
     def __init__(self, guard: Guard, opener: Callable[[], Run]):
         self._guard = guard
-        self._run: Run = guard.call(opener, NoRun())
+        off: Run = NoRun()
+        self._run: Run = guard.call(opener, off)
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         self._guard.call(lambda: self._run.log_params(dict(params)), None)
@@ -103,7 +104,8 @@ class GuardedRun(Run):
         self._guard.call(lambda: self._run.end(failed), None)
 
     def where(self) -> Mapping[str, Any]:  # type: ignore[override]
-        info = {"backend": self._guard.backend, **self._guard.call(self._run.where, {})}
+        nothing: Dict[str, Any] = {}
+        info = {"backend": self._guard.backend, **self._guard.call(self._run.where, nothing)}
         if self._guard.warnings:
             info["warning"] = self._guard.warnings[0]
         return info
