@@ -9,7 +9,7 @@ from pipeline.config import PipelineConfig
 PIPELINE_PARAMS = {"batch_size", "train_steps", "eval_steps", "split", "seed"}
 ACCURACY = "eval.accuracy"
 # Facts compared under "data" and "code", by tag. The input fingerprint (of the transformed split's files)
-# changes whenever Transform re-runs, even on the same data: it is listed, not compared.
+# changes whenever Transform re-runs, even on the same data: it stays a tag of the run, not compared.
 DATA_TAGS = ("vtx.data_fingerprint",)
 CODE_TAGS = ("vtx.git_commit", "versions.tfx", "versions.tensorflow")
 
