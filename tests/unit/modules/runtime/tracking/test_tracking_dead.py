@@ -18,8 +18,11 @@ from pipeline.config import PROJECT_ROOT
 pytestmark = pytest.mark.unit
 
 BUDGET = 2.0
-# Seconds a process may need beyond the budget: interpreter start, the clients' imports, the exit.
-START_AND_EXIT = 30.0
+# What the guard may overshoot its budget by on a loaded machine (the waiting thread must be scheduled).
+SLACK = 1.5
+# Seconds a process may need beyond the budget: interpreter start, the clients' imports, the exit. A client
+# thread that held the process at exit would hit the subprocess timeout instead.
+START_AND_EXIT = 60.0
 SCRIPT = """
 import json, logging, sys, time
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
@@ -96,7 +99,7 @@ def test_a_dead_tracker_costs_one_warning_and_at_most_its_budget(backend, kind, 
 
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["seconds"] < BUDGET + 1.0, result
+    assert result["seconds"] < BUDGET + SLACK, result
     assert wall < BUDGET + START_AND_EXIT, wall
     assert result["where"]["warning"].startswith(f"experiment tracking ({backend}) is off for the rest of this run: ")
     warnings = [line for line in done.stderr.splitlines() if line.startswith("WARNING vtx.tracking")]
