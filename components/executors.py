@@ -1,8 +1,8 @@
-"""TFX executors with our run-time duties: modules from modules_uri, the Neptune token, per-run parameters."""
+"""TFX executors with our run-time duties: modules from modules_uri, the run id and tracker, per-run parameters."""
 
 import json
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from tfx import types
 from tfx.components.evaluator import executor as evaluator_executor
@@ -19,6 +19,9 @@ from components import dataset_identity, eval_policy, modules_source, neptune_se
 MODULES_URI = "modules_uri"
 NEPTUNE_SECRET = "neptune_token_secret"
 NEPTUNE_PROJECT = "neptune_project"
+TRACKING = "tracking"
+# The run-context variable the tracker reads (a copy of pipeline/config/run_context.py's, held equal by a test).
+RUN_ID_ENV = "VTX_PIPELINE_RUN_ID"
 # Extra execution parameters, runtime parameters on Vertex; see components/runtime_parameters.py.
 TRAIN_STEPS, EVAL_STEPS, MAX_TRIALS, ACCURACY_THRESHOLD = (
     "train_steps",
@@ -35,14 +38,39 @@ def custom_config(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
     return json_utils.loads(exec_properties.get("custom_config") or "null") or {}
 
 
-def prepare(exec_properties: Dict[str, Any]) -> None:
+def prepare(exec_properties: Dict[str, Any], output_dict: Optional[Artifacts] = None) -> None:
     """What every user-code executor does first, wherever it runs (pipeline task or Vertex job)."""
     config = custom_config(exec_properties)
     if config.get(MODULES_URI):
         modules_source.use_modules_from(config[MODULES_URI])
-    if config.get(NEPTUNE_PROJECT):
-        os.environ.setdefault("NEPTUNE_PROJECT", config[NEPTUNE_PROJECT])
-    neptune_secret.export_neptune_token(config.get(NEPTUNE_SECRET))
+    tracking = config.get(TRACKING) or {}
+    if output_dict:
+        export_run_id(output_dict, tracking.get("pipeline_root"))
+    if tracking.get("backend") == "neptune":
+        if config.get(NEPTUNE_PROJECT):
+            os.environ.setdefault("NEPTUNE_PROJECT", config[NEPTUNE_PROJECT])
+        neptune_secret.export_neptune_token(config.get(NEPTUNE_SECRET))
+
+
+def pipeline_run_id(output_uri: str, pipeline_root: Optional[str]) -> Optional[str]:
+    """The pipeline job's name, from an output's URI: <pipeline_root>/<project number>/<job name>/<task>/..."""
+    root = (pipeline_root or "").rstrip("/") + "/"
+    if root == "/" or not output_uri.startswith(root):
+        return None
+    parts = output_uri[len(root) :].split("/")
+    return parts[1] if len(parts) > 2 and parts[1] else None
+
+
+def export_run_id(output_dict: Artifacts, pipeline_root: Optional[str]) -> None:
+    """Sets the run id the tracker files runs under, on Vertex AI where no runner sets it (locally vtx run does)."""
+    if os.environ.get(RUN_ID_ENV):
+        return
+    for artifacts in output_dict.values():
+        for artifact in artifacts:
+            run_id = pipeline_run_id(artifact.uri, pipeline_root)
+            if run_id:
+                os.environ[RUN_ID_ENV] = run_id
+                return
 
 
 def apply_steps(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
@@ -94,7 +122,7 @@ class TransformExecutor(transform_executor.Executor):
 
 class TunerExecutor(tuner_executor.Executor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
-        prepare(exec_properties)
+        prepare(exec_properties, output_dict)
         super().Do(input_dict, output_dict, apply_trials(exec_properties))
 
 
@@ -106,7 +134,7 @@ def stamp_model(output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None
 
 class TrainerExecutor(trainer_executor.GenericExecutor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
-        prepare(exec_properties)
+        prepare(exec_properties, output_dict)
         super().Do(input_dict, output_dict, apply_steps(exec_properties))
         stamp_model(output_dict, exec_properties)
 

@@ -1,9 +1,9 @@
 """Typed pipeline settings, built once from a profile file, a config file, the environment and flags."""
 
 from pathlib import Path
-from typing import List, Literal, Optional
+from typing import Any, Dict, List, Literal, Optional
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from pipeline import contract
 from pipeline.config.base import Section as _Section
@@ -12,6 +12,7 @@ from pipeline.config.dataset import DatasetConfig
 from pipeline.config.monitoring import MonitoringConfig
 from pipeline.config.schedule import ScheduleConfig
 from pipeline.config.serving import ServingConfig
+from pipeline.config.tracking import TrackingConfig, runtime_settings
 from pipeline.config.vertex import VertexConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +40,8 @@ class ModulesConfig(_Section):
     preprocessing_fn: str = Field(pattern=r"^[\w.]+\.\w+$")
     tuner_fn: str = Field(pattern=r"^[\w.]+\.\w+$")
     run_fn: str = Field(pattern=r"^[\w.]+\.\w+$")
+    # The tracking module the pipeline names for what it records after a run and `vtx runs` reads.
+    tracking: str = Field(default="modules.runtime.tracking", pattern=r"^[\w.]+$")
 
 
 class SplitConfig(_Section):
@@ -105,6 +108,8 @@ class PipelineConfig(_Section):
     batch: BatchConfig = BatchConfig()
     beam: BeamConfig
     enable_cache: bool
+    # Experiment tracking: the backend, where its runs go, the experiment's name.
+    tracking: TrackingConfig
     # When training and batch prediction run on their own: `vtx schedule`.
     schedule: Optional[ScheduleConfig] = None
     # Set by the `vertex` profile: where and how the same DAG runs on Google Cloud.
@@ -120,6 +125,14 @@ class PipelineConfig(_Section):
         if not value.strip():
             raise ValueError("must not be empty")
         return value
+
+    @model_validator(mode="after")
+    def _tracking_target(self) -> "PipelineConfig":
+        if self.tracking.backend == "vertex" and self.vertex is None:
+            raise ValueError("tracking.backend: vertex (Vertex AI Experiments) needs the vertex profile")
+        if self.tracking.backend == "mlflow" and self.vertex is not None and not self.tracking.uri:
+            raise ValueError("tracking.uri: on Vertex AI the mlflow backend needs a server (or MLFLOW_TRACKING_URI)")
+        return self
 
     @property
     def pipeline_root(self) -> str:
@@ -151,6 +164,12 @@ class PipelineConfig(_Section):
     @property
     def log_dir(self) -> str:
         return str(Path(self.output_root) / "logs")
+
+    def tracking_settings(self) -> Dict[str, Any]:
+        """What modules/runtime/tracking is told: backend, experiment, where runs go, the pipeline's own params."""
+        settings = runtime_settings(self.tracking, self.pipeline_name, self.output_root, self.vertex)
+        split = f"{self.split.train_buckets}:{self.split.eval_buckets}"
+        return {**settings, "params": {"split": split, "eval_steps": self.training.eval_steps}}
 
     @property
     def neptune_dir(self) -> str:

@@ -23,6 +23,10 @@ class ConfigError(ValueError):
 BASE_PROFILE = "base"
 
 
+# MLflow's own variable points the mlflow backend at a team's server, as it does for any MLflow client.
+MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
+
+
 def profiles() -> List[str]:
     """The profiles --profile takes; each is a file of what differs from base.yaml."""
     return sorted(path.stem for path in PROFILES_DIR.glob("*.yaml") if path.stem != BASE_PROFILE)
@@ -181,6 +185,8 @@ def load_config(
     environ = os.environ if environ is None else environ
     layers = _layers(profile, config_file, overrides, environ)
     tree = _with_dataset(_merged(layers), layers)
+    if environ.get(MLFLOW_URI_ENV) and not _get(tree, "tracking.uri"):
+        _set(tree, "tracking.uri", environ[MLFLOW_URI_ENV])
     try:
         return PipelineConfig.model_validate(tree)
     except ValidationError as error:
