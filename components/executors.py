@@ -2,6 +2,8 @@
 
 import json
 import os
+import tempfile
+from pathlib import Path
 from typing import Any, Dict, List
 
 from tfx import types
@@ -12,7 +14,7 @@ from tfx.components.tuner import executor as tuner_executor
 from tfx.proto import trainer_pb2
 from tfx.utils import json_utils, proto_utils
 
-from components import modules_source, neptune_secret
+from components import modules_source, neptune_secret, wheels
 
 # Keys of custom_config that this package sets; see pipeline/pipeline.py.
 MODULES_URI = "modules_uri"
@@ -42,6 +44,29 @@ def prepare(exec_properties: Dict[str, Any]) -> None:
     if config.get(NEPTUNE_PROJECT):
         os.environ.setdefault("NEPTUNE_PROJECT", config[NEPTUNE_PROJECT])
     neptune_secret.export_neptune_token(config.get(NEPTUNE_SECRET))
+
+
+def runs_remotely(beam_args: List[str]) -> bool:
+    """Whether these Beam flags send the work to other processes (Dataflow, a portable job service, ...)."""
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+    runner = PipelineOptions(beam_args).view_as(StandardOptions).runner or "DirectRunner"
+    return runner.lower().removesuffix("runner") not in ("direct", "")
+
+
+def staged_modules(beam_args: List[str], exec_properties: Dict[str, Any]) -> List[str]:
+    """Beam flags that also hand remote workers the modules this executor loaded from modules_uri.
+
+    TFT pickles preprocessing_fn by reference and a worker imports it again to build the transform graph: a
+    worker whose image holds older modules/ would otherwise run that older code. Its wheel is built from the
+    very files the driver loaded, and the workers install it at start, over the image's copy.
+    """
+    uri = custom_config(exec_properties).get(MODULES_URI)
+    if not uri or not runs_remotely(beam_args):
+        return beam_args
+    package = modules_source.use_modules_from(uri)
+    wheel = wheels.modules_wheel(package.parent, Path(tempfile.gettempdir()) / "vtx-wheels")
+    return [*beam_args, f"--extra_package={wheel}"]
 
 
 def apply_steps(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
@@ -88,6 +113,7 @@ def apply_threshold(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
 class TransformExecutor(transform_executor.Executor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
         prepare(exec_properties)
+        self._beam_pipeline_args = staged_modules(self._beam_pipeline_args, exec_properties)
         super().Do(input_dict, output_dict, exec_properties)
 
 
