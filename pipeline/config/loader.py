@@ -159,7 +159,9 @@ def _explain(error: ValidationError) -> str:
     for problem in error.errors():
         key = ".".join(str(part) for part in problem["loc"])
         if problem["type"] == "extra_forbidden":
-            lines.append(unknown_key(key))
+            value = problem.get("input")
+            nested = f"{key}.{next(iter(value))}" if isinstance(value, Mapping) and value else key
+            lines.append(unknown_key(nested if nested in MOVED else key))
         elif not key:
             # A check across sections: its message names the keys; the input would be every setting.
             lines.append(problem["msg"].removeprefix("Value error, "))
