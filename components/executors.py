@@ -113,7 +113,9 @@ def apply_threshold(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
 class TransformExecutor(transform_executor.Executor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
         prepare(exec_properties)
-        self._beam_pipeline_args = staged_modules(self._beam_pipeline_args, exec_properties)
+        # Placeholders are resolved by now: every flag is a string.
+        args = [str(arg) for arg in self._beam_pipeline_args]
+        self._beam_pipeline_args = list[Any](staged_modules(args, exec_properties))
         super().Do(input_dict, output_dict, exec_properties)
 
 

@@ -57,7 +57,18 @@ def _build_command(source: Path, out: Path) -> list:
     if uv:
         return [uv, "build", "--wheel", "--no-build-isolation", "--python", sys.executable, "--out-dir", str(out)]
     # The pipeline image has no uv on its PATH; pip is one of the locked packages.
-    return [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(out), "."]
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "-w",
+        str(out),
+        ".",
+    ]
 
 
 def build_wheel(root: Path, names: Iterable[str], out: Path, pyproject: Optional[str] = None) -> Path:

@@ -15,6 +15,7 @@ RUNNERS: Dict[str, str] = {
     "flink": "FlinkRunner",
     "spark": "SparkRunner",
 }
+JOB_SERVICE_TIMEOUT = "--job_server_timeout=86400"
 # Flags this section sets itself, so a second copy in extra_args could only contradict it.
 OWN_FLAGS = ("--runner",)
 
@@ -117,4 +118,9 @@ class BeamConfig(Section):
             if self.direct_running_mode != "in_memory":
                 args.append(f"--direct_running_mode={self.direct_running_mode}")
             return args + list(self.extra_args)
-        return [f"--runner={self.beam_runner}", *derived(), *self.extra_args]
+        return [f"--runner={self.beam_runner}", *self._job_service_args(), *derived(), *self.extra_args]
+
+    def _job_service_args(self) -> List[str]:
+        """Beam 2.59's portable runners wait for a job's state with the job service's request timeout (60 s by
+        default), so a Beam step that runs longer would fail with DEADLINE_EXCEEDED; a day is the bound here."""
+        return [JOB_SERVICE_TIMEOUT] if self.runner in ("portable", "flink", "spark") else []

@@ -62,7 +62,11 @@ def beam_cluster(python: Path, work: Path, image_code: Optional[Path] = None) ->
             started.append(subprocess.Popen(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT))
             started[-1].port = _wait_for_port(port_file, started[-1], name)  # type: ignore[attr-defined]
         jobs, pool = (process.port for process in started)  # type: ignore[attr-defined]
-        yield [f"--job_endpoint=127.0.0.1:{jobs}", "--environment_type=EXTERNAL", f"--environment_config=127.0.0.1:{pool}"]
+        yield [
+            f"--job_endpoint=127.0.0.1:{jobs}",
+            "--environment_type=EXTERNAL",
+            f"--environment_config=127.0.0.1:{pool}",
+        ]
     finally:
         for process in started:
             process.terminate()

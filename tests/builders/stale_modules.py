@@ -44,7 +44,9 @@ def run_transform(spec: Dict[str, Any]) -> None:
         "disable_statistics": 1,
         "force_tf_compat_v1": 0,
     }
-    executors.TransformExecutor(context).Do({"examples": [examples], "schema": [schema]}, {"transform_graph": [graph]}, properties)
+    executors.TransformExecutor(context).Do(
+        {"examples": [examples], "schema": [schema]}, {"transform_graph": [graph]}, properties
+    )
 
 
 def main(argv: List[str]) -> None:

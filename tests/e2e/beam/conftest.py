@@ -1,7 +1,6 @@
 """Fixtures of the distributed tier: isolated Beam workers on loopback, and a `vtx run` whose Beam steps use them."""
 
 import hashlib
-import os
 import shutil
 import tempfile
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The Beam steps on Beam's portable runner with isolated workers: they run there, and give the DirectRunner's results."""
+"""Beam steps on the portable runner with isolated workers: they run there, with the DirectRunner's results."""
 
 import json
 import math

@@ -38,7 +38,12 @@ def test_the_transform_graph_comes_from_the_modules_only_copy(first_run: Run, wo
             "transform_graph": str(graph),
             "tmp": str(tmp_path / "tmp"),
             "modules_uri": str(modules_uri),
-            "beam_args": ["--runner=PortableRunner", *flags, "--sdk_container_image=vertex-tfx:image"],
+            "beam_args": [
+                "--runner=PortableRunner",
+                "--job_server_timeout=900",
+                *flags,
+                "--sdk_container_image=vertex-tfx:image",
+            ],
         }
         (tmp_path / "spec.json").write_text(json.dumps(spec))
         command = [sys.executable, "-m", "tests.builders.stale_modules", str(tmp_path / "spec.json")]

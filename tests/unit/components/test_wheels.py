@@ -78,7 +78,9 @@ def test_transform_stages_the_loaded_modules_only_for_a_modules_uri_on_remote_wo
         executors.modules_source._loaded_from = None
         import sys
 
-        sys.path[:] = [p for p in sys.path if not p.startswith(str(Path(executors.tempfile.gettempdir()) / "vtx-modules-"))]
+        sys.path[:] = [
+            p for p in sys.path if not p.startswith(str(Path(executors.tempfile.gettempdir()) / "vtx-modules-"))
+        ]
         for name in [n for n in sys.modules if n == "modules" or n.startswith("modules.")]:
             del sys.modules[name]
 

@@ -41,14 +41,29 @@ def test_each_runner_by_our_name_or_beams(runner, beam_name):
 def test_the_runner_comes_from_the_environment_and_extra_args_follow_it():
     config = local("beam.extra_args=[--flink_master=127.0.0.1:8081, --parallelism=2]", VTX_BEAM__RUNNER="flink")
 
-    assert config.beam_args() == ["--runner=FlinkRunner", "--flink_master=127.0.0.1:8081", "--parallelism=2"]
+    assert config.beam_args() == [
+        "--runner=FlinkRunner",
+        "--job_server_timeout=86400",
+        "--flink_master=127.0.0.1:8081",
+        "--parallelism=2",
+    ]
 
 
 def test_one_flag_as_a_plain_string_is_a_list_of_one():
     assert local("beam.runner=portable", "beam.extra_args=--job_endpoint=127.0.0.1:8099").beam_args() == [
         "--runner=PortableRunner",
+        "--job_server_timeout=86400",
         "--job_endpoint=127.0.0.1:8099",
     ]
+
+
+def test_a_job_longer_than_a_minute_does_not_time_out_on_the_portable_runners_unless_asked():
+    from apache_beam.options.pipeline_options import PipelineOptions, PortableOptions
+
+    args = local("beam.runner=portable", "beam.extra_args=[--job_server_timeout=120]").beam_args()
+
+    assert local("beam.runner=dataflow").beam_args() == ["--runner=DataflowRunner"]
+    assert PipelineOptions(args).view_as(PortableOptions).job_server_timeout == 120
 
 
 @pytest.mark.parametrize(

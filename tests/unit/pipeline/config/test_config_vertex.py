@@ -143,7 +143,10 @@ def test_extra_args_replace_the_profiles_and_win_over_the_derived_flags():
 
 @pytest.mark.parametrize(
     "overrides, account",
-    [([], None), (["vertex.service_account=run@my-proj-1.iam.gserviceaccount.com"], "run@my-proj-1.iam.gserviceaccount.com")],
+    [
+        ([], None),
+        (["vertex.service_account=run@my-proj-1.iam.gserviceaccount.com"], "run@my-proj-1.iam.gserviceaccount.com"),
+    ],
 )
 def test_dataflow_workers_run_as_the_pipeline_account(overrides, account):
     args = vertex(*overrides).beam_args()
@@ -155,7 +158,10 @@ def test_dataflow_workers_run_as_the_pipeline_account(overrides, account):
 def test_the_direct_runner_runs_the_beam_steps_in_the_task():
     assert vertex("beam.runner=direct", "beam.extra_args=[]").beam_args() == []
     assert vertex(
-        "beam.runner=direct", "beam.extra_args=[]", "beam.direct_num_workers=0", "beam.direct_running_mode=multi_processing"
+        "beam.runner=direct",
+        "beam.extra_args=[]",
+        "beam.direct_num_workers=0",
+        "beam.direct_running_mode=multi_processing",
     ).beam_args() == ["--direct_num_workers=0", "--direct_running_mode=multi_processing"]
 
 

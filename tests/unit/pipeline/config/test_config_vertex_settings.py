@@ -46,7 +46,9 @@ def test_a_bad_value_is_refused_naming_the_key(override, message):
 
 
 def test_dataflow_flags_follow_the_settings():
-    config = vertex("vertex.service_account=run@my-proj-1.iam.gserviceaccount.com", "beam.extra_args=[--max_num_workers=8]")
+    config = vertex(
+        "vertex.service_account=run@my-proj-1.iam.gserviceaccount.com", "beam.extra_args=[--max_num_workers=8]"
+    )
 
     args = config.beam_args()
 

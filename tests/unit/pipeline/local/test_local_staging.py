@@ -35,7 +35,11 @@ def test_a_remote_runner_stages_the_projects_wheel_from_its_content_address(tmp_
     assert "pipeline/config/profiles/base.yaml" in names
     # The same code, the same flags: a cached Beam step stays cached.
     assert staging.with_project_wheel(config).beam_args() == staged.beam_args()
-    assert staged.beam_args()[:2] == ["--runner=PortableRunner", "--job_endpoint=127.0.0.1:1"]
+    assert staged.beam_args()[:3] == [
+        "--runner=PortableRunner",
+        "--job_server_timeout=86400",
+        "--job_endpoint=127.0.0.1:1",
+    ]
 
 
 @pytest.mark.parametrize(
