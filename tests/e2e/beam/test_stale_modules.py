@@ -49,9 +49,6 @@ def test_the_transform_graph_comes_from_the_modules_only_copy(first_run: Run, wo
         command = [sys.executable, "-m", "tests.builders.stale_modules", str(tmp_path / "spec.json")]
         done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    started = [json.loads(line) for line in (tmp_path / "cluster" / "pool" / "started.jsonl").read_text().splitlines()]
-    assert started and all(any(n.startswith("vertex_tfx_modules-") for n in w["staged"]) for w in started), started
-
     raw = {"bill_length_mm": [[44.0]], "bill_depth_mm": [[17.0]], "flipper_length_mm": [[200]], "body_mass_g": [[4200]]}
     output = tft.TFTransformOutput(str(graph))
     feature_spec = output.raw_feature_spec()
@@ -63,3 +60,6 @@ def test_the_transform_graph_comes_from_the_modules_only_copy(first_run: Run, wo
     transformed = output.transform_raw_features(inputs, drop_unused_features=True)
     for key in raw:
         assert float(transformed[f"{key}_xf"].numpy()[0]) > OFFSET - 10, key
+    started = [json.loads(line) for line in (tmp_path / "cluster" / "pool" / "started.jsonl").read_text().splitlines()]
+    # What carried them there: the wheel of the loaded modules, staged for every worker.
+    assert started and all(any(n.startswith("vertex_tfx_modules-") for n in w["staged"]) for w in started), started
