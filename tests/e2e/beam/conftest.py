@@ -1,5 +1,6 @@
 """Fixtures of the distributed tier: isolated Beam workers on loopback, and a `vtx run` whose Beam steps use them."""
 
+import contextlib
 import hashlib
 import shutil
 import tempfile
@@ -19,10 +20,10 @@ def worker_python() -> Path:
     if not (folder / "bin" / "python").exists():
         partial = Path(tempfile.mkdtemp(prefix="vtx-test-workers-"))
         worker_environment(partial / "venv")
-        try:
+        # Another session may have made it first: then its venv stays, and this one goes.
+        with contextlib.suppress(OSError):
             (partial / "venv").rename(folder)
-        except OSError:  # another session made it first
-            shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(partial, ignore_errors=True)
     return folder / "bin" / "python"
 
 
