@@ -2,6 +2,8 @@
 
 import json
 import os
+import tempfile
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from tfx import types
@@ -13,7 +15,7 @@ from tfx.proto import trainer_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import json_utils, proto_utils
 
-from components import dataset_identity, eval_policy, modules_source, neptune_secret
+from components import dataset_identity, eval_policy, modules_source, neptune_secret, wheels
 
 # Keys of custom_config that this package sets; see pipeline/pipeline.py.
 MODULES_URI = "modules_uri"
@@ -73,6 +75,29 @@ def export_run_id(output_dict: Artifacts, pipeline_root: Optional[str]) -> None:
                 return
 
 
+def runs_remotely(beam_args: List[str]) -> bool:
+    """Whether these Beam flags send the work to other processes (Dataflow, a portable job service, ...)."""
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+    runner = PipelineOptions(beam_args).view_as(StandardOptions).runner or "DirectRunner"
+    return runner.lower().removesuffix("runner") not in ("direct", "")
+
+
+def staged_modules(beam_args: List[str], exec_properties: Dict[str, Any]) -> List[str]:
+    """Beam flags that also hand remote workers the modules this executor loaded from modules_uri.
+
+    TFT pickles preprocessing_fn by reference and a worker imports it again to build the transform graph: a
+    worker whose image holds older modules/ would otherwise run that older code. Its wheel is built from the
+    very files the driver loaded, and the workers install it at start, over the image's copy.
+    """
+    uri = custom_config(exec_properties).get(MODULES_URI)
+    if not uri or not runs_remotely(beam_args):
+        return beam_args
+    package = modules_source.use_modules_from(uri)
+    wheel = wheels.modules_wheel(package.parent, Path(tempfile.gettempdir()) / "vtx-wheels")
+    return [*beam_args, f"--extra_package={wheel}"]
+
+
 def apply_steps(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
     """train_steps / eval_steps parameters -> the train_args / eval_args protos TFX reads."""
     properties = dict(exec_properties)
@@ -117,6 +142,9 @@ def apply_threshold(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
 class TransformExecutor(transform_executor.Executor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
         prepare(exec_properties)
+        # Placeholders are resolved by now: every flag is a string.
+        args = [str(arg) for arg in self._beam_pipeline_args]
+        self._beam_pipeline_args = list[Any](staged_modules(args, exec_properties))
         super().Do(input_dict, output_dict, exec_properties)
 
 
