@@ -51,8 +51,9 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
     A model that is not blessed sends nothing to Vertex AI; `pushed_model` then says why. A blessed one gets
     alias `candidate` on upload and `stage` (staging) once deployed; production is `vtx promote`'s alone.
     Labels: `labels` (a JSON object), the pipeline run and the overall metrics of `evaluation`. It takes
-    `traffic_percentage` of the endpoint's traffic; at 100 the models deployed before are undeployed. `request_logging` (0/1) with the sampling rate
-    and BigQuery table ("" = bq://<project>) is applied to the endpoint. `serving_container` is the
+    `traffic_percentage` of the endpoint's traffic; at 100 the models deployed before are undeployed.
+    `request_logging` (0/1) with the sampling rate and BigQuery table ("" = bq://<project>) is applied to
+    the endpoint. `serving_container` is the
     version's ModelContainerSpec as REST JSON (image, command, args, routes, ports). `api_endpoint` replaces
     Google's endpoint; an http:// one (a loopback fake) is called over REST without credentials.
     """

@@ -2,7 +2,7 @@
 
 import click
 
-from pipeline.cli import batch, monitor, registry, report, run, schedule, serve, show_config, vertex
+from pipeline.cli import batch, monitor, promote, registry, report, run, schedule, serve, show_config, smoke, vertex
 
 
 @click.group(
@@ -13,6 +13,7 @@ Examples:
   vtx report                   # an HTML report of the latest run
   vtx registry list            # pushed versions, their metrics and aliases
   vtx serve                    # the production model on 127.0.0.1:8080, requests logged
+  vtx smoke                    # try the staging version live; vtx promote then makes it production
   vtx monitor                  # skew and drift of the last 24 h of logged requests
   vtx config --set tuning.trials=5
   python -m pipeline run -v    # the same CLI
@@ -31,6 +32,8 @@ for _command in (
     vertex.submit_command,
     registry.registry_command,
     serve.serve_command,
+    smoke.smoke_command,
+    promote.promote_command,
     monitor.monitor_command,
     batch.batch_predict_command,
     schedule.schedule_command,

@@ -54,7 +54,9 @@ class ReleaseConfig(Section):
     @classmethod
     def _two_stages(cls, stages: Dict[str, StageConfig]) -> Dict[str, StageConfig]:
         if tuple(stages) != STAGES:
-            raise ValueError(f"the stages are {' then '.join(STAGES)}, in that order, not {', '.join(stages) or 'none'}")
+            raise ValueError(
+                f"the stages are {' then '.join(STAGES)}, in that order, not {', '.join(stages) or 'none'}"
+            )
         return stages
 
     def stage(self, name: str) -> StageConfig:

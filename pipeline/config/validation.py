@@ -2,7 +2,7 @@
 
 from typing import Dict
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from pipeline.config.base import Section
 

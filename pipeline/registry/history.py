@@ -156,9 +156,7 @@ def mark_staged(path: Path, since: int) -> int:
     return since
 
 
-def production_stack(
-    versions: Sequence[str], events: Sequence[Event], staged_since: Optional[int] = None
-) -> List[str]:
+def production_stack(versions: Sequence[str], events: Sequence[Event], staged_since: Optional[int] = None) -> List[str]:
     """The versions that were production in turn, the current one last; [] before the first promote.
 
     Replays pushes (each existing version, oldest first) and events, each event right after the push of its

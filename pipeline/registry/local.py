@@ -83,7 +83,9 @@ class LocalRegistry:
         try:
             history.write_atomically(self._smoke_dir / f"{version}.json", json.dumps(body, indent=2) + "\n")
         except OSError as error:
-            raise RegistryError(f"cannot record the smoke test of version {version}: {error.strerror or error}") from None
+            raise RegistryError(
+                f"cannot record the smoke test of version {version}: {error.strerror or error}"
+            ) from None
 
     def smoke_record(self, version: str) -> Optional[SmokeRecord]:
         try:
@@ -92,7 +94,15 @@ class LocalRegistry:
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise RegistryError(f"the smoke record of version {version} is unreadable ({error}); smoke it again") from None
+            raise RegistryError(
+                f"the smoke record of version {version} is unreadable ({error}); smoke it again"
+            ) from None
+
+    def previous_production(self) -> Optional[ModelVersion]:
+        """The version a rollback would make production again, if any."""
+        versions = self._versions(required=True)
+        target = history.previous(self._stack(versions))
+        return self.get(target) if target else None
 
     def mark_staged(self, since: int) -> int:
         """From version `since` on, pushes go to staging (the first `vtx run` with release stages says so)."""

@@ -58,6 +58,10 @@ class Registry(Protocol):
         """Makes the previous production version production again; RegistryError if there is none."""
         ...
 
+    def previous_production(self) -> Optional[ModelVersion]:
+        """The version `rollback` would make production again; None if there is none."""
+        ...
+
     def record_smoke(self, version: str, record: SmokeRecord) -> None:
         """Keeps the smoke test's verdict with the version; `vtx promote` reads it."""
         ...
