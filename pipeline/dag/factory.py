@@ -148,6 +148,8 @@ def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
     example_validator = validation_gate.GatedExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     ).with_id("ExampleValidator")
+    volume = {"min_rows": config.validation.min_rows, "max_missing": config.validation.max_missing}
+    extend.add_parameters(example_validator, **{validation_gate.VOLUME: json.dumps(volume, sort_keys=True)})
     transform = Transform(
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
