@@ -1,14 +1,17 @@
 """TFX executors with our run-time duties: modules from modules_uri, the Neptune token, per-run parameters."""
 
 import json
+import logging
 import os
 from typing import Any, Dict, List
 
 from tfx import types
+from tfx.components.evaluator import constants as evaluator_constants
 from tfx.components.evaluator import executor as evaluator_executor
 from tfx.components.trainer import executor as trainer_executor
 from tfx.components.transform import executor as transform_executor
 from tfx.components.tuner import executor as tuner_executor
+from tfx.dsl.io import fileio
 from tfx.proto import trainer_pb2
 from tfx.utils import json_utils, proto_utils
 
@@ -26,6 +29,8 @@ TRAIN_STEPS, EVAL_STEPS, MAX_TRIALS, ACCURACY_THRESHOLD = (
     "accuracy_threshold",
 )
 ACCURACY_METRIC = "accuracy"
+BLESSED_KEY = evaluator_constants.ARTIFACT_PROPERTY_BLESSED_KEY
+NOT_BLESSED_FILE = evaluator_constants.NOT_BLESSED_FILE_NAME
 
 Artifacts = Dict[str, List[types.Artifact]]
 
@@ -104,5 +109,26 @@ class TrainerExecutor(trainer_executor.GenericExecutor):
 
 
 class EvaluatorExecutor(evaluator_executor.Executor):
+    """TFMA's evaluation, after the candidate's outputs on the eval split pass their check (output_check.py).
+
+    A candidate whose outputs fail is not blessed and not evaluated: its metrics would mean nothing.
+    """
+
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
-        super().Do(input_dict, output_dict, apply_threshold(exec_properties))
+        from tfx.utils import path_utils
+
+        from components import output_check
+
+        model = input_dict["model"][0]
+        evaluation = output_dict["evaluation"][0]
+        found = output_check.problem(path_utils.serving_model_dir(model.uri), input_dict["examples"][0].uri)
+        output_check.record(evaluation.uri, found, output_check.MAX_EXAMPLES)
+        if found is None:
+            super().Do(input_dict, output_dict, apply_threshold(exec_properties))
+            return
+        logging.warning("Not blessed: %s", found)
+        blessing = output_dict["blessing"][0]
+        fileio.makedirs(blessing.uri)
+        with fileio.open(os.path.join(blessing.uri, NOT_BLESSED_FILE), "w") as marker:
+            marker.write("")
+        blessing.set_int_custom_property(BLESSED_KEY, 0)

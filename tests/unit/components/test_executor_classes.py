@@ -112,11 +112,23 @@ def test_the_trainer_gets_steps_as_train_and_eval_args(calls):
     assert properties["train_steps"] == 40, "the caller's properties are not changed"
 
 
-def test_the_evaluator_gets_the_threshold_in_its_eval_config_and_loads_no_modules(calls):
+def test_the_evaluator_gets_the_threshold_in_its_eval_config_and_loads_no_modules(calls, monkeypatch, tmp_path):
+    from tfx.types import standard_artifacts
+
+    from components import output_check
+
     config = eval_config(load_config(environ={}))
     properties = {"eval_config": proto_utils.proto_to_json(config), "accuracy_threshold": 0.6}
+    checked = []
+    monkeypatch.setattr(output_check, "problem", lambda model_dir, examples_uri: checked.append(examples_uri))
+    model, examples = standard_artifacts.Model(), standard_artifacts.Examples()
+    evaluation, blessing = standard_artifacts.ModelEvaluation(), standard_artifacts.ModelBlessing()
+    model.uri, examples.uri, evaluation.uri = str(tmp_path / "model"), str(tmp_path / "examples"), str(tmp_path / "e")
+    inputs, outputs = {"model": [model], "examples": [examples]}, {"evaluation": [evaluation], "blessing": [blessing]}
 
-    executors.EvaluatorExecutor().Do({}, {}, properties)
+    executors.EvaluatorExecutor().Do(inputs, outputs, properties)
+
+    assert checked == [examples.uri], "the candidate's outputs are checked before TFMA runs"
 
     ((_, _, received),) = calls
     applied = json_format.Parse(received["eval_config"], tfma.EvalConfig())

@@ -269,7 +269,9 @@ def test_a_split_below_min_rows_stops_the_run_naming_split_figure_and_limit(run_
     limits = {"min_rows": {"train": 100, "eval": 20}, "max_missing": {}}
     with pytest.raises(SchemaAnomaliesError) as error:
         run_gate({"train": small, "eval": penguins}, limits=limits)
-    assert error.value.anomalies == {"train": {"(dataset)": ["too few rows: 60, below validation.min_rows.train = 100"]}}
+    assert error.value.anomalies == {
+        "train": {"(dataset)": ["too few rows: 60, below validation.min_rows.train = 100"]}
+    }
     assert "  [train] (dataset): too few rows: 60, below validation.min_rows.train = 100" in str(error.value)
     run_gate({"train": penguins, "eval": penguins}, limits=limits)  # 344 rows each: passes
 
