@@ -154,7 +154,7 @@ def main() -> None:
             folder = work / f"mem-{count}"
             folder.mkdir()
             generate(folder / "rows.csv", count, seed=count)
-            command = [vtx, "batch-predict", "--input", str(folder), "--output", str(work / f"mem-out-{count}")]
+            command = [vtx, "batch-predict", "--input", str(folder), "--to", str(work / f"mem-out-{count}")]
             peaks[count] = peak_rss_mb(command + ["--set", f"output_root={config.output_root}"], env)
     finally:
         shutil.rmtree(work, ignore_errors=True)

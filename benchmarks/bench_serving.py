@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.served_process import INSTANCE, VTX, Served  # noqa: E402
 from benchmarks.serving_faults import BAD_CLIENTS, BAD_REQUESTS, GOOD_CLIENTS, MIXED, mixed_targets  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
+from pipeline.config.core import serving_dir  # noqa: E402
 from pipeline.registry import RegistryError, open_registry  # noqa: E402
 
 COLUMNS = ["setup", "clients", "instances/request", "requests", "p50 ms", "p99 ms", "requests/s", "instances/s"]
@@ -62,7 +63,7 @@ def _model_output(output: str, work: Path, notes: List[str]) -> Path:
             raise SystemExit(f"Error: the pipeline run for a model failed:\n{run.stderr[-2000:]}") from None
         return _model_output(str(work / "run"), work, notes)
     target = work / "serve"
-    shutil.copytree(Path(version.uri), target / "serving_model" / version.version)
+    shutil.copytree(Path(version.uri), Path(serving_dir(str(target), config.dataset.name)) / version.version)
     shutil.copy2(config.metadata_path, target / "metadata.sqlite")
     # The first resolve reads the version's lineage from ML Metadata and caches it; do it once, here.
     open_registry(load_config(overrides=[f"output_root={target}"], environ={})).resolve("production")
@@ -78,7 +79,7 @@ def _direct(output: Path, reps: int) -> List[list]:
     from pipeline.serving.model import load as load_model
 
     # The copy holds one version, the production one; the registry's own folder sits beside it.
-    (version,) = [path for path in (output / "serving_model").iterdir() if path.name.isdigit()]
+    (version,) = [path for path in (output / "serving_model").glob("*/*") if path.name.isdigit()]
     model = load_model(version.name, str(version))
     columns = {name: [INSTANCE[name]] for name in model.features}
     tensors = {name: tf.constant(np.asarray(columns[name], dtype=f.dtype)) for name, f in model.features.items()}

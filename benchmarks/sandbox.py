@@ -11,10 +11,12 @@ from typing import Dict, List, Optional, Sequence
 from harness import PROJECT_ROOT, VTX, Measured, check, run_measured
 
 from pipeline import mlmd
+from pipeline.config.core import serving_dir
 from pipeline.config.loader import load_config
 from pipeline.report import runs
 
 PIPELINE_NAME = load_config(environ={}).pipeline_name
+DATASET_NAME = load_config(environ={}).dataset.name
 # Python's -X importtime line of the import `vtx run` makes before its first node (it lands in the run's log).
 RUNNER_IMPORT = re.compile(r"^import time:\s+\d+ \|\s+(\d+) \| pipeline\.runner$", re.MULTILINE)
 
@@ -93,7 +95,7 @@ class Sandbox:
         return int(match.group(1)) / 1e6 if match else None
 
     def _versions(self) -> List[str]:
-        folder = self.output / "serving_model"
+        folder = Path(serving_dir(str(self.output), DATASET_NAME))
         return [p.name for p in folder.iterdir()] if folder.is_dir() else []
 
     def remove(self) -> None:

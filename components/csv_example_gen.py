@@ -1,18 +1,25 @@
-"""CsvExampleGen executor that reads 'NA' and empty cells as missing values, as R and pandas write them."""
+"""CsvExampleGen executor: 'NA' and empty cells are missing values, and rows split by their key (example_split)."""
 
 import csv
 import io
 import os
-from typing import Any, Dict, Iterable, List, cast
+from typing import Any, Dict, Iterable, List, Optional, Tuple, cast
 
 import apache_beam as beam
 import tensorflow as tf
+from tfx.components.example_gen import utils as example_gen_utils
+from tfx.components.example_gen import write_split
 from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
+from tfx.components.util import examples_utils
 from tfx.dsl.io import fileio
-from tfx.types import standard_component_specs
+from tfx.proto import example_gen_pb2
+from tfx.types import artifact_utils, standard_component_specs
+from tfx.utils import proto_utils
 from tfx_bsl.coders import csv_decoder
 
-MISSING_TOKENS = frozenset({b"", b"NA"})
+from components import example_split
+from components.csv_cells import MISSING_TOKENS
+from components.example_split import KeyedExample
 
 
 def read_header(path: str) -> List[str]:
@@ -22,7 +29,7 @@ def read_header(path: str) -> List[str]:
 
 
 class _ReadCsvRows(beam.DoFn):
-    """Yields each data row of a CSV file as a list of byte cells, missing tokens emptied.
+    """Yields each data row of a CSV file as (its place, its byte cells), missing tokens emptied.
 
     `vtx run` checks every file before the pipeline starts (pipeline/local/preflight.py); these errors are the
     backstop for data it did not see (a remote data_root, a file changed since), naming the file and line.
@@ -31,7 +38,8 @@ class _ReadCsvRows(beam.DoFn):
     def __init__(self, width: int):
         self.width = width
 
-    def process(self, path: str) -> Iterable[List[bytes]]:
+    def process(self, path: str) -> Iterable[Tuple[bytes, List[bytes]]]:
+        name = os.path.basename(path).encode()
         with beam.io.filesystems.FileSystems.open(path) as raw:
             # newline="": only \n, \r\n and \r end a line, as the csv module expects (not U+2028 and the like).
             reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
@@ -43,7 +51,11 @@ class _ReadCsvRows(beam.DoFn):
                     if len(row) != self.width:
                         what = f"{len(row)} cells, but the header has {self.width}"
                         raise ValueError(f"{path}: line {reader.line_num}: {what}")
-                    yield [b"" if cell.encode() in MISSING_TOKENS else cell.encode() for cell in row]
+                    # The line a row ends on: the same on every run, whatever the runner reads in parallel.
+                    yield (
+                        b"%s:%d" % (name, reader.line_num),
+                        [b"" if cell.encode() in MISSING_TOKENS else cell.encode() for cell in row],
+                    )
             except UnicodeDecodeError as error:
                 # Decoding runs ahead of the rows, so the line is only a lower bound.
                 raise ValueError(
@@ -70,12 +82,20 @@ def _to_example(row: List[bytes], columns: List[csv_decoder.ColumnInfo]) -> tf.t
     return tf.train.Example(features=tf.train.Features(feature=feature))
 
 
+def _keyed(
+    place_and_row: Tuple[bytes, List[bytes]], columns: List[csv_decoder.ColumnInfo], key_index: Optional[int]
+) -> KeyedExample:
+    position, row = place_and_row
+    split_value = row[key_index] if key_index is not None and key_index < len(row) else None
+    return KeyedExample(position, split_value or None, _to_example(row, columns))
+
+
 @beam.ptransform_fn
 @beam.typehints.with_input_types(beam.Pipeline)
-@beam.typehints.with_output_types(tf.train.Example)
-def CsvToExample(  # noqa: N802 - Beam's naming convention for PTransforms
-    pipeline: beam.Pipeline, exec_properties: Dict[str, Any], split_pattern: str
+def CsvToKeyedExamples(  # noqa: N802 - Beam's naming convention for PTransforms
+    pipeline: beam.Pipeline, exec_properties: Dict[str, Any], split_pattern: str, split_key: Optional[str] = None
 ) -> beam.PCollection:
+    """Every row of the CSV files under input_base as a KeyedExample; split_key names the column that splits."""
     pattern = os.path.join(exec_properties[standard_component_specs.INPUT_BASE_KEY], split_pattern)
     files = sorted(str(path) for path in fileio.glob(pattern))
     if not files:
@@ -84,17 +104,84 @@ def CsvToExample(  # noqa: N802 - Beam's naming convention for PTransforms
     for path in files[1:]:
         if read_header(path) != header:
             raise RuntimeError(f"{path} has a different header from {files[0]}.")
+    if split_key and split_key not in header:
+        raise RuntimeError(f"The split key column '{split_key}' is not in {files[0]} (columns: {', '.join(header)}).")
     # A file is one element, read by one worker; the shuffle lets every worker build tf.Examples.
     rows = pipeline | "Files" >> beam.Create(files) | "Rows" >> beam.ParDo(_ReadCsvRows(len(header))) | beam.Reshuffle()
     columns = beam.pvalue.AsSingleton(
-        rows | "InferTypes" >> beam.CombineGlobally(csv_decoder.ColumnTypeInferrer(header, skip_blank_lines=True))
+        rows
+        | "Cells" >> beam.Values()
+        | "InferTypes" >> beam.CombineGlobally(csv_decoder.ColumnTypeInferrer(header, skip_blank_lines=True))
     )
-    return rows | "ToExample" >> beam.Map(_to_example, columns)
+    key_index = header.index(split_key) if split_key else None
+    return rows | "ToExample" >> beam.Map(_keyed, columns, key_index)
+
+
+@beam.ptransform_fn
+@beam.typehints.with_input_types(beam.Pipeline)
+@beam.typehints.with_output_types(tf.train.Example)
+def CsvToExample(  # noqa: N802 - Beam's naming convention for PTransforms
+    pipeline: beam.Pipeline, exec_properties: Dict[str, Any], split_pattern: str
+) -> beam.PCollection:
+    """The rows as plain tf.Examples, in no particular order (TFX's ExampleGen interface)."""
+    return (
+        pipeline
+        | "Keyed" >> CsvToKeyedExamples(exec_properties, split_pattern)
+        | "Examples" >> beam.Map(lambda keyed: keyed.example)
+    )
+
+
+def _configs(exec_properties: Dict[str, Any]) -> Tuple[example_gen_pb2.Input, example_gen_pb2.Output]:
+    input_config, output_config = example_gen_pb2.Input(), example_gen_pb2.Output()
+    proto_utils.json_to_proto(exec_properties[standard_component_specs.INPUT_CONFIG_KEY], input_config)
+    proto_utils.json_to_proto(exec_properties[standard_component_specs.OUTPUT_CONFIG_KEY], output_config)
+    if len(input_config.splits) != 1 or not output_config.split_config.splits:
+        raise ValueError("CsvExampleGen takes one input pattern and splits it by output_config.split_config")
+    return input_config, output_config
 
 
 class Executor(BaseExampleGenExecutor):
-    """ExampleGen executor for CSV files with a header line and NA-style missing values."""
+    """ExampleGen executor for CSV files with a header line and NA-style missing values.
+
+    The split config's partition_feature_name names the split key column; without it, a row's place splits.
+    """
 
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:  # noqa: N802 - TFX's method name
         # TFX calls this with (exec_properties, split_pattern); a ptransform_fn fits that contract.
         return cast(beam.PTransform, CsvToExample)
+
+    def GenerateExamplesByBeam(  # noqa: N802 - TFX's method name
+        self, pipeline: beam.Pipeline, exec_properties: Dict[str, Any]
+    ) -> Dict[str, beam.PCollection]:
+        """Each split's KeyedExamples, split by their key's hash bucket."""
+        input_config, output_config = _configs(exec_properties)
+        split_config = output_config.split_config
+        bounds = example_split.bucket_bounds([split.hash_buckets for split in split_config.splits])
+        keyed = pipeline | "InputToRecord" >> CsvToKeyedExamples(
+            exec_properties, input_config.splits[0].pattern, split_config.partition_feature_name or None
+        )
+        partition: Any = example_split.partition_index
+        parts = keyed | "SplitData" >> beam.Partition(partition, len(bounds), bounds)
+        names = example_gen_utils.generate_output_split_names(input_config, output_config)
+        return {name: parts[index] for index, name in enumerate(names)}
+
+    def Do(  # noqa: N802 - TFX's method name
+        self, input_dict: Dict[str, List[Any]], output_dict: Dict[str, List[Any]], exec_properties: Dict[str, Any]
+    ) -> None:
+        """Writes each split in an order fixed by its rows (TFX's own Do shuffles at random)."""
+        self._log_startup(input_dict, output_dict, exec_properties)
+        input_config, output_config = _configs(exec_properties)
+        outputs = output_dict[standard_component_specs.EXAMPLES_KEY]
+        examples = artifact_utils.get_single_instance(outputs)
+        names = example_gen_utils.generate_output_split_names(input_config, output_config)
+        examples.split_names = artifact_utils.encode_split_names(names)
+        with self._make_beam_pipeline() as pipeline:
+            for name, split in self.GenerateExamplesByBeam(pipeline, exec_properties).items():
+                split_uri = artifact_utils.get_split_uri(outputs, name)
+                fileio.makedirs(split_uri)
+                _ = split | f"WriteSplit[{name}]" >> example_split.WriteInOrder(split_uri)
+        for artifact in outputs:
+            examples_utils.set_payload_format(artifact, example_gen_pb2.FORMAT_TF_EXAMPLE)
+            examples_utils.set_file_format(
+                artifact, write_split.to_file_format_str(example_gen_pb2.FORMAT_TFRECORDS_GZIP)
+            )

@@ -13,9 +13,10 @@ from tfx.components.transform import executor as transform_executor
 from tfx.components.tuner import executor as tuner_executor
 from tfx.dsl.io import fileio
 from tfx.proto import trainer_pb2
+from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import json_utils, proto_utils
 
-from components import modules_source, neptune_secret
+from components import dataset_identity, eval_policy, modules_source, neptune_secret
 
 # Keys of custom_config that this package sets; see pipeline/pipeline.py.
 MODULES_URI = "modules_uri"
@@ -102,19 +103,63 @@ class TunerExecutor(tuner_executor.Executor):
         super().Do(input_dict, output_dict, apply_trials(exec_properties))
 
 
+def stamp_model(output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:
+    """Records the dataset the model was trained on (from custom_config) on the Trainer's Model."""
+    definition = custom_config(exec_properties).get(dataset_identity.CONFIG_KEY)
+    dataset_identity.stamp(output_dict.get(standard_component_specs.MODEL_KEY, []), definition)
+
+
 class TrainerExecutor(trainer_executor.GenericExecutor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
         prepare(exec_properties)
         super().Do(input_dict, output_dict, apply_steps(exec_properties))
+        stamp_model(output_dict, exec_properties)
+
+
+def comparable_baseline(input_dict: Artifacts) -> Artifacts:
+    """The Evaluator's inputs without a baseline trained on another dataset, label or feature set.
+
+    Locally the Resolver already leaves such models out; on Vertex AI this is what keeps them out.
+    """
+    baselines = input_dict.get(standard_component_specs.BASELINE_MODEL_KEY) or []
+    candidates = input_dict.get(standard_component_specs.MODEL_KEY) or []
+    if baselines and candidates and not dataset_identity.comparable(candidates[0], baselines[0]):
+        return {**input_dict, standard_component_specs.BASELINE_MODEL_KEY: []}
+    return input_dict
 
 
 class EvaluatorExecutor(evaluator_executor.Executor):
-    """TFMA's evaluation, after the candidate's outputs on the eval split pass their check (output_check.py).
-
-    A candidate whose outputs fail is not blessed and not evaluated: its metrics would mean nothing.
+    """Judges with bars that fit the eval split (eval_policy), and only against a baseline of the same dataset,
+    once the candidate's outputs on the eval split pass their check (output_check.py): a candidate whose outputs
+    fail is not blessed and not evaluated, since its metrics would mean nothing.
     """
 
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
+        properties = apply_threshold(exec_properties)
+        policy = eval_policy.Policy.from_json(properties.pop(eval_policy.POLICY, None))
+        if self._outputs_fail(input_dict, output_dict):
+            dataset_identity.stamp(
+                output_dict.get(standard_component_specs.BLESSING_KEY, []), policy.dataset if policy else None
+            )
+            return
+        input_dict = comparable_baseline(input_dict)
+        found = None
+        if policy is not None:
+            split = (json.loads(properties.get("example_splits") or "null") or ["eval"])[0]
+            split_uri = artifact_utils.get_split_uri(input_dict[standard_component_specs.EXAMPLES_KEY], split)
+            schema_uri = input_dict[standard_component_specs.SCHEMA_KEY][0].uri
+            counts = eval_policy.label_counts(split_uri, policy.label_column, os.path.join(schema_uri, "schema.pbtxt"))
+            properties["eval_config"], found = eval_policy.apply(properties["eval_config"], policy, counts)
+        super().Do(input_dict, output_dict, properties)
+        blessings = output_dict.get(standard_component_specs.BLESSING_KEY, [])
+        for blessing in blessings:
+            if found is not None:
+                eval_policy.record(blessing, found)
+        dataset_identity.stamp(blessings, policy.dataset if policy else None)
+
+    @staticmethod
+    def _outputs_fail(input_dict: Artifacts, output_dict: Artifacts) -> bool:
+        """Checks the candidate's outputs, keeps the result beside the evaluation; on failure, writes NOT_BLESSED."""
         from tfx.utils import path_utils
 
         from components import output_check
@@ -124,11 +169,11 @@ class EvaluatorExecutor(evaluator_executor.Executor):
         found = output_check.problem(path_utils.serving_model_dir(model.uri), input_dict["examples"][0].uri)
         output_check.record(evaluation.uri, found, output_check.MAX_EXAMPLES)
         if found is None:
-            super().Do(input_dict, output_dict, apply_threshold(exec_properties))
-            return
+            return False
         logging.warning("Not blessed: %s", found)
         blessing = output_dict["blessing"][0]
         fileio.makedirs(blessing.uri)
         with fileio.open(os.path.join(blessing.uri, NOT_BLESSED_FILE), "w") as marker:
             marker.write("")
         blessing.set_int_custom_property(BLESSED_KEY, 0)
+        return True

@@ -2,6 +2,7 @@
 so nothing downstream runs."""
 
 import json
+import os
 from typing import Any, Dict, List, Optional
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
@@ -35,6 +36,26 @@ def describe(anomalies: anomalies_pb2.Anomalies) -> Dict[str, List[str]]:
         problems = [f"{reason.short_description}: {reason.description}" for reason in info.reason]
         found[feature] = problems or [f"{info.short_description}: {info.description}"]
     return found
+
+
+# The extra parameter: the columns the dataset definition calls numeric, as a JSON list.
+NUMERIC_COLUMNS = "numeric_columns"
+
+
+def text_in_numeric_columns(schema_uri: str, numeric: List[str]) -> Dict[str, List[str]]:
+    """Numeric columns the schema reads as strings: an inferred schema does when a column holds any text."""
+    from tensorflow_metadata.proto.v0 import schema_pb2
+    from tfx.utils import io_utils
+
+    schema = io_utils.SchemaReader().read(os.path.join(schema_uri, "schema.pbtxt"))
+    return {
+        feature.name: [
+            "numeric in the dataset definition, but the data holds text in it, so the schema reads it as "
+            "strings; fix those cells, or use the reviewed schema (schema_path) to stop such rows here"
+        ]
+        for feature in schema.feature
+        if feature.name in numeric and feature.type == schema_pb2.BYTES
+    }
 
 
 def _num_examples(statistics: statistics_pb2.DatasetFeatureStatisticsList) -> int:
@@ -91,6 +112,11 @@ class Executor(validator_executor.Executor):
         self._found: Dict[str, Dict[str, List[str]]] = {}
         properties = dict(exec_properties)
         self._limits = json.loads(properties.pop(VOLUME, None) or "{}")
+        numeric = json.loads(properties.pop(NUMERIC_COLUMNS, None) or "[]")
+        schema = input_dict[standard_component_specs.SCHEMA_KEY][0].uri
+        text = text_in_numeric_columns(schema, numeric) if numeric else {}
+        if text:
+            raise SchemaAnomaliesError({"schema": text})
         result = super().Do(input_dict, output_dict, properties)
         if self._found:
             raise SchemaAnomaliesError(self._found)

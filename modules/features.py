@@ -1,16 +1,25 @@
-"""The one shared vocabulary of raw feature keys, their types, and the label."""
+"""The one shared vocabulary of raw feature keys, their types, and the label, read from dataset.yaml."""
 
-from typing import Dict, List
+from pathlib import Path
+from typing import Any, Dict, List
 
-# >>> Edit here: the columns of your CSV that the model uses. <<<
-NUMERIC_FEATURES: List[str] = [
-    "bill_length_mm",
-    "bill_depth_mm",
-    "flipper_length_mm",
-    "body_mass_g",
-]
-CATEGORICAL_FEATURES: List[str] = ["island", "sex"]
-LABEL_KEY = "species"
+import yaml
+
+# The dataset is named in dataset.yaml beside this file (the pipeline reads the same file, as data): edit the
+# label and the columns there, or write it with `vtx init`.
+DATASET_FILE = Path(__file__).with_name("dataset.yaml")
+
+
+def _definition() -> Dict[str, Any]:
+    with DATASET_FILE.open() as handle:
+        return yaml.safe_load(handle)
+
+
+_DATASET = _definition()
+DATASET_NAME: str = _DATASET["name"]
+NUMERIC_FEATURES: List[str] = list(_DATASET["features"].get("numeric") or [])
+CATEGORICAL_FEATURES: List[str] = list(_DATASET["features"].get("categorical") or [])
+LABEL_KEY: str = _DATASET["label"]
 
 # The token that stands in for a missing categorical value, inside and outside vocabularies.
 MISSING_CATEGORY = "__missing__"

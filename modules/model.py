@@ -11,7 +11,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 from tfx.components.tuner.component import TunerFnResult
 
 from modules import features, hparams
-from modules.runtime import data, export, tracking, training, tuning
+from modules.runtime import data, determinism, export, tracking, training, tuning
 
 
 # >>> Edit here: the network. It reads the transformed features, and its knobs come from hparams.py. <<<
@@ -45,24 +45,26 @@ OBJECTIVE = keras_tuner.Objective("val_accuracy", "max")
 
 def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     """TFX Tuner entry point: data -> a random search of build_model over hparams.search_space()."""
-    tf.keras.utils.set_random_seed(hparams.SEED)
+    seed = determinism.seed_of(fn_args)
+    determinism.make_deterministic(seed)
     transform = tft.TFTransformOutput(fn_args.transform_graph_path)
     train, evaluation = data.train_and_eval(
-        fn_args, transform, batch_size=hparams.BATCH_SIZE, eval_batch_size=hparams.EVAL_BATCH_SIZE, seed=hparams.SEED
+        fn_args, transform, batch_size=hparams.BATCH_SIZE, eval_batch_size=hparams.EVAL_BATCH_SIZE, seed=seed
     )
     shapes = data.shapes(transform)
     tuner = tuning.random_search(
-        lambda hp: build_model(hp, **shapes), hparams.search_space(), OBJECTIVE, fn_args, seed=hparams.SEED
+        lambda hp: build_model(hp, **shapes), hparams.search_space(), OBJECTIVE, fn_args, seed=seed
     )
     return TunerFnResult(tuner=tuner, fit_kwargs=training.fit_kwargs(fn_args, train, evaluation, hparams.EPOCHS))
 
 
 def run_fn(fn_args: FnArgs) -> None:
     """TFX Trainer entry point: data -> model -> fit (logged to Neptune) -> export."""
-    tf.keras.utils.set_random_seed(hparams.SEED)
+    seed = determinism.seed_of(fn_args)
+    determinism.make_deterministic(seed)
     transform = tft.TFTransformOutput(fn_args.transform_output)
     train, evaluation = data.train_and_eval(
-        fn_args, transform, batch_size=hparams.BATCH_SIZE, eval_batch_size=hparams.EVAL_BATCH_SIZE, seed=hparams.SEED
+        fn_args, transform, batch_size=hparams.BATCH_SIZE, eval_batch_size=hparams.EVAL_BATCH_SIZE, seed=seed
     )
     hp = training.hyperparameters(fn_args, hparams.defaults())
     model = build_model(hp, **data.shapes(transform))

@@ -46,9 +46,23 @@ def impute_and_scale(value: Any) -> tf.Tensor:
     return tf.math.divide_no_nan(imputed - mean, std)
 
 
+def _text(values: tf.Tensor) -> tf.Tensor:
+    if values.dtype == tf.string:
+        return values
+    # Integers as their digits; decimals in their shortest form (2.5, not 2.500000).
+    return tf.strings.as_string(values) if values.dtype.is_integer else tf.strings.as_string(values, shortest=True)
+
+
+def as_text(value: Any) -> Any:
+    """A column as strings, sparse or dense: a category or a label may be written as a number in the CSV."""
+    if isinstance(value, tf.sparse.SparseTensor):
+        return tf.SparseTensor(value.indices, _text(value.values), value.dense_shape)
+    return _text(value)
+
+
 def fill_category(value: Any) -> tf.Tensor:
-    """A string feature with missing or empty values replaced by MISSING_CATEGORY."""
-    dense = _dense(value, features.MISSING_CATEGORY)
+    """A categorical feature as strings, with missing or empty values replaced by MISSING_CATEGORY."""
+    dense = _dense(as_text(value), features.MISSING_CATEGORY)
     return tf.where(tf.equal(dense, ""), features.MISSING_CATEGORY, dense)
 
 
@@ -65,7 +79,7 @@ def preprocessing_fn(inputs: Dict[str, Any]) -> Dict[str, Any]:
         )
     # At serving time the label is absent and TFT prunes this output away.
     outputs[features.transformed_name(features.LABEL_KEY)] = tft.compute_and_apply_vocabulary(
-        _dense(inputs[features.LABEL_KEY], ""),
+        _dense(as_text(inputs[features.LABEL_KEY]), ""),
         vocab_filename=features.label_vocabulary_name(),
     )
     return outputs

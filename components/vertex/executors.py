@@ -14,6 +14,11 @@ class VertexTrainerExecutor(vertex_trainer.GenericExecutor):
     def _GetExecutorClass(self):  # noqa: N802 - TFX's name
         return executors.TrainerExecutor
 
+    def Do(self, input_dict, output_dict, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
+        super().Do(input_dict, output_dict, exec_properties)
+        # The remote job's artifact properties do not come back; the launcher's output is what is published.
+        executors.stamp_model(output_dict, exec_properties)
+
 
 class TunerWorkerExecutor(vertex_tuner._WorkerExecutor):
     """One tuning worker of the Vertex job: modules, the Neptune token and the trials parameter first."""

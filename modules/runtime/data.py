@@ -26,11 +26,12 @@ def dataset(
     tf_transform_output: tft.TFTransformOutput,
     batch_size: int,
     seed: int,
+    shuffle: bool = True,
 ) -> tf.data.Dataset:
-    """An endlessly repeating, shuffled dataset of (features, label id) batches."""
+    """An endlessly repeating dataset of (features, label id) batches, shuffled with `seed` unless told not to."""
     ds = data_accessor.tf_dataset_factory(
         file_pattern,
-        tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=LABEL, shuffle_seed=seed),
+        tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=LABEL, shuffle=shuffle, shuffle_seed=seed),
         tf_transform_output.transformed_metadata.schema,
     )
 
@@ -43,9 +44,16 @@ def dataset(
 def train_and_eval(
     fn_args: FnArgs, tf_transform_output: tft.TFTransformOutput, batch_size: int, eval_batch_size: int, seed: int
 ) -> Tuple[tf.data.Dataset, tf.data.Dataset]:
-    """The training and evaluation datasets of a Tuner or Trainer run."""
+    """The training and evaluation datasets of a Tuner or Trainer run.
+
+    Keras starts a new pass over the evaluation data for every validation, and a shuffle reshuffles each
+    new pass with a seed TensorFlow does not fix across processes; unshuffled, every validation reads the
+    same batches, so tuner scores (and the trial the Tuner picks) repeat exactly.
+    """
     train = dataset(fn_args.train_files, fn_args.data_accessor, tf_transform_output, batch_size, seed)
-    evaluation = dataset(fn_args.eval_files, fn_args.data_accessor, tf_transform_output, eval_batch_size, seed)
+    evaluation = dataset(
+        fn_args.eval_files, fn_args.data_accessor, tf_transform_output, eval_batch_size, seed, shuffle=False
+    )
     return train, evaluation
 
 

@@ -35,7 +35,12 @@ def _is_missing(value: tf.Tensor) -> tf.Tensor:
 
 
 def _cast(value: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
-    """Casts a client's number to the feature's dtype, rounding (not truncating) to integers."""
+    """Casts a client's value to the feature's dtype, rounding (not truncating) to integers.
+
+    A category written as a number in the CSV (a class 1, 2, 3) is still sent as a string: its digits.
+    """
+    if value.dtype == tf.string and dtype != tf.string:
+        value = tf.strings.to_number(value, out_type=tf.float64)
     if dtype.is_integer and value.dtype.is_floating:
         value = tf.round(value)
     return tf.cast(value, dtype)

@@ -58,7 +58,7 @@ def check_apart(input_uri: str, output_uri: str) -> None:
 
     a, b = norm(input_uri), norm(output_uri)
     if a.startswith(b) or b.startswith(a):
-        raise LocationError(f"--input {input_uri} and --output {output_uri} overlap; use two separate places")
+        raise LocationError(f"--input {input_uri} and --to {output_uri} overlap; use two separate places")
 
 
 @contextlib.contextmanager

@@ -2,13 +2,27 @@
 
 import click
 
-from pipeline.cli import batch, monitor, promote, registry, report, run, schedule, serve, show_config, smoke, vertex
+from pipeline.cli import (
+    batch,
+    init,
+    monitor,
+    promote,
+    registry,
+    report,
+    run,
+    schedule,
+    serve,
+    show_config,
+    smoke,
+    vertex,
+)
 
 
 @click.group(
     epilog="""
 \b
 Examples:
+  vtx init --label COLUMN      # describe the CSV files in data/ (modules/dataset.yaml)
   vtx run                      # run the whole pipeline locally on data/
   vtx report                   # an HTML report of the latest run
   vtx registry list            # pushed versions, their metrics and aliases
@@ -21,10 +35,11 @@ Examples:
 )
 @click.version_option(package_name="vertex-tfx")
 def main() -> None:
-    """vertex-tfx: a TFX pipeline for penguins (or your CSV), local first, Vertex AI ready."""
+    """vertex-tfx: a TFX pipeline for the CSV in data/, local first, Vertex AI ready."""
 
 
 for _command in (
+    init.init_command,
     run.run_command,
     report.report_command,
     show_config.config_command,

@@ -18,17 +18,22 @@ if TYPE_CHECKING:
 BATCH_EXAMPLES = """
 \b
 Examples:
-  vtx batch-predict --input data/incoming --output predictions
-  vtx batch-predict --input gs://my-bucket/incoming --output gs://my-bucket/predictions --model production
-  vtx batch-predict --input incoming --output out --model 1796179527 --after delete
-  vtx batch-predict --profile vertex --config vertex.yaml --input gs://b/in --output gs://b/out
+  vtx batch-predict --input incoming --to predictions
+  vtx batch-predict --input gs://my-bucket/incoming --to gs://my-bucket/predictions --model production
+  vtx batch-predict --input incoming --to out --model 1796179527 --after delete --output /srv/vtx
+  vtx batch-predict --profile vertex --config vertex.yaml --input gs://b/in --to gs://b/out
+
+\b
+--output is the output_root whose registry gives the model, as in every command; --to is where the
+predictions go (before --to existed, --output was that).
 """
 
 
 @click.command(name="batch-predict", epilog=BATCH_EXAMPLES)
 @common.config_options
 @click.option("--input", "input_uri", required=True, metavar="URI", help="A folder or gs://bucket/prefix of inputs.")
-@click.option("--output", "output_uri", required=True, metavar="URI", help="A folder or gs:// prefix for outputs.")
+@click.option("--to", "output_uri", metavar="URI", help="A folder or gs:// prefix for the predictions. Required.")
+@common.output_option("The output_root whose registry gives the model (local profile).")
 @click.option(
     "--model", "model_ref", default="production", show_default=True, metavar="ALIAS|VERSION", help="From the registry."
 )
@@ -44,7 +49,8 @@ def batch_predict_command(
     config_file: Optional[str],
     overrides: Tuple[str, ...],
     input_uri: str,
-    output_uri: str,
+    output_uri: Optional[str],
+    output: Optional[str],
     model_ref: str,
     after: Optional[str],
     batch_size: Optional[int],
@@ -58,7 +64,9 @@ def batch_predict_command(
     run can simply be run again: nothing is predicted twice and no input is lost. Exit status: 0, or 1 when
     a file was unreadable or failed (it stays in place), 2 for bad arguments.
     """
-    flags = {"batch.after_success": after, "batch.batch_size": batch_size}
+    if output_uri is None:
+        common.fail(_missing_destination(output))
+    flags = {"batch.after_success": after, "batch.batch_size": batch_size, "output_root": output}
     config = common.build_config(profile, config_file, overrides, flags)
     from pipeline.local import logs
 
@@ -77,6 +85,15 @@ def batch_predict_command(
     line = f"model version {batch.predictor.model.version} ({model_ref})"
     click.echo(progress.summary(results, time.monotonic() - started, line, f"{batch.dest.uri}/{run.ERRORS}/"))
     sys.exit(1 if any(r.status in ("unreadable", "failed") for r in results) else 0)
+
+
+def _missing_destination(output: Optional[str]) -> str:
+    if output is not None:
+        return (
+            f"--output {output} names the output_root, as in every command; give the predictions' destination "
+            f"with --to (--to {output} is what --output meant before)"
+        )
+    return "missing --to URI: the folder or gs:// prefix the predictions go to"
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 import os
 import subprocess
 import sys
-from typing import Any, Callable, Mapping, NoReturn, Optional, Sequence, TypeVar
+from typing import Any, Callable, Dict, Mapping, NoReturn, Optional, Sequence, TypeVar
 
 import click
 
 from pipeline.config import PROJECT_ROOT, ConfigError, PipelineConfig, load_config, profiles
+from pipeline.config.loader import merged_settings
 from pipeline.config.run_context import GIT_COMMIT_ENV
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -96,3 +97,11 @@ def output_option(help_text: str = "The output_root to read and write.") -> Call
 
 def verbose_option(help_text: str = "Show TensorFlow's and the clients' logs too.") -> Callable[[F], F]:
     return click.option("-v", "--verbose", is_flag=True, help=help_text)
+
+
+def settings_tree(profile: Optional[str], config_file: Optional[str], overrides: Sequence[str]) -> Dict[str, Any]:
+    """The merged settings before validation, for a command that must work without a dataset definition."""
+    try:
+        return merged_settings(profile=profile, config_file=config_file, overrides=overrides)
+    except ConfigError as error:
+        fail(str(error))

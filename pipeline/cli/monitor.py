@@ -8,6 +8,7 @@ from typing import Optional, Tuple
 import click
 
 from pipeline.cli import common
+from pipeline.cli.dataset_help import DatasetExamples
 
 MONITOR_EXAMPLES = """
 \b
@@ -15,8 +16,8 @@ Examples:
   vtx monitor                                 # the last 24 h of <output_root>/requests.duckdb
   vtx monitor --window-hours 6 --end "2026-12-01 18:00:00"
   vtx monitor --requests /srv/vtx/requests.duckdb --model-version 1796179596
-  vtx monitor --source bigquery --table my-project.logging_penguins.request_response_logging
-  vtx monitor --set monitoring.features.island.skew=0.2 --set monitoring.drift.numeric=0.05
+  vtx monitor --source bigquery --table my-project.my_logging_dataset.request_response_logging
+  vtx monitor --set monitoring.features.<FEATURE>.skew=0.2 --set monitoring.drift.numeric=0.05
 \b
 Exit status: 0 no threshold exceeded; 1 a skew or drift threshold exceeded, or a schema anomaly;
 2 nothing checked (bad input, an empty window, a missing table, a model without lineage).
@@ -30,7 +31,7 @@ def _utc(moment: Optional[datetime.datetime]) -> datetime.datetime:
     return moment.replace(tzinfo=datetime.timezone.utc)
 
 
-@click.command(name="monitor", epilog=MONITOR_EXAMPLES)
+@click.command(name="monitor", epilog=MONITOR_EXAMPLES, cls=DatasetExamples)
 @common.config_options
 @common.output_option("The output_root whose ML Metadata to read.")
 @click.option(

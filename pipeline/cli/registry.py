@@ -8,7 +8,7 @@ import click
 
 from pipeline.cli import common
 from pipeline.config import PipelineConfig
-from pipeline.registry import ModelVersion, Registry, RegistryError, open_registry
+from pipeline.registry import ModelVersion, Registry, RegistryError, local_datasets, open_registry
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -21,6 +21,7 @@ Examples:
   vtx registry resolve production         # just the model's URI, for scripts
   vtx registry promote 1796179527         # make an older version production
   vtx registry rollback                   # back to the previous production version
+  vtx registry list --dataset other-data  # another dataset's versions in the same output_root
   vtx registry list --profile vertex --config vertex.yaml   # the Vertex AI Model Registry
 """
 
@@ -31,30 +32,41 @@ def _config(
     return common.build_config(profile, config_file, overrides, {"output_root": output})
 
 
-def _call(config: PipelineConfig, verbose: bool, action: Callable[..., T]) -> T:
+def _call(config: PipelineConfig, verbose: bool, action: Callable[..., T], dataset: Optional[str] = None) -> T:
     """Runs `action(registry)` with library logs sent to <output_root>/logs/registry.log; one line on error."""
     from pipeline.local import logs
 
     try:
         with logs.capture(Path(config.log_dir) / "registry.log", verbose):
-            return action(open_registry(config))
+            return action(open_registry(config, dataset))
     except RegistryError as error:
         common.fail(str(error))
 
 
 def registry_options(function: F) -> F:
-    """The options every registry command takes: the settings, --output and -v."""
+    """The options every registry command takes: the settings, --output, --dataset and -v."""
+    function = click.option(
+        "--dataset", help="Another dataset's registry in the same place. Default: modules/dataset.yaml's name."
+    )(function)
     function = common.verbose_option()(function)
     function = common.output_option("The output_root whose registry to read (local profile).")(function)
     return common.config_options(function)
+
+
+def _where(config: PipelineConfig, dataset: str) -> str:
+    from pipeline.config.core import serving_dir
+    from pipeline.config.dataset import PIPELINE_PREFIX
+
+    return PIPELINE_PREFIX + dataset if config.vertex else serving_dir(config.output_root, dataset)
 
 
 def _metrics(version: ModelVersion) -> str:
     return " ".join(f"{name}={value:.4g}" for name, value in sorted(version.metrics.items())) or "-"
 
 
-def _as_json(version: ModelVersion) -> dict:
+def _as_json(version: ModelVersion, dataset: str) -> dict:
     return {
+        "dataset": dataset,
         "version": version.version,
         "uri": version.uri,
         "pushed_at": version.pushed_at.isoformat(),
@@ -105,8 +117,9 @@ def _details(version: ModelVersion) -> str:
 def registry_command() -> None:
     """The model registry: pushed versions, their aliases (production, latest), promote and rollback.
 
-    Locally it reads the Pusher's versioned folders under <output_root>/serving_model and ML Metadata; with
-    the vertex profile, the versions of the Vertex AI Model Registry model the VertexPusher uploads to.
+    Each dataset has its own registry. Locally it reads the Pusher's versioned folders under
+    <output_root>/serving_model/<dataset> and ML Metadata; with the vertex profile, the versions of the Vertex
+    AI Model Registry model the VertexPusher uploads to (vertex-tfx-<dataset>).
     """
 
 
@@ -119,17 +132,24 @@ def list_command(
     overrides: Tuple[str, ...],
     output: Optional[str],
     verbose: bool,
+    dataset: Optional[str],
     as_json: bool,
 ) -> None:
-    """Every version, newest first: push time, aliases, blessing, metrics, data fingerprint, pipeline run."""
+    """Every version of the dataset's model, newest first: push time, aliases, blessing, metrics, data, run."""
     config = _config(profile, config_file, overrides, output)
-    versions = _call(config, verbose, lambda registry: registry.list())
+    name = dataset or config.dataset.name
+    versions = _call(config, verbose, lambda registry: registry.list(), dataset)
     if as_json:
-        click.echo(json.dumps([_as_json(v) for v in versions], indent=2))
-    elif not versions:
+        click.echo(json.dumps([_as_json(v, name) for v in versions], indent=2))
+        return
+    click.echo(f"Dataset {name}: {'the Vertex AI model ' if config.vertex else ''}{_where(config, name)}")
+    if not versions:
         click.echo("No model version yet; `vtx run` pushes one when the Evaluator blesses the model.")
     else:
         click.echo(_table(versions))
+    others = [other for other in ([] if config.vertex else local_datasets(config)) if other != name]
+    if others:
+        click.echo(f"Other datasets here: {', '.join(others)} (vtx registry list --dataset NAME)")
 
 
 @registry_command.command(name="show")
@@ -142,13 +162,17 @@ def show_command(
     overrides: Tuple[str, ...],
     output: Optional[str],
     verbose: bool,
+    dataset: Optional[str],
     as_json: bool,
     ref: str,
 ) -> None:
     """One version (or the version an alias points to) in full."""
     config = _config(profile, config_file, overrides, output)
-    version = _call(config, verbose, lambda registry: registry.resolve(ref))
-    click.echo(json.dumps(_as_json(version), indent=2) if as_json else _details(version))
+    version = _call(config, verbose, lambda registry: registry.resolve(ref), dataset)
+    name = dataset or config.dataset.name
+    click.echo(
+        json.dumps(_as_json(version, name), indent=2) if as_json else f"dataset          {name}\n" + _details(version)
+    )
 
 
 @registry_command.command(name="resolve")
@@ -160,11 +184,12 @@ def resolve_command(
     overrides: Tuple[str, ...],
     output: Optional[str],
     verbose: bool,
+    dataset: Optional[str],
     ref: str,
 ) -> None:
     """Print the URI of the SavedModel an alias (production, latest) or version names."""
     config = _config(profile, config_file, overrides, output)
-    click.echo(_call(config, verbose, lambda registry: registry.resolve(ref)).uri)
+    click.echo(_call(config, verbose, lambda registry: registry.resolve(ref), dataset).uri)
 
 
 def _moved(what: str, before: ModelVersion, after: ModelVersion) -> str:
@@ -182,6 +207,7 @@ def promote_command(
     overrides: Tuple[str, ...],
     output: Optional[str],
     verbose: bool,
+    dataset: Optional[str],
     version: str,
 ) -> None:
     """Make VERSION production, until the next push or promote. Serving follows within seconds."""
@@ -190,14 +216,19 @@ def promote_command(
     def promote(registry: Registry) -> Tuple[ModelVersion, ModelVersion]:
         return registry.resolve("production"), registry.promote(version)
 
-    before, after = _call(config, verbose, promote)
+    before, after = _call(config, verbose, promote, dataset)
     click.echo(_moved("Promoted", before, after))
 
 
 @registry_command.command(name="rollback")
 @registry_options
 def rollback_command(
-    profile: Optional[str], config_file: Optional[str], overrides: Tuple[str, ...], output: Optional[str], verbose: bool
+    profile: Optional[str],
+    config_file: Optional[str],
+    overrides: Tuple[str, ...],
+    output: Optional[str],
+    verbose: bool,
+    dataset: Optional[str],
 ) -> None:
     """Make the previous production version production again; repeat to go further back."""
     config = _config(profile, config_file, overrides, output)
@@ -205,5 +236,5 @@ def rollback_command(
     def rollback(registry: Registry) -> Tuple[ModelVersion, ModelVersion]:
         return registry.resolve("production"), registry.rollback()
 
-    before, after = _call(config, verbose, rollback)
+    before, after = _call(config, verbose, rollback, dataset)
     click.echo(_moved("Rolled back", before, after))

@@ -6,19 +6,20 @@ from typing import Optional, Tuple
 import click
 
 from pipeline.cli import common
+from pipeline.cli.dataset_help import DatasetExamples
 
 REPORT_EXAMPLES = """
 \b
 Examples:
   vtx report                                # the latest local run, to <output_root>/reports/run-<id>.html
   vtx report --run 20261122-080410-591 --out report.html
-  vtx report --output /tmp/penguins-run     # the runs of another output_root
+  vtx report --output /tmp/another-run      # the runs of another output_root
   vtx report --profile vertex               # the latest Vertex AI job of this pipeline
-  vtx report --profile vertex --run vertex-tfx-penguins-20261122093000
+  vtx report --profile vertex --run <PIPELINE>-20261122-093000
 """
 
 
-@click.command(name="report", epilog=REPORT_EXAMPLES)
+@click.command(name="report", epilog=REPORT_EXAMPLES, cls=DatasetExamples)
 @common.config_options
 @click.option(
     "--run",

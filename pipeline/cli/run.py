@@ -11,7 +11,7 @@ RUN_EXAMPLES = """
 \b
 Examples:
   vtx run                                   # the local profile on data/
-  vtx run --data ~/my-penguins --output /tmp/penguins-run
+  vtx run --data ~/more-of-my-csv --output /tmp/another-run
   vtx run --trials 5 --set training.train_steps=500
   vtx run --no-tuning --no-cache -v         # default hyperparameters, show TFX logs
 """

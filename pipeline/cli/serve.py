@@ -9,20 +9,20 @@ from typing import Optional, Tuple
 import click
 
 from pipeline.cli import common
+from pipeline.cli.dataset_help import DatasetExamples
 
 SERVE_EXAMPLES = """
 \b
 Examples:
   vtx serve                                  # the production model of outputs/local, on 127.0.0.1:8080
   vtx serve --stage staging --port 8081      # the staging version, for `vtx smoke`
-  vtx serve --port 9000 --output /tmp/penguins-run
+  vtx serve --port 9000 --output /tmp/another-run
   vtx serve --set serving.sampling_rate=0.1 --set serving.batching.enabled=false
-  curl -s localhost:8080/predict -H 'Content-Type: application/json' -d '{"instances": [{"island": "Biscoe",
-    "sex": "female", "bill_length_mm": 46.1, "bill_depth_mm": 13.2, "flipper_length_mm": 211, "body_mass_g": 4500}]}'
+  curl -s localhost:8080/predict -H 'Content-Type: application/json' -d '{"instances": [<INSTANCE>]}'
 """
 
 
-@click.command(name="serve", epilog=SERVE_EXAMPLES)
+@click.command(name="serve", epilog=SERVE_EXAMPLES, cls=DatasetExamples)
 @common.config_options
 @click.option("--host", help="Address to listen on (serving.host). Default: 127.0.0.1; 0.0.0.0 on Vertex AI.")
 @click.option(

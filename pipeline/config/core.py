@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from pipeline import contract
 from pipeline.config.base import Section as _Section
 from pipeline.config.batch import BatchConfig
+from pipeline.config.dataset import DatasetConfig
 from pipeline.config.monitoring import MonitoringConfig
 from pipeline.config.release import ReleaseConfig
 from pipeline.config.schedule import ScheduleConfig
@@ -28,6 +29,11 @@ PATH_KEYS = (
 )
 
 
+def serving_dir(output_root: str, dataset_name: str) -> str:
+    """Where the local Pusher puts the versions of one dataset's model."""
+    return str(Path(output_root) / "serving_model" / dataset_name)
+
+
 class ModulesConfig(_Section):
     """Where the data scientist's code lives, named by path, never imported by the pipeline."""
 
@@ -38,7 +44,7 @@ class ModulesConfig(_Section):
 
 
 class SplitConfig(_Section):
-    """A reproducible train/eval split by hash buckets."""
+    """A reproducible train/eval split: hash buckets of each row's key (split_key, else the row's position)."""
 
     train_buckets: int = Field(ge=1, le=100)
     eval_buckets: int = Field(ge=1, le=100)
@@ -47,6 +53,9 @@ class SplitConfig(_Section):
 class TrainingConfig(_Section):
     train_steps: int = Field(ge=1, le=1_000_000)
     eval_steps: int = Field(ge=1, le=100_000)
+    # Seeds Python, NumPy, TensorFlow (with deterministic ops), Keras and the Tuner's oracle: the same data,
+    # code and seed give the same model and metrics.
+    seed: int = Field(default=7, ge=0, le=2**31 - 1)
 
 
 class TuningConfig(_Section):
@@ -56,12 +65,21 @@ class TuningConfig(_Section):
 
 
 class EvaluationConfig(_Section):
+    """When a model is blessed; docs/your-data.md#when-a-model-is-blessed explains the bars."""
+
+    # Derived from modules/dataset.yaml by the loader: the label after preprocessing_fn, and the slices.
     label_key: str
+    slice_features: List[str]
     # The model output TFMA reads: the serving contract's, unless a model of your own names another.
     prediction_key: str = contract.PROBABILITIES
-    accuracy_threshold: float = Field(ge=0.0, le=1.0)
-    max_accuracy_drop: float = Field(ge=0.0, le=1.0)
-    slice_features: List[str]
+    # The least accuracy a model needs, on top of beat_most_common_class.
+    accuracy_threshold: float = Field(default=0.0, ge=0.0, le=1.0)
+    # Also better than always answering the eval split's most common class, by `standard_errors`.
+    beat_most_common_class: bool = True
+    # A drop against the baseline blocks a push when it exceeds both this and `standard_errors` standard errors.
+    max_accuracy_drop: float = Field(default=0.01, ge=0.0, le=1.0)
+    # A standard error here is the largest an accuracy measured on n eval examples can have: 0.5/sqrt(n).
+    standard_errors: float = Field(default=1.0, ge=0.0, le=10.0)
 
 
 class BeamConfig(_Section):
@@ -73,6 +91,8 @@ class PipelineConfig(_Section):
     """Every setting of one pipeline run; `create_pipeline` reads nothing else."""
 
     profile: str
+    # The dataset definition, read from <modules.package_dir>/dataset.yaml, and what the loader derives from it.
+    dataset: DatasetConfig
     pipeline_name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,127}$")
     data_root: str
     label_column: str = Field(min_length=1)
@@ -131,7 +151,8 @@ class PipelineConfig(_Section):
 
     @property
     def serving_dir(self) -> str:
-        return str(Path(self.output_root) / "serving_model")
+        """The dataset's own registry: models of different datasets in one output_root never mix."""
+        return serving_dir(self.output_root, self.dataset.name)
 
     @property
     def log_dir(self) -> str:

@@ -2,12 +2,13 @@
 
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from pipeline.config.core import PATH_KEYS, PROFILES_DIR, PROJECT_ROOT, PipelineConfig
+from pipeline.config.dataset import DatasetError, dataset_path, derived_settings, read_dataset
 from pipeline.config.run_context import RUN_CONTEXT_ENV
 
 ENV_PREFIX = "VTX_"
@@ -53,6 +54,16 @@ def _set(tree: Dict[str, Any], dotted: str, value: Any) -> None:
             raise ConfigError(f"'{dotted}': '{part}' is a value, not a section")
         node = child
     node[parts[-1]] = value
+
+
+def _given(tree: Mapping[str, Any], dotted: str) -> Tuple[bool, Any]:
+    """(whether the tree sets the dotted key at all, its value): an explicit null is set too."""
+    node: Any = tree
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
 
 
 def _get(tree: Mapping[str, Any], dotted: str) -> Any:
@@ -147,31 +158,93 @@ def _explain(error: ValidationError) -> str:
     return "bad configuration: " + "; ".join(lines)
 
 
+def merged_settings(
+    profile: Optional[str] = None,
+    config_file: Optional[str] = None,
+    overrides: Sequence[str] = (),
+    environ: Optional[Mapping[str, str]] = None,
+) -> Dict[str, Any]:
+    """Every layer merged, paths resolved, nothing validated and no dataset read: what `vtx init` needs."""
+    return _merged(_layers(profile, config_file, overrides, os.environ if environ is None else environ))
+
+
 def load_config(
     profile: Optional[str] = None,
     config_file: Optional[str] = None,
     overrides: Sequence[str] = (),
     environ: Optional[Mapping[str, str]] = None,
 ) -> PipelineConfig:
-    """base.yaml < profile file < config file < VTX_* environment < --set flags; fails fast with one message."""
+    """base.yaml < profile file < config file < VTX_* environment < --set flags; fails fast with one message.
+
+    The dataset's own settings (label, slices, names) come from modules/dataset.yaml, never from a layer.
+    """
     environ = os.environ if environ is None else environ
-    profile = profile or environ.get("VTX_PROFILE") or "local"
-    if profile not in profiles():
-        raise ConfigError(f"unknown profile '{profile}'; choose one of: {', '.join(profiles())}")
-    tree = _merge(_profile_layer(BASE_PROFILE), _profile_layer(profile))
-    config_file = config_file or environ.get("VTX_CONFIG")
-    if config_file:
-        path = Path(config_file).resolve()
-        layer = _check_keys(_read_yaml(path, "config file"), f"config file {path}")
-        tree = _merge(tree, _resolve_paths(layer, path.parent))
-    cwd = Path.cwd()
-    for name, value in environ.items():
-        if name.startswith(ENV_PREFIX) and name not in ENV_NOT_SETTINGS:
-            _check_keys(env_overrides({name: value}), f"environment variable {name}")
-    tree = _merge(tree, _resolve_paths(env_overrides(environ), cwd))
-    tree = _merge(tree, _resolve_paths(_check_keys(parse_overrides(overrides, "--set"), "--set"), cwd))
-    tree["profile"] = profile
+    layers = _layers(profile, config_file, overrides, environ)
+    tree = _with_dataset(_merged(layers), layers)
     try:
         return PipelineConfig.model_validate(tree)
     except ValidationError as error:
         raise ConfigError(_explain(error)) from None
+
+
+Layers = List[Tuple[str, Dict[str, Any]]]
+
+
+def _layers(
+    profile: Optional[str], config_file: Optional[str], overrides: Sequence[str], environ: Mapping[str, str]
+) -> Layers:
+    """(where, layer) from the lowest to the highest: base.yaml, the profile, the file, variables, --set."""
+    profile = profile or environ.get("VTX_PROFILE") or "local"
+    if profile not in profiles():
+        raise ConfigError(f"unknown profile '{profile}'; choose one of: {', '.join(profiles())}")
+    layers: Layers = [
+        (f"profile {PROFILES_DIR / (name + '.yaml')}", _profile_layer(name)) for name in (BASE_PROFILE, profile)
+    ]
+    config_file = config_file or environ.get("VTX_CONFIG")
+    if config_file:
+        path = Path(config_file).resolve()
+        layer = _check_keys(_read_yaml(path, "config file"), f"config file {path}")
+        layers.append((f"config file {path}", _resolve_paths(layer, path.parent)))
+    cwd = Path.cwd()
+    for name, value in environ.items():
+        if name.startswith(ENV_PREFIX) and name not in ENV_NOT_SETTINGS:
+            layer = _check_keys(env_overrides({name: value}), f"environment variable {name}")
+            layers.append((f"environment variable {name}", _resolve_paths(layer, cwd)))
+    layers.append(("--set", _resolve_paths(_check_keys(parse_overrides(overrides, "--set"), "--set"), cwd)))
+    # The profile in force is the one chosen above, whatever a layer says.
+    layers.append(("--profile", {"profile": profile}))
+    return layers
+
+
+def _merged(layers: Layers) -> Dict[str, Any]:
+    tree: Dict[str, Any] = {}
+    for _, layer in layers:
+        tree = _merge(tree, layer)
+    return tree
+
+
+def _with_dataset(tree: Dict[str, Any], layers: Sequence[Tuple[str, Mapping[str, Any]]]) -> Dict[str, Any]:
+    """The tree with the dataset definition and what it decides; a layer that says otherwise is an error."""
+    package_dir = _get(tree, "modules.package_dir")
+    if not isinstance(package_dir, str) or not package_dir:
+        raise ConfigError("missing key 'modules.package_dir': the folder of modules/ and its dataset.yaml")
+    try:
+        dataset = read_dataset(package_dir)
+    except DatasetError as error:
+        raise ConfigError(str(error)) from None
+    source = dataset_path(package_dir)
+    for where, layer in layers:
+        if "dataset" in layer:
+            raise ConfigError(f"'dataset' in {where} is not a setting: the dataset is defined in {source}")
+    derived = derived_settings(dataset, tree)
+    for key, value in derived.items():
+        for where, layer in layers:
+            present, given = _given(layer, key)
+            if present and given != value:
+                raise ConfigError(
+                    f"'{key}' is {given!r} in {where}, but {source} makes it {value!r}; "
+                    "the dataset definition decides it: edit that file, and drop the setting"
+                )
+        _set(tree, key, value)
+    tree["dataset"] = dataset.model_dump()
+    return tree

@@ -36,7 +36,7 @@ def eval_config(config: PipelineConfig) -> tfma.EvalConfig:
                         class_name="SparseCategoricalAccuracy",
                         config='{"name": "accuracy"}',
                         # Blessing is decided on the whole eval split; slices are reported, not
-                        # gated, as a slice of ten penguins would make the verdict a coin toss.
+                        # gated, as a slice of ten rows would make the verdict a coin toss.
                         per_slice_thresholds=[
                             tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=threshold)
                         ],

@@ -13,7 +13,7 @@ from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2, tuner_pb2
 from tfx.types import Channel, standard_artifacts
 
-from components import csv_example_gen, executors, extend, validation_gate
+from components import csv_example_gen, eval_policy, executors, extend, validation_gate
 from components.curated_schema import CuratedSchema
 from pipeline.config import PipelineConfig
 from pipeline.dag import fingerprint, serving_container, targets
@@ -32,7 +32,9 @@ def _example_gen(config: PipelineConfig, params: RunParameters) -> FileBasedExam
                 splits=[
                     example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=split.train_buckets),
                     example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=split.eval_buckets),
-                ]
+                ],
+                # Our CSV reader splits by this column's value, or by each row's place when it is empty.
+                partition_feature_name=config.dataset.split_key or "",
             )
         ),
         custom_executor_spec=executor_spec.BeamExecutorSpec(csv_example_gen.Executor),
@@ -139,6 +141,16 @@ def _version_labels(pipeline_name: str, labels: Dict[str, str], git_commit: Opti
     return {"pipeline": pipeline_name, **labels, **({"git_commit": git_commit} if git_commit else {})}
 
 
+def _policy(config: PipelineConfig) -> eval_policy.Policy:
+    evaluation = config.evaluation
+    return eval_policy.Policy(
+        label_column=config.label_column,
+        standard_errors=evaluation.standard_errors,
+        beat_most_common_class=evaluation.beat_most_common_class,
+        dataset=targets.dataset_definition(config),
+    )
+
+
 def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
     """Builds CsvExampleGen -> ... -> Pusher from `config` alone."""
     params = run_parameters(config)
@@ -150,6 +162,8 @@ def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
     ).with_id("ExampleValidator")
     volume = {"min_rows": config.validation.min_rows, "max_missing": config.validation.max_missing}
     extend.add_parameters(example_validator, **{validation_gate.VOLUME: json.dumps(volume, sort_keys=True)})
+    numeric = json.dumps(config.dataset.features.numeric)
+    extend.add_parameters(example_validator, **{validation_gate.NUMERIC_COLUMNS: numeric})
     transform = Transform(
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
@@ -182,6 +196,7 @@ def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
         example_splits=["eval"],
     )
     extend.add_parameters(evaluator, **{executors.ACCURACY_THRESHOLD: params.accuracy_threshold})
+    extend.add_parameters(evaluator, **{eval_policy.POLICY: _policy(config).to_json()})
     extend.with_executor(evaluator, executors.EvaluatorExecutor)
     nodes += [trainer, resolver, evaluator, _pusher(config, trainer, evaluator)]
     return tfx_pipeline.Pipeline(

@@ -43,6 +43,20 @@ def run_parameters(config: PipelineConfig) -> RunParameters:
     )
 
 
+def default_parameter_values(config: PipelineConfig) -> Dict[str, Any]:
+    """Each runtime parameter's value from the settings: what a run gets unless --param says otherwise.
+
+    Runners pass these explicitly: TFX drops a default that is zero (0.0 is a fine accuracy_threshold).
+    """
+    values: Dict[str, Any] = {}
+    for name, dotted in SETTINGS.items():
+        value: Any = config
+        for part in dotted.split("."):
+            value = getattr(value, part)
+        values[name] = value
+    return values
+
+
 # Runtime parameter name -> the settings field whose type and range it shares.
 _FIELDS: Dict[str, tuple[type[BaseModel], str]] = {
     "train_steps": (TrainingConfig, "train_steps"),

@@ -5,18 +5,38 @@ from typing import Any, Dict, Optional
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
 from tfx.types import Channel
 
-from components import baseline_resolver, executors
+from components import baseline_resolver, dataset_identity, executors
 from pipeline import contract
 from pipeline.config import PipelineConfig
 from pipeline.dag import fingerprint, serving_container
+
+# custom_config key of the seed that modules/runtime/determinism.py reads (a copy there; a unit test holds them equal).
+SEED_KEY = "seed"
+
+
+def dataset_definition(config: PipelineConfig) -> Dict[str, Any]:
+    """What makes a model's dataset identity (components/dataset_identity.py), from modules/dataset.yaml."""
+    dataset = config.dataset
+    return {
+        "name": dataset.name,
+        "label": dataset.label,
+        "numeric": list(dataset.features.numeric),
+        "categorical": list(dataset.features.categorical),
+    }
 
 
 def user_code_config(config: PipelineConfig, entry_fn: str, neptune: bool = False) -> Dict[str, Any]:
     """custom_config of a component that runs modules/ code.
 
-    The fingerprint of the entry module's imports re-runs the component when that code changes.
+    The fingerprint of the entry module's imports, and the dataset definition modules/ reads, re-run the
+    component when either changes; Tuner and Trainer (neptune=True) also get the seed.
     """
-    custom: Dict[str, Any] = {"code_fingerprint": fingerprint.code_fingerprint(config.modules.package_dir, entry_fn)}
+    custom: Dict[str, Any] = {
+        "code_fingerprint": fingerprint.code_fingerprint(config.modules.package_dir, entry_fn),
+        dataset_identity.CONFIG_KEY: dataset_definition(config),
+    }
+    if neptune:
+        custom[SEED_KEY] = config.training.seed
     vertex = config.vertex
     if vertex and vertex.modules_uri:
         custom[executors.MODULES_URI] = vertex.modules_uri
@@ -91,8 +111,10 @@ def tuner_job(config: PipelineConfig) -> Optional[Dict[str, Any]]:
 def resolver_inputs(config: PipelineConfig, candidate: Channel) -> Dict[str, Any]:
     """The baseline resolver's strategy and extra inputs.
 
-    Locally the baseline excludes the candidate (see baseline_resolver). Kubeflow V2 compiles only
-    TFX's own LatestBlessedModelStrategy, so on Vertex the pusher skips a model it already pushed.
+    Locally the baseline excludes the candidate and models of other datasets (see baseline_resolver).
+    Kubeflow V2 compiles only TFX's own LatestBlessedModelStrategy, so on Vertex the pusher skips a model it
+    already pushed, the compiled blessing query asks for the dataset's identity (vertex/compile.py), and the
+    Evaluator drops a baseline of another dataset (components/executors.py).
     """
     if config.vertex:
         return {"strategy_class": LatestBlessedModelStrategy}

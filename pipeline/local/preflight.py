@@ -1,9 +1,10 @@
 """Checks the input data before any heavy import, so bad input gets one clear message naming file and line."""
 
 from pathlib import Path
-from typing import List
+from typing import Any, Callable, List
 
 from pipeline.config import PipelineConfig
+from pipeline.local import columns
 from pipeline.local.csv_scan import CsvFacts, CsvFormatError, scan_file
 
 
@@ -39,13 +40,19 @@ def check_data(config: PipelineConfig) -> List[Path]:
         facts = _scanned(path)
         if facts.rows == 0:
             raise InputDataError(f"{path} has a header but no data rows")
-        if config.label_column not in facts.header:
-            columns = ", ".join(facts.header)
-            raise InputDataError(f"{path} has no label column '{config.label_column}' (columns: {columns})")
         if header and facts.header != header:
             raise InputDataError(f"{path} has a different header from {files[0]}: {_difference(header, facts.header)}")
         header = facts.header
+    _check(columns.check_header, config, header, files[0])
+    _check(columns.check_numbers, config, files)
     return files
+
+
+def _check(check: Callable[..., None], *args: Any) -> None:
+    try:
+        check(*args)
+    except columns.ColumnError as error:
+        raise InputDataError(str(error)) from None
 
 
 def _difference(first: List[str], other: List[str]) -> str:

@@ -10,6 +10,7 @@ from tfx.orchestration.portable import runtime_parameter_utils
 
 from pipeline.config import PipelineConfig, run_context
 from pipeline.dag.factory import create_pipeline
+from pipeline.dag.parameters import default_parameter_values
 
 
 @dataclass(frozen=True)
@@ -33,5 +34,6 @@ def run_local(config: PipelineConfig, context: RunContext) -> None:
     os.environ.update(context.environment())
     os.environ.setdefault("NEPTUNE_DATA_DIRECTORY", config.neptune_dir)
     ir = compiler.Compiler().compile(create_pipeline(config))
-    runtime_parameter_utils.substitute_runtime_parameter(ir, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id})
+    bindings = {**default_parameter_values(config), constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id}
+    runtime_parameter_utils.substitute_runtime_parameter(ir, bindings)
     LocalDagRunner().run_with_ir(ir)

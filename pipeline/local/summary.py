@@ -5,7 +5,7 @@ from typing import Dict, List, Optional
 from pipeline import mlmd
 from pipeline.config import PipelineConfig
 from pipeline.report.tracking import neptune_info
-from pipeline.report.verdict import METRIC, Verdict, read_verdict
+from pipeline.report.verdict import METRIC, Verdict, bars_of, read_verdict
 
 
 def render(config: PipelineConfig, run_id: str, nodes: Dict[str, mlmd.NodeRun], wall_seconds: float) -> str:
@@ -20,6 +20,7 @@ def render(config: PipelineConfig, run_id: str, nodes: Dict[str, mlmd.NodeRun], 
         blessing = evaluator.outputs["blessing"][0]
         blessed = mlmd.custom_property(blessing, "blessed") == 1
         verdict = read_verdict(evaluator.outputs["evaluation"][0].uri, blessed)
+        verdict.bars = bars_of(blessing)
         lines += _verdict_lines(config, verdict)
     if pusher and pusher.outputs.get("pushed_model"):
         pushed = pusher.outputs["pushed_model"][0]
@@ -38,17 +39,25 @@ def render(config: PipelineConfig, run_id: str, nodes: Dict[str, mlmd.NodeRun], 
 
 
 def _verdict_lines(config: PipelineConfig, verdict: Verdict) -> List[str]:
-    threshold = config.evaluation.accuracy_threshold
+    """The verdict, the accuracy against the bars in force (as the Evaluator recorded them), slices, failures."""
+    bars = verdict.bars
+    threshold = bars.get("accuracy", config.evaluation.accuracy_threshold)
+    drop = bars.get("allowed_drop", config.evaluation.max_accuracy_drop)
     lines = [f"Verdict: {'BLESSED' if verdict.blessed else 'NOT BLESSED'}"]
     if verdict.overall is not None:
         baseline = (
-            f"baseline {verdict.baseline:.3f} (allowed drop {config.evaluation.max_accuracy_drop:.3f})"
+            f"baseline {verdict.baseline:.3f} (allowed drop {drop:.3f})"
             if verdict.baseline is not None
-            else "no baseline yet (first blessed model)"
+            else f"no baseline yet (first blessed model of dataset {config.dataset.name})"
         )
         lines.append(f"  {METRIC:<10} {verdict.overall:.3f}  threshold >= {threshold:.3f}  {baseline}")
     for name, value in verdict.by_slice:
         lines.append(f"  {'':<10} {value:.3f}  {name}")
+    if "eval_examples" in bars:
+        lines.append(
+            f"  judged on {int(bars['eval_examples'])} eval examples: always answering the most common class "
+            f"scores {bars.get('most_common_share', 0.0):.3f}; changes under {drop:.3f} are within sampling error"
+        )
     lines += [f"  FAILED: {failure}" for failure in verdict.failures]
     return lines
 

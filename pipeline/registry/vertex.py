@@ -41,11 +41,12 @@ def _metric(value: str) -> Optional[float]:
 
 
 class VertexRegistry:
-    def __init__(self, vertex: VertexConfig):
+    def __init__(self, vertex: VertexConfig, display_name: Optional[str] = None):
         from components.vertex import registry as vertex_registry
 
         self._vertex = vertex
-        self._display_name = vertex.pusher.model_display_name
+        # The model of one dataset: the pusher's (vertex-tfx-<dataset>) unless another dataset's is asked for.
+        self._display_name = display_name or vertex.pusher.model_display_name
         self._not_metrics = set(NOT_METRICS) | set(vertex.labels)
         self._parent: Optional[str] = None
         self._calls = vertex_registry

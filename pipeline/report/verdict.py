@@ -1,7 +1,7 @@
 """The Evaluator's verdict on a run: blessed or not, accuracy overall, per slice and of the baseline, and why."""
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from components import evaluation
 
@@ -17,6 +17,20 @@ class Verdict:
     baseline: Optional[float] = None
     by_slice: List[Tuple[str, float]] = field(default_factory=list)
     failures: List[str] = field(default_factory=list)
+    # The bars the Evaluator set for this eval split (components/eval_policy.py), when it recorded them.
+    bars: Dict[str, float] = field(default_factory=dict)
+
+
+# Custom properties of the ModelBlessing that hold those bars (components/eval_policy.py: record).
+BAR_PROPERTIES = ("eval_examples", "most_common_share", "accuracy", "allowed_drop")
+
+
+def bars_of(blessing: Any) -> Dict[str, float]:
+    """The bars recorded on a ModelBlessing (an ML Metadata artifact); empty for an older run."""
+    from pipeline import mlmd
+
+    found = {name: mlmd.custom_property(blessing, f"bar_{name}") for name in BAR_PROPERTIES}
+    return {name: float(value) for name, value in found.items() if value is not None}
 
 
 def read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:

@@ -74,7 +74,7 @@ class BatchSchedules:
         return [
             "batch-predict",
             *("--input", _gcs(settings.input, "input")),
-            *("--output", _gcs(settings.output, "output")),
+            *("--to", _gcs(settings.output, "output")),
             *("--model", settings.model),
         ]
 

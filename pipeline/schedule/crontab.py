@@ -62,6 +62,6 @@ def lines(
         batch = schedule.batch_prediction
         if not batch.input or not batch.output:
             raise SettingError("set schedule.batch_prediction.input and .output to schedule batch prediction")
-        command = [vtx, "batch-predict", "--input", batch.input, "--output", batch.output, "--model", batch.model]
+        command = [vtx, "batch-predict", "--input", batch.input, "--to", batch.output, "--model", batch.model]
         out.append(_line(batch.cron, command, env, logs / "cron-batch-predict.log"))
     return [*out, END]

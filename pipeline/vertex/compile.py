@@ -5,22 +5,31 @@ import os
 from pathlib import Path
 from typing import Any, Dict
 
+from components import dataset_identity
 from pipeline.config import PipelineConfig
-from pipeline.dag.parameters import SETTINGS
+from pipeline.dag import targets
+from pipeline.dag.parameters import default_parameter_values
 
 # Our code is in the image (or under modules_uri); TFX must not try to package and upload it.
 NO_PACKAGING_ENV = "UNSUPPORTED_DO_NOT_PACKAGE_USER_MODULES"
 
 
-def default_parameter_values(config: PipelineConfig) -> Dict[str, Any]:
-    """Each runtime parameter's value from the settings: what a run gets unless --param says otherwise."""
-    values: Dict[str, Any] = {}
-    for name, dotted in SETTINGS.items():
-        value: Any = config
-        for part in dotted.split("."):
-            value = getattr(value, part)
-        values[name] = value
-    return values
+def baselines_of_this_dataset(job: Dict[str, Any], identity: str) -> int:
+    """Narrows the Resolver's blessing query to blessings of this dataset; returns how many queries it changed.
+
+    TFX compiles LatestBlessedModelStrategy into a query for the latest blessed ModelBlessing in the whole
+    metadata store, which another pipeline's model may hold. Our Evaluator records the dataset's identity on
+    every blessing (components/dataset_identity.py), so the query can ask for it.
+    """
+    changed = 0
+    executors = job.get("pipelineSpec", {}).get("deploymentSpec", {}).get("executors", {})
+    for executor in executors.values():
+        queries = executor.get("resolver", {}).get("outputArtifactQueries", {})
+        for query in queries.values():
+            if '"tfx.ModelBlessing"' in query.get("filter", ""):
+                query["filter"] += f' AND metadata.{dataset_identity.IDENTITY}.string_value="{identity}"'
+                changed += 1
+    return changed
 
 
 def default_spec_path(config: PipelineConfig) -> Path:
@@ -50,6 +59,7 @@ def compile_for_vertex(config: PipelineConfig, out: Path) -> Path:
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     job = runner.run(dag, parameter_values=default_parameter_values(config), write_out=False)
+    baselines_of_this_dataset(job, dataset_identity.identity(targets.dataset_definition(config)))
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(job, indent=2, sort_keys=True))
     tmp.replace(out)

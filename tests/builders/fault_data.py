@@ -70,6 +70,11 @@ def header_changed(old: bytes, new: bytes) -> bytes:
     return header.replace(old, new) + b"\n" + rest
 
 
+def without_column(name: str) -> bytes:
+    rows = source_rows()
+    return to_csv(rows, [column for column in rows[0] if column != name]).encode()
+
+
 PREFLIGHT: Dict[str, Writer] = {
     "truncated-last-line": _write("penguins.csv", truncated_last_line()),
     "not-utf8-after-8kb": _write("penguins.csv", latin1_at(300)),
@@ -86,13 +91,14 @@ PREFLIGHT: Dict[str, Writer] = {
     "repeated-column": _write("penguins.csv", header_changed(b"year", b"island")),
     "unnamed-column": _write("penguins.csv", header_changed(b",year", b",")),
     "blank-first-line": _write("penguins.csv", b"\n" + source_bytes()),
+    "dropped-column": _write("penguins.csv", without_column("bill_depth_mm")),
 }
 
 
 def quirks_and_breaks() -> Tuple[bytes, List[Dict[str, str]]]:
     """One file with every quirk a reader must take (byte order mark, CRLF, columns reordered, a quoted comma,
     NA and empty cells, one unseen island) and one schema break per feature: unseen labels, a feature that is
-    all NA, strings in a numeric column, out-of-range values, a dropped column and an extra one."""
+    all NA, strings in a numeric column, out-of-range values and an extra column."""
     rows = source_rows()
     for index, row in enumerate(rows):
         row["note"] = "quiet, calm" if index % 3 == 0 else ""
@@ -104,7 +110,8 @@ def quirks_and_breaks() -> Tuple[bytes, List[Dict[str, str]]]:
         if index % 10 == 7:
             row["flipper_length_mm"] = "999"
     rows[100]["island"] = "Atlantis"
-    # Reordered; bill_depth_mm left out. The first and last columns are clean ones, where a byte order mark or a
+    # Reordered. The first and last columns are clean ones, where a byte order mark or a
     # carriage return read as data would show.
-    columns = ["body_mass_g", "sex", "island", "note", "species", "flipper_length_mm", "bill_length_mm", "year"]
+    columns = ["body_mass_g", "sex", "island", "note", "species", "bill_depth_mm", "flipper_length_mm"]
+    columns += ["bill_length_mm", "year"]
     return b"\xef\xbb\xbf" + to_csv(rows, columns, line_end="\r\n").encode(), rows

@@ -72,9 +72,17 @@ def vtx_run(output: Path, *args: str, env: Optional[Dict[str, str]] = None) -> R
     return Run(done.returncode, done.stdout, done.stderr, output)
 
 
-def serving_versions(output: Path) -> List[str]:
-    root = output / "serving_model"
-    return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+# The bundled dataset's name (modules/dataset.yaml): its models live in serving_model/<name>/.
+DATASET = "penguins"
+
+
+def serving_dir(output: Path, dataset: str = DATASET) -> Path:
+    return output / "serving_model" / dataset
+
+
+def serving_versions(output: Path, dataset: str = DATASET) -> List[str]:
+    root = serving_dir(output, dataset)
+    return sorted(p.name for p in root.iterdir() if p.name.isdigit()) if root.is_dir() else []
 
 
 def tree_digest(root: Path) -> str:

@@ -41,12 +41,12 @@ def isolated_output(run_output: Path, target: Path) -> Path:
 
 def pushed_versions(output: Path) -> List[str]:
     """The version folders under serving_model, oldest first."""
-    return sorted((p.name for p in (output / "serving_model").iterdir() if p.name.isdigit()), key=int)
+    return sorted((p.name for p in (output / "serving_model" / "penguins").iterdir() if p.name.isdigit()), key=int)
 
 
 def push_copy(output: Path, version: str, new_version: str) -> Path:
     """A new complete version folder, as the Pusher leaves one: copied aside, then renamed into place."""
-    serving = output / "serving_model"
+    serving = output / "serving_model" / "penguins"
     staging = serving / f"staging-{new_version}"
     shutil.copytree(serving / version, staging)
     os.rename(staging, serving / new_version)

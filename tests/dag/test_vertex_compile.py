@@ -125,7 +125,7 @@ def test_runtime_parameters_have_the_configured_defaults(spec):
         "train_steps": 300,
         "eval_steps": 5,
         "tuner_trials": 6,
-        "accuracy_threshold": 0.9,
+        "accuracy_threshold": 0.0,
     }
     wiring = {
         ("CsvExampleGen", "input_base"): "data_root",
@@ -179,11 +179,14 @@ def test_tuner_runs_parallel_trials_on_vertex(spec):
     assert json.loads(constant(spec, "Tuner", "tune_args")) == {"num_parallel_trials": 3}
 
 
-def test_the_pusher_targets_the_registry_and_endpoint(spec):
+def test_the_pusher_targets_the_registry_and_the_staging_endpoint(spec):
     assert constant(spec, "Pusher", "project") == "my-proj-1"
     assert constant(spec, "Pusher", "model_display_name") == "vertex-tfx-penguins"
-    assert constant(spec, "Pusher", "endpoint_display_name") == "vertex-tfx-penguins"
-    assert constant(spec, "Pusher", "request_logging") in (1, "1")
+    assert constant(spec, "Pusher", "stage") == "staging"
+    assert constant(spec, "Pusher", "endpoint_display_name") == "vertex-tfx-penguins-staging"
+    assert constant(spec, "Pusher", "max_replicas") in (1, "1")
+    # Smoke traffic is not users': only the production endpoint (vtx promote) logs requests.
+    assert constant(spec, "Pusher", "request_logging") in (0, "0")
     assert constant(spec, "Pusher", "logging_sampling_rate") == 1.0
     assert constant(spec, "Pusher", "pipeline_run_id") == "{{$.pipeline_job_name}}"
 
@@ -251,3 +254,20 @@ def test_the_commit_labels_pushed_versions_but_does_not_bust_the_training_cache(
     for task in ("Transform", "Tuner", "Trainer"):
         assert labels["git_commit"] not in json.dumps(tasks(spec)[task]["inputs"])
     assert constant(spec, "Pusher", "api_endpoint") == ""
+
+
+def test_the_baseline_query_asks_for_a_blessing_of_this_dataset(spec):
+    """Vertex AI resolves the latest blessed model of the whole metadata store; ours narrows it to the dataset."""
+    from components import dataset_identity
+    from pipeline.config.loader import load_config
+    from pipeline.dag.targets import dataset_definition
+
+    config = load_config(profile="vertex", overrides=REQUIRED, environ={})
+    identity = dataset_identity.identity(dataset_definition(config))
+    queries = executor(spec, "Resolver-model-blessing-resolver")["resolver"]["outputArtifactQueries"]
+
+    assert queries["model_blessing"]["filter"] == (
+        'schema_title="tfx.ModelBlessing" AND state=LIVE AND metadata.blessed.number_value=1 '
+        f'AND metadata.dataset_identity.string_value="{identity}"'
+    )
+    assert identity.startswith("penguins-")

@@ -50,7 +50,9 @@ def test_eval_accuracy_meets_the_bar(first_run: Run):
 def test_pushed_model_names_held_out_penguins(first_run: Run):
     import tensorflow as tf
 
-    model = tf.saved_model.load(str(first_run.output / "serving_model" / serving_versions(first_run.output)[0]))
+    model = tf.saved_model.load(
+        str(first_run.output / "serving_model" / "penguins" / serving_versions(first_run.output)[0])
+    )
     eval_files = tf.io.gfile.glob(
         str(_nodes(first_run)["CsvExampleGen"].outputs["examples"][0].uri) + "/Split-eval/*.gz"
     )

@@ -47,7 +47,7 @@ def direct(model_dir: Path, rows: List[Dict[str, str]]):
 
 def batch_predict(model_root: Path, source: str, dest: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VTX_")}
-    command = [VTX, "batch-predict", "--input", source, "--output", dest, "--set", f"output_root={model_root}"]
+    command = [VTX, "batch-predict", "--input", source, "--to", dest, "--output", str(model_root)]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
 
 
@@ -56,7 +56,7 @@ def check(text: str, model_root: Path) -> None:
     source = list(csv.DictReader((PROJECT_ROOT / "data" / "penguins.csv").open()))
     assert len(rows) == len(source) == 344
     assert [{k: r[k] for k in source[0]} for r in rows] == source
-    [version] = [p for p in (model_root / "serving_model").iterdir() if p.name.isdigit()]
+    [version] = [p for p in (model_root / "serving_model" / "penguins").iterdir() if p.name.isdigit()]
     classes, probabilities, names = direct(version, source)
     got = np.array([[float(r[f"probability_{n}"]) for n in names] for r in rows])
     np.testing.assert_allclose(got, probabilities, atol=1e-6)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_pushed_version_carries_the_lineage_ml_metadata_recorded(first_run: Run, registry_root, vtx_command):
-    registry = LocalRegistry(str(registry_root / "serving_model"), str(registry_root / "metadata.sqlite"))
+    registry = LocalRegistry(str(registry_root / "serving_model" / "penguins"), str(registry_root / "metadata.sqlite"))
     [version] = registry.list()
     assert [version.version] == serving_versions(first_run.output)
     assert version.pipeline_run == first_run.run_id

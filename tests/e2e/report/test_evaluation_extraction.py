@@ -36,7 +36,8 @@ def test_an_undertrained_model_is_not_blessed_and_says_why(not_blessed: runs.Run
     assert section.baseline_model == pushed.nodes["Trainer"].outputs["model"][0].uri + "/Format-Serving"
     assert [(t.metric, t.slice, t.rule) for t in section.thresholds] == [
         ("accuracy", "overall", ">= 0.900"),
-        ("accuracy", "overall", "change against the baseline >= -0.010"),
+        # max_accuracy_drop is 0.01, but one standard error of an accuracy on 69 eval examples is 0.060.
+        ("accuracy", "overall", "change against the baseline >= -0.060"),
     ]
     assert any("below the threshold 0.900" in reason for reason in section.reasons)
     assert any("against the baseline" in reason for reason in section.reasons)

@@ -31,7 +31,7 @@ def test_the_pushed_model_has_its_signatures_size_and_version(pushed: runs.RunRe
     assert {t.name for t in signatures["serving_default"].outputs} == {"classes", "probabilities", "class_names"}
     assert section.size_bytes == model_info.directory_size(section.path or "") > 10_000
     assert section.version == version
-    assert section.destination == str(first_run.output / "serving_model" / version)
+    assert section.destination == str(first_run.output / "serving_model" / "penguins" / version)
 
 
 def test_a_cached_push_is_not_a_new_push(cached: runs.RunRecord, pushed: runs.RunRecord):

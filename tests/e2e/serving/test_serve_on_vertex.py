@@ -16,6 +16,7 @@ from google.protobuf import json_format, struct_pb2
 
 from pipeline.config import load_config
 from pipeline.dag.serving_container import container_spec
+from tests.builders.pipeline_runs import serving_dir
 from tests.builders.serving import PROJECT_ROOT, VTX, free_port, logged_rows, penguins, stop, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -85,7 +86,7 @@ def official_predict(port: int, instances: List[Dict]):
 def test_the_official_clients_predict_is_answered_and_logged_with_the_deployment_ids(
     served_run, storage_emulator, tmp_path
 ):
-    (version,) = [p for p in (served_run / "serving_model").iterdir() if p.name.isdigit()]
+    (version,) = [p for p in serving_dir(served_run).iterdir() if p.name.isdigit()]
     spec = container_spec(load_config(profile="vertex", overrides=VERTEX, environ={}))
     port = free_port()
     aip = vertex_environment(spec, upload_model(storage_emulator, version), port)

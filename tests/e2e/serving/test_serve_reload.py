@@ -81,7 +81,7 @@ def test_a_new_push_is_served_without_a_failed_request_and_a_rollback_goes_back(
 
 def test_a_version_that_does_not_load_leaves_the_current_one_serving(output):
     (v1,) = pushed_versions(output)
-    broken = output / "serving_model" / str(int(v1) + 60)
+    broken = output / "serving_model" / "penguins" / str(int(v1) + 60)
     broken.mkdir()
     config = serving_config(output, "serving.poll_seconds=0.2")
 

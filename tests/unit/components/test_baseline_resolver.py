@@ -1,4 +1,5 @@
-"""Unit tests of components.baseline_resolver: the baseline is the latest blessed model that is not the candidate."""
+"""Unit tests of components.baseline_resolver: the baseline is the latest blessed model of the candidate's dataset
+that is not the candidate."""
 
 from typing import List, Optional
 
@@ -6,6 +7,7 @@ import pytest
 from tfx.components.evaluator import constants as evaluator_constants
 from tfx.types import standard_artifacts
 
+from components import dataset_identity
 from components.baseline_resolver import (
     BLESSING_KEY,
     CANDIDATE_KEY,
@@ -16,10 +18,15 @@ from components.baseline_resolver import (
 pytestmark = pytest.mark.unit
 
 
-def model(artifact_id: int) -> standard_artifacts.Model:
+PENGUINS = {"name": "penguins", "label": "species", "numeric": ["bill_length_mm"], "categorical": ["island"]}
+
+
+def model(artifact_id: int, dataset: Optional[dict] = PENGUINS) -> standard_artifacts.Model:
+    """A Model as our Trainer writes it: with the dataset it was trained on (None: an older, unstamped one)."""
     artifact = standard_artifacts.Model()
     artifact.id = artifact_id
     artifact.uri = f"/models/{artifact_id}"
+    dataset_identity.stamp([artifact], dataset)
     return artifact
 
 
@@ -121,3 +128,40 @@ def test_the_inputs_are_not_changed():
     assert ids(models) == [2, 1]
     assert ids(blessings) == [11, 12]
     assert ids(candidate) == [2]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {**PENGUINS, "name": "titanic"},
+        {**PENGUINS, "label": "island"},
+        {**PENGUINS, "numeric": ["bill_length_mm", "body_mass_g"]},
+        None,
+    ],
+    ids=["another-dataset-name", "another-label", "another-feature-set", "no-dataset-recorded"],
+)
+def test_a_model_of_another_dataset_label_or_feature_set_is_never_the_baseline(other):
+    models = [model(1), model(2, other), model(3)]
+    blessings = [blessing(11, 1, True), blessing(12, 2, True)]
+
+    result = resolve(models, blessings, candidate=[models[2]])
+
+    assert ids(result[MODEL_KEY]) == [1]
+    assert ids(result[BLESSING_KEY]) == [11]
+
+
+def test_when_only_another_dataset_has_a_blessed_model_there_is_no_baseline():
+    titanic = {"name": "titanic", "label": "survived", "numeric": ["age"], "categorical": ["class", "sex"]}
+
+    result = resolve([model(1), model(2, titanic)], [blessing(11, 1, True)], candidate=[model(2, titanic)])
+
+    assert result[MODEL_KEY] == []
+    assert result[BLESSING_KEY] == []
+
+
+def test_the_order_of_features_does_not_change_the_identity():
+    shuffled = {**PENGUINS, "numeric": ["b", "a"], "categorical": ["d", "c"]}
+    ordered = {**PENGUINS, "numeric": ["a", "b"], "categorical": ["c", "d"]}
+
+    assert dataset_identity.identity(shuffled) == dataset_identity.identity(ordered)
+    assert dataset_identity.identity(ordered).startswith("penguins-")

@@ -3,6 +3,7 @@
 import copy
 import json
 import os
+from collections import Counter
 
 import pytest
 import tensorflow_model_analysis as tfma
@@ -12,9 +13,10 @@ from tfx.components.trainer import executor as trainer_executor
 from tfx.components.transform import executor as transform_executor
 from tfx.components.tuner import executor as tuner_executor
 from tfx.dsl.compiler.compiler import Compiler
+from tfx.types import standard_artifacts
 from tfx.utils import proto_utils
 
-from components import executors
+from components import dataset_identity, eval_policy, executors, output_check
 from pipeline.config.loader import load_config
 from pipeline.dag.eval_config import eval_config
 from pipeline.dag.factory import create_pipeline
@@ -27,7 +29,8 @@ MODULES_URI = "gs://team-modules/modules/abc123/"
 @pytest.fixture(scope="module")
 def compiled_evaluator(tmp_path_factory):
     """The Evaluator's parameters as the compiled IR holds them: what its executor receives."""
-    config = load_config(overrides=[f"output_root={tmp_path_factory.mktemp('outputs')}"], environ={})
+    overrides = [f"output_root={tmp_path_factory.mktemp('outputs')}", "evaluation.accuracy_threshold=0.9"]
+    config = load_config(overrides=overrides, environ={})
     ir = Compiler().compile(create_pipeline(config))
     (node,) = [node.pipeline_node for node in ir.nodes if node.pipeline_node.node_info.id == "Evaluator"]
     return node.parameters.parameters
@@ -170,7 +173,7 @@ def test_the_threshold_moves_the_compiled_accuracy_floor_only(compiled_evaluator
     default = compiled_evaluator["accuracy_threshold"].runtime_parameter.default_value.double_value
     properties = {"eval_config": compiled, "accuracy_threshold": 0.75}
     before = json_format.Parse(compiled, tfma.EvalConfig())
-    assert default == pytest.approx(0.9), "the compiled default is the local setting"
+    assert default == pytest.approx(0.9), "the compiled default is the setting"
 
     applied = json_format.Parse(executors.apply_threshold(properties)["eval_config"], tfma.EvalConfig())
 
@@ -246,3 +249,81 @@ def test_the_input_properties_are_never_changed():
     for apply in (executors.apply_trials, executors.apply_steps, executors.apply_threshold):
         assert apply(properties) is not properties
         assert properties == snapshot
+
+
+# ---------------------------------------------------------------- the dataset on models and blessings
+
+PENGUINS = {"name": "penguins", "label": "species", "numeric": ["bill_length_mm"], "categorical": ["island"]}
+TITANIC = {"name": "titanic", "label": "survived", "numeric": ["age"], "categorical": ["class", "sex"]}
+
+
+def stamped(artifact, definition):
+    dataset_identity.stamp([artifact], definition)
+    return artifact
+
+
+def test_the_trainer_records_the_dataset_on_the_model_it_wrote(calls):
+    model = standard_artifacts.Model()
+    properties = {"custom_config": json.dumps({"code_fingerprint": "f00d", "dataset": PENGUINS})}
+
+    executors.TrainerExecutor().Do({}, {"model": [model]}, properties)
+
+    assert dataset_identity.of(model) == dataset_identity.identity(PENGUINS)
+    assert model.get_string_custom_property("dataset_name") == "penguins"
+    assert model.get_string_custom_property("dataset_label") == "species"
+
+
+def outputs_in(tmp_path, blessing):
+    evaluation = standard_artifacts.ModelEvaluation()
+    evaluation.uri = str(tmp_path / "evaluation")
+    return {"evaluation": [evaluation], "blessing": [blessing]}
+
+
+@pytest.fixture
+def evaluator_inputs(tmp_path, monkeypatch):
+    """What the Evaluator receives, with an eval split of 60 'a' and 40 'b' labels."""
+    monkeypatch.setattr(eval_policy, "label_counts", lambda split_uri, label, schema: Counter({b"a": 60, b"b": 40}))
+    received = []
+    monkeypatch.setattr(evaluator_executor.Executor, "Do", lambda self, i, o, p: received.append((i, p)))
+    # The candidate's outputs pass their check here (tests/unit/components/test_output_check.py checks them).
+    monkeypatch.setattr(output_check, "problem", lambda model_dir, examples_uri: None)
+    examples = standard_artifacts.Examples()
+    examples.uri, examples.split_names = str(tmp_path / "examples"), '["train", "eval"]'
+    schema = standard_artifacts.Schema()
+    schema.uri = str(tmp_path / "schema")
+    config = eval_config(load_config(environ={}))
+    policy = eval_policy.Policy("species", dataset=PENGUINS).to_json()
+    properties = {
+        "eval_config": proto_utils.proto_to_json(config),
+        "accuracy_threshold": 0.0,
+        "evaluation_policy": policy,
+    }
+    inputs = {"model": [stamped(standard_artifacts.Model(), PENGUINS)], "examples": [examples], "schema": [schema]}
+    return inputs, properties, received
+
+
+@pytest.mark.parametrize(("baseline", "kept"), [(PENGUINS, True), (TITANIC, False), (None, False)])
+def test_the_evaluator_compares_only_with_a_baseline_of_the_same_dataset(evaluator_inputs, baseline, kept, tmp_path):
+    inputs, properties, received = evaluator_inputs
+    inputs["baseline_model"] = [stamped(standard_artifacts.Model(), baseline)]
+
+    executors.EvaluatorExecutor().Do(inputs, outputs_in(tmp_path, standard_artifacts.ModelBlessing()), properties)
+
+    ((given, _),) = received
+    assert bool(given["baseline_model"]) is kept
+
+
+def test_the_evaluator_sets_and_records_the_bars_of_the_eval_split_and_the_dataset(evaluator_inputs, tmp_path):
+    inputs, properties, received = evaluator_inputs
+    blessing = standard_artifacts.ModelBlessing()
+
+    executors.EvaluatorExecutor().Do(inputs, outputs_in(tmp_path, blessing), properties)
+
+    ((_, given),) = received
+    threshold = accuracy_metric(json_format.Parse(given["eval_config"], tfma.EvalConfig())).per_slice_thresholds[0]
+    assert threshold.threshold.value_threshold.lower_bound.value == pytest.approx(0.65)
+    assert threshold.threshold.change_threshold.absolute.value == pytest.approx(-0.05)
+    assert "evaluation_policy" not in given and "accuracy_threshold" not in given
+    assert blessing.get_float_custom_property("bar_accuracy") == pytest.approx(0.65)
+    assert blessing.get_int_custom_property("bar_eval_examples") == 100
+    assert dataset_identity.of(blessing) == dataset_identity.identity(PENGUINS)

@@ -245,6 +245,21 @@ def test_gated_validator_uses_the_gate_executor():
     assert issubclass(validation_gate.Executor, validator_executor.Executor)
 
 
+def test_a_numeric_column_the_schema_reads_as_text_stops_the_run_naming_the_column(run_gate, penguins, tmp_path):
+    """An inferred schema reads a numeric column with any text in it as strings; Transform would fail cryptically."""
+    penguins["bill_length_mm"] = penguins["bill_length_mm"].astype(str)
+    schema_uri = tmp_path / "inferred"
+    schema_uri.mkdir()
+    schema = tfdv.infer_schema(tfdv.generate_statistics_from_dataframe(penguins))
+    (schema_uri / "schema.pbtxt").write_text(str(schema))
+
+    found = validation_gate.text_in_numeric_columns(str(schema_uri), ["bill_length_mm", "body_mass_g"])
+
+    assert list(found) == ["bill_length_mm"]
+    assert found["bill_length_mm"][0].startswith("numeric in the dataset definition, but the data holds text in it")
+    assert validation_gate.text_in_numeric_columns(str(schema_uri), ["body_mass_g"]) == {}
+
+
 # ---------------------------------------------------------------- data volume: validation.min_rows and max_missing
 
 

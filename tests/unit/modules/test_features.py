@@ -32,3 +32,22 @@ def test_names_of_transformed_features_and_vocabularies():
     assert features.label_vocabulary_name() == features.LABEL_KEY
     names = [features.vocabulary_name(key) for key in features.CATEGORICAL_FEATURES]
     assert features.label_vocabulary_name() not in names
+
+
+def test_the_pipeline_copies_of_names_agree_with_modules():
+    """pipeline/ cannot import modules/; it keeps copies of the transformed suffix and the seed key."""
+    from modules.runtime import determinism
+    from pipeline.config.dataset import TRANSFORMED_SUFFIX
+    from pipeline.dag.targets import SEED_KEY
+
+    assert features.transformed_name("age") == "age" + TRANSFORMED_SUFFIX
+    assert determinism.SEED_KEY == SEED_KEY
+
+
+def test_the_features_are_the_dataset_definitions():
+    from pipeline.config.dataset import read_dataset
+
+    dataset = read_dataset(str(features.DATASET_FILE.parent))
+
+    assert (dataset.name, dataset.label) == (features.DATASET_NAME, features.LABEL_KEY)
+    assert features.feature_keys() == dataset.feature_columns

@@ -12,6 +12,8 @@ from modules.model import build_model
 
 pytestmark = pytest.mark.unit
 
+SEED = 7
+
 VOCAB_SIZES = {"island": 4, "sex": 5}
 
 
@@ -81,7 +83,7 @@ def test_different_categories_give_different_predictions():
 
 
 def test_compiled_with_the_learning_rate_and_integer_labels():
-    tf.keras.utils.set_random_seed(hparams.SEED)
+    tf.keras.utils.set_random_seed(SEED)
     model = build_model(_hp(learning_rate=0.003), VOCAB_SIZES, 3)
     assert float(model.optimizer.learning_rate) == pytest.approx(0.003)
     before = [weight.numpy().copy() for weight in model.trainable_weights]

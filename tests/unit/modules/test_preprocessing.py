@@ -173,3 +173,14 @@ def test_transform_time_numerics_use_the_training_statistics(transformed):
 
 def test_transform_time_label_id_follows_the_label_vocabulary(transformed):
     assert transformed.unseen["species_xf"] == transformed.vocabularies["species"].index(UNSEEN_ROW["species"])
+
+
+def test_a_label_or_category_written_as_a_number_becomes_its_text():
+    import tensorflow as tf
+
+    ints = tf.SparseTensor(indices=[[0, 0], [2, 0]], values=tf.constant([1, 0], tf.int64), dense_shape=[3, 1])
+
+    assert preprocessing.as_text(tf.constant([1, 0], tf.int64)).numpy().tolist() == [b"1", b"0"]
+    assert preprocessing.as_text(tf.constant([2.5, 3.0])).numpy().tolist() == [b"2.5", b"3"]
+    assert preprocessing.as_text(tf.constant(["a"])).numpy().tolist() == [b"a"]
+    assert preprocessing.fill_category(ints).numpy().tolist() == [b"1", features.MISSING_CATEGORY.encode(), b"0"]

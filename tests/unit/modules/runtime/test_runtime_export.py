@@ -16,6 +16,8 @@ from modules.runtime import data, export
 
 pytestmark = pytest.mark.unit
 
+SEED = 7
+
 SPECIES = ["Adelie", "Chinstrap", "Gentoo"]
 ROWS_PER_SPECIES = 4
 
@@ -58,7 +60,7 @@ def exported(tmp_path_factory, penguins, raw_metadata, as_instance, as_example) 
     transformed = tf_transform_output.transform_raw_features(
         tf.io.parse_example(examples, tf_transform_output.raw_feature_spec())
     )
-    tf.keras.utils.set_random_seed(hparams.SEED)
+    tf.keras.utils.set_random_seed(SEED)
     model = model_lib.build_model(hparams.defaults(), **data.shapes(tf_transform_output))
     labels = tf.reshape(transformed[data.LABEL], [-1])
     model.fit(data.as_model_inputs(transformed), labels, batch_size=len(penguins), epochs=40, verbose=0)
@@ -260,3 +262,12 @@ def test_the_trainers_custom_config_says_what_serving_default_takes(custom_confi
 def test_an_unknown_serving_default_choice_is_refused_by_name():
     with pytest.raises(ValueError, match=r"custom_config serving_default_inputs must be examples or raw, not 'json'"):
         export.default_inputs({export.DEFAULT_INPUTS_KEY: "json"})
+
+
+def test_a_category_sent_as_digits_is_read_as_the_integer_column_it_was_in_the_csv():
+    spec = tf.io.VarLenFeature(tf.int64)
+
+    parsed = export._as_parsed(tf.constant(["3", "", "1"]), spec)
+
+    assert parsed.values.numpy().tolist() == [3, 1]
+    assert parsed.indices.numpy()[:, 0].tolist() == [0, 2]

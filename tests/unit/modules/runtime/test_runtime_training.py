@@ -14,6 +14,8 @@ from tests.builders.neptune_offline import read_offline_runs
 
 pytestmark = pytest.mark.unit
 
+SEED = 7
+
 VOCAB_SIZES = {"island": 4, "sex": 4}
 
 
@@ -68,7 +70,7 @@ def test_fit_logs_each_epoch_and_the_final_validation_metrics(tmp_path, monkeypa
     for name in (tracking.TOKEN_ENV, tracking.PROJECT_ENV, tracking.MODE_ENV):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NEPTUNE_DATA_DIRECTORY", str(tmp_path / ".neptune"))
-    tf.keras.utils.set_random_seed(hparams.SEED)
+    tf.keras.utils.set_random_seed(SEED)
     model = build_model(hparams.defaults(), VOCAB_SIZES, 3)
     kwargs = training.fit_kwargs(FnArgs(train_steps=6, eval_steps=2), _penguin_batches(6), _penguin_batches(3), 3)
 

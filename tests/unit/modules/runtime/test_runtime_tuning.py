@@ -14,6 +14,8 @@ from tests.builders.neptune_offline import read_offline_runs
 
 pytestmark = pytest.mark.unit
 
+SEED = 7
+
 VOCAB_SIZES = {"island": 4, "sex": 4}
 
 
@@ -74,7 +76,7 @@ def test_search_logs_every_trial_and_the_best_hyperparameters_to_one_run(tmp_pat
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NEPTUNE_DATA_DIRECTORY", str(tmp_path / ".neptune"))
     fn_args = _fn_args(tmp_path, {"max_trials": 2})
-    tuner = tuning.random_search(_build, hparams.search_space(), OBJECTIVE, fn_args, seed=hparams.SEED)
+    tuner = tuning.random_search(_build, hparams.search_space(), OBJECTIVE, fn_args, seed=SEED)
 
     tuner.search(**training.fit_kwargs(fn_args, _batches(), _batches(), epochs=1))
 

@@ -56,7 +56,7 @@ def tiny_model(tmp_path_factory) -> Path:
 def output_root(tmp_path: Path, tiny_model: Path) -> Path:
     """An output_root whose local registry has the tiny model as its only (production) version."""
     root = tmp_path / "outputs"
-    shutil.copytree(tiny_model, root / "serving_model" / VERSION)
+    shutil.copytree(tiny_model, root / "serving_model" / "penguins" / VERSION)
     return root
 
 

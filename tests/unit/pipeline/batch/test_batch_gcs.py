@@ -26,7 +26,7 @@ def bucket(storage_emulator):
 
 @pytest.fixture
 def predictor(output_root) -> Predictor:
-    registry = LocalRegistry(str(output_root / "serving_model"), str(output_root / "metadata.sqlite"))
+    registry = LocalRegistry(str(output_root / "serving_model" / "penguins"), str(output_root / "metadata.sqlite"))
     return Predictor(registry.resolve("latest"), batch_size=64)
 
 

@@ -21,7 +21,7 @@ CSV = "island,bill_length_mm,note\nBiscoe,46.1,a\nDream,39.1,b\nTorgersen,,c\nDr
 
 @pytest.fixture
 def predictor(output_root: Path) -> Predictor:
-    registry = LocalRegistry(str(output_root / "serving_model"), str(output_root / "metadata.sqlite"))
+    registry = LocalRegistry(str(output_root / "serving_model" / "penguins"), str(output_root / "metadata.sqlite"))
     return Predictor(registry.resolve("production"), batch_size=2)
 
 

@@ -21,7 +21,7 @@ def test_a_run_prints_a_line_per_file_and_a_summary(vtx, output_root, write_inpu
         "batch-predict",
         "--input",
         str(source),
-        "--output",
+        "--to",
         str(tmp_path / "out"),
         "--set",
         f"output_root={output_root}",
@@ -30,7 +30,7 @@ def test_a_run_prints_a_line_per_file_and_a_summary(vtx, output_root, write_inpu
     lines = done.stdout.splitlines()
     assert lines[0] == (
         f"Batch prediction: 2 files under {source}, model version 1700000000 (production): "
-        f"{output_root / 'serving_model' / '1700000000'}"
+        f"{output_root / 'serving_model' / 'penguins' / '1700000000'}"
     )
     assert lines[1].startswith("[1/2] a.csv: 1 rows predicted, 1 malformed rows to errors/ -> ")
     assert lines[2] == "[2/2] b.csv: unreadable, left in place: its header has no column bill_length_mm, island " + (
@@ -46,7 +46,8 @@ def test_a_run_prints_a_line_per_file_and_a_summary(vtx, output_root, write_inpu
     "args, message",
     [
         (["--model", "staging"], "Error: no version 'staging' in "),
-        (["--output", "IN/sub"], "Error: --input IN and --output IN/sub overlap; use two separate places"),
+        (["--to", "IN/sub"], "Error: --input IN and --to IN/sub overlap; use two separate places"),
+        (["--to", None, "--output", "OUT"], "Error: --output OUT names the output_root, as in every command; give"),
         (["--input", "s3://bucket/in"], "Error: s3://bucket/in: only local folders and gs:// prefixes are supported"),
         (["--after", "shred"], "Error: Invalid value for '--after'"),
         (["--input", "IN/missing"], "Error: input IN/missing is not a folder (or does not exist)"),
@@ -55,9 +56,12 @@ def test_a_run_prints_a_line_per_file_and_a_summary(vtx, output_root, write_inpu
 )
 def test_bad_arguments_are_one_line_and_status_2(vtx, output_root, write_inputs, tmp_path, args, message):
     source = write_inputs({"a.csv": f"{HEADER}\nBiscoe,46.1,1\n"})
-    argv = {"--input": str(source), "--output": str(tmp_path / "out"), "--model": "production"}
+    argv = {"--input": str(source), "--to": str(tmp_path / "out"), "--model": "production"}
     for key, value in zip(args[::2], args[1::2], strict=True):
-        argv[key] = value.replace("IN", str(source))
+        if value is None:
+            del argv[key]
+        else:
+            argv[key] = value.replace("IN", str(source))
     flat = [part for pair in argv.items() for part in pair]
     done = vtx("batch-predict", *flat, "--set", f"output_root={output_root}")
     assert done.returncode == 2
@@ -83,7 +87,7 @@ def test_a_run_killed_mid_way_then_run_again_leaves_exactly_one_output_per_input
         "batch-predict",
         "--input",
         str(source),
-        "--output",
+        "--to",
         str(out),
         "--set",
         f"output_root={output_root}",
@@ -112,3 +116,20 @@ def test_a_run_killed_mid_way_then_run_again_leaves_exactly_one_output_per_input
         part = output.name.split(".")[0].split("-")[1]
         assert [line.split(",")[2].strip('"') for line in lines[1:]] == [f"{int(part)}-{j}" for j in range(rows)]
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in outputs)  # no temp file left behind
+
+
+def test_the_old_destination_flag_says_the_new_one_and_output_is_the_output_root(
+    vtx, output_root, write_inputs, tmp_path
+):
+    source = write_inputs({"a.csv": f"{HEADER}\nBiscoe,46.1,1\n"})
+
+    old = vtx("batch-predict", "--input", str(source), "--output", str(tmp_path / "out"))
+    new = vtx("batch-predict", "--input", str(source), "--to", str(tmp_path / "out"), "--output", str(output_root))
+
+    assert old.returncode == 2
+    assert old.stderr.splitlines() == [
+        f"Error: --output {tmp_path / 'out'} names the output_root, as in every command; give the predictions' "
+        f"destination with --to (--to {tmp_path / 'out'} is what --output meant before)"
+    ]
+    assert new.returncode == 0, new.stderr
+    assert len(list((tmp_path / "out").glob("a.*.csv"))) == 1

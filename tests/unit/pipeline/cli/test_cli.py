@@ -123,7 +123,7 @@ def make_data(root: Path, case: str, penguins) -> Path:
         ("no-csv", ["no-csv", "no .csv file"]),
         ("empty-csv", ["penguins.csv", "is empty"]),
         ("header-only", ["penguins.csv", "no data rows"]),
-        ("no-label", ["penguins.csv", "no label column 'species'"]),
+        ("no-label", ["penguins.csv", "dataset.yaml names column 'species', which", "its header: island,"]),
         ("different-headers", ["more.csv", "different header"]),
         ("not-utf8", ["penguins.csv", "line 2: not UTF-8"]),
     ],
@@ -184,7 +184,8 @@ def test_config_prints_the_layered_settings_as_yaml(vtx, tmp_path):
     assert result.returncode == 0, result.stderr
     printed = yaml.safe_load(result.stdout)
     assert printed["profile"] == "local"
-    assert printed["training"] == {"train_steps": 50, "eval_steps": 9}
+    assert printed["training"] == {"train_steps": 50, "eval_steps": 9, "seed": 7}
+    assert printed["dataset"]["name"] == "penguins" and printed["label_column"] == "species"
     assert printed["tuning"]["trials"] == 5
     assert printed["data_root"] == str(tmp_path / "my-data")
     assert printed["schema_path"] == str(PROJECT_ROOT / "modules" / "schema.pbtxt")

@@ -108,7 +108,7 @@ def test_values_are_parsed_as_yaml_scalars():
             "enable_cache=no",
             "schema_path=null",
             "evaluation.accuracy_threshold=0.75",
-            "evaluation.slice_features=[island]",
+            "evaluation.beat_most_common_class=off",
         ],
         environ={},
     )
@@ -117,7 +117,7 @@ def test_values_are_parsed_as_yaml_scalars():
     assert config.enable_cache is False
     assert config.schema_path is None
     assert config.evaluation.accuracy_threshold == 0.75
-    assert config.evaluation.slice_features == ["island"]
+    assert config.evaluation.beat_most_common_class is False
 
 
 def test_environment_variables_nest_on_double_underscores_and_skip_run_context_variables():
@@ -151,6 +151,8 @@ def test_an_empty_config_file_changes_nothing(tmp_path):
 
 def test_relative_paths_in_a_config_file_resolve_against_its_folder(tmp_path):
     folder = tmp_path / "settings" / "team"
+    (folder / "code" / "modules").mkdir(parents=True)
+    (folder / "code" / "modules" / "dataset.yaml").write_text((PROJECT_ROOT / "modules" / "dataset.yaml").read_text())
     config_file = write_yaml(
         folder / "vtx.yaml",
         {
@@ -206,7 +208,7 @@ def test_relative_paths_from_flags_and_environment_resolve_against_the_working_d
         (["beam.direct_running_mode=threads"], "'beam.direct_running_mode'"),
         (["pipeline_name=Has Spaces"], "'pipeline_name'"),
         (["modules.run_fn=run_fn"], "'modules.run_fn'"),
-        (["label_column="], "'label_column'"),
+        (["label_column="], "'label_column' is None in --set"),
         (["data_root=  "], "'data_root'"),
         (["training=5"], "'training'"),
     ],
@@ -323,3 +325,108 @@ def test_the_profile_header_of_the_data_has_the_label_and_every_feature():
 
     assert config.label_column in header
     assert set(features.feature_keys()) <= set(header)
+
+
+# ---------------------------------------------------------------- the dataset definition decides
+
+
+def test_the_dataset_definition_decides_the_label_slices_and_names():
+    config = load_config(environ={})
+
+    assert config.dataset.name == "penguins"
+    assert config.pipeline_name == "vertex-tfx-penguins"
+    assert config.label_column == "species"
+    assert config.evaluation.label_key == "species_xf"
+    assert config.evaluation.slice_features == ["island", "sex"]
+    assert config.schedule.training.display_name == "vertex-tfx-penguins-training"
+    assert config.serving_dir == str(PROJECT_ROOT / "outputs" / "local" / "serving_model" / "penguins")
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "label_column=island",
+        "evaluation.label_key=island_xf",
+        "evaluation.slice_features=[island]",
+        "pipeline_name=vertex-tfx-other",
+        "schedule.training.display_name=training",
+    ],
+)
+def test_a_setting_that_contradicts_the_dataset_definition_is_one_error_naming_both(override):
+    key = override.split("=")[0]
+
+    with pytest.raises(ConfigError) as error:
+        load_config(overrides=[override], environ={})
+
+    message = str(error.value)
+    assert message.startswith(f"'{key}' is ") and "in --set, but " in message and "dataset.yaml makes it" in message
+    assert "\n" not in message
+
+
+def test_a_config_file_that_restates_the_derived_values_is_accepted(tmp_path):
+    config_file = write_yaml(tmp_path / "c.yaml", {"label_column": "species", "pipeline_name": "vertex-tfx-penguins"})
+
+    assert load_config(config_file=config_file, environ={}).label_column == "species"
+
+
+def test_a_contradiction_names_the_layer_it_came_from(tmp_path):
+    config_file = write_yaml(tmp_path / "c.yaml", {"evaluation": {"label_key": "species"}})
+
+    with pytest.raises(ConfigError, match=r"'evaluation.label_key' is 'species' in config file .*c\.yaml, but "):
+        load_config(config_file=config_file, environ={})
+    with pytest.raises(ConfigError, match=r"in environment variable VTX_LABEL_COLUMN, but"):
+        load_config(environ={"VTX_LABEL_COLUMN": "island"})
+
+
+def test_the_vertex_model_and_endpoint_names_follow_the_dataset():
+    overrides = [
+        "data_root=gs://bucket/data",
+        "vertex.project=my-project",
+        "vertex.region=europe-west4",
+        "vertex.pipeline_root=gs://bucket/root",
+        "vertex.image=europe-west4-docker.pkg.dev/p/r/vertex-tfx:1",
+    ]
+    config = load_config(profile="vertex", overrides=overrides, environ={})
+
+    assert config.vertex.pusher.model_display_name == "vertex-tfx-penguins"
+    # Each release stage's endpoint follows the pipeline's name; production keeps the name pushes used before.
+    names = {
+        stage: config.release.endpoint_display_name(stage, config.pipeline_name) for stage in config.release.stages
+    }
+    assert names == {"staging": "vertex-tfx-penguins-staging", "production": "vertex-tfx-penguins"}
+    with pytest.raises(ConfigError, match="'vertex.pusher.model_display_name' is 'shop' in --set"):
+        load_config(profile="vertex", overrides=[*overrides, "vertex.pusher.model_display_name=shop"], environ={})
+    named = load_config(
+        profile="vertex", overrides=[*overrides, "release.stages.staging.endpoint_display_name=shop"], environ={}
+    )
+    assert named.release.endpoint_display_name("staging", named.pipeline_name) == "shop"
+
+
+def test_the_dataset_is_not_a_setting():
+    with pytest.raises(ConfigError, match=r"^'dataset' in --set is not a setting: the dataset is defined in .*"):
+        load_config(overrides=["dataset.label=island"], environ={})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, r"no dataset definition .*dataset\.yaml; write one with `vtx init --data DIR --label COLUMN`"),
+        ("name: [", r"dataset\.yaml is not valid YAML"),
+        ("- a\n", r"dataset\.yaml must be a mapping"),
+        ("name: Titanic\nlabel: s\nfeatures: {numeric: [a]}\n", r"dataset\.yaml: name: String should match"),
+        ("name: t1\nlabel: s\nfeatures: {}\n", r"dataset\.yaml: features: name at least one numeric or categorical"),
+        ("name: t1\nlabel: s\nfeatures: {numeric: [a, s]}\n", r"column 's' is named twice: as label and in"),
+        ("name: t1\nlabel: s\nfeatures: {numeric: [a]}\nslices: [b]\n", r"slices: 'b' is not a column named here"),
+        ("name: t1\nlabel: s\nfeatures: {numeric: [a]}\nsplit_key: s\n", r"split_key: the label cannot decide"),
+        ("name: t1\nlabel: s\nfeatures: {numeric: [a]}\ncolour: red\n", r"dataset\.yaml: colour: unknown key"),
+    ],
+    ids=["missing", "not-yaml", "not-a-mapping", "bad-name", "no-feature", "twice", "slice", "split-key", "unknown"],
+)
+def test_a_bad_dataset_definition_is_one_error_naming_the_file_and_key(tmp_path, text, expected):
+    if text is not None:
+        (tmp_path / "dataset.yaml").write_text(text)
+
+    with pytest.raises(ConfigError, match=expected) as error:
+        load_config(overrides=[f"modules.package_dir={tmp_path}"], environ={})
+
+    assert "\n" not in str(error.value)

@@ -189,6 +189,7 @@ def test_real_closures_split_at_the_runtime_package():
         "hparams.py",
         "runtime/__init__.py",
         "runtime/data.py",
+        "runtime/determinism.py",
         "runtime/export.py",
         "runtime/tracking.py",
         "runtime/training.py",

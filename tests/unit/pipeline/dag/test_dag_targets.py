@@ -153,17 +153,39 @@ def test_tfx_launches_the_tuner_job_as_a_valid_custom_job():
 # ---------------------------------------------------------------- custom_config of user code
 
 
-def test_local_user_code_config_is_only_the_code_fingerprint(local):
+PENGUINS = {
+    "name": "penguins",
+    "label": "species",
+    "numeric": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"],
+    "categorical": ["island", "sex"],
+}
+
+
+def test_local_user_code_config_is_the_code_fingerprint_the_dataset_and_the_seed(local):
     custom = targets.user_code_config(local, local.modules.run_fn, neptune=True)
 
-    assert custom == {"code_fingerprint": fingerprint.code_fingerprint(local.modules.package_dir, local.modules.run_fn)}
+    assert custom == {
+        "code_fingerprint": fingerprint.code_fingerprint(local.modules.package_dir, local.modules.run_fn),
+        "dataset": PENGUINS,
+        "seed": 7,
+    }
     assert len(custom["code_fingerprint"]) == 64
+
+
+def test_only_the_tuner_and_trainer_get_the_seed(local):
+    transform = targets.user_code_config(local, local.modules.preprocessing_fn)
+
+    assert set(transform) == {"code_fingerprint", "dataset"}
 
 
 def test_vertex_user_code_config_without_options_is_only_the_fingerprint():
     config = vertex()
 
-    assert set(targets.user_code_config(config, config.modules.run_fn, neptune=True)) == {"code_fingerprint"}
+    assert set(targets.user_code_config(config, config.modules.run_fn, neptune=True)) == {
+        "code_fingerprint",
+        "dataset",
+        "seed",
+    }
 
 
 def test_the_modules_uri_reaches_every_user_code_component():
@@ -182,7 +204,7 @@ def test_neptune_settings_reach_only_components_that_track(monkeypatch):
 
     assert tracking["neptune_project"] == "team/penguins"
     assert tracking["neptune_token_secret"] == "projects/my-proj-1/secrets/neptune-token/versions/latest"
-    assert set(transform) == {"code_fingerprint"}
+    assert set(transform) == {"code_fingerprint", "dataset"}
     assert TOKEN not in json.dumps(tracking)
 
 
@@ -191,7 +213,7 @@ def test_a_neptune_project_without_a_secret_adds_no_secret():
 
     custom = targets.user_code_config(config, config.modules.run_fn, neptune=True)
 
-    assert set(custom) == {"code_fingerprint", "neptune_project"}
+    assert set(custom) == {"code_fingerprint", "dataset", "seed", "neptune_project"}
 
 
 def test_the_code_fingerprint_follows_the_entry_module():

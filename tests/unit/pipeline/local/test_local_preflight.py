@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config import PROJECT_ROOT
 from pipeline.config.loader import load_config
 from pipeline.local.preflight import InputDataError, check_data
 
@@ -37,13 +38,79 @@ def test_a_remote_data_root_is_left_to_the_pipeline():
     assert check_data(load_config(overrides=["data_root=gs://bucket/penguins"], environ={})) == []
 
 
-def test_the_label_column_comes_from_the_config(penguin_folder):
-    config = load_config(overrides=[f"data_root={penguin_folder}", "label_column=island"], environ={})
-    assert check_data(config)
+def modules_with(tmp_path: Path, edit) -> Path:
+    """A modules folder whose dataset.yaml is the project's, edited."""
+    folder = tmp_path / "modules"
+    folder.mkdir()
+    text = (PROJECT_ROOT / "modules" / "dataset.yaml").read_text()
+    (folder / "dataset.yaml").write_text(edit(text))
+    return folder
 
-    config = load_config(overrides=[f"data_root={penguin_folder}", "label_column=kind"], environ={})
-    with pytest.raises(InputDataError, match=r"no label column 'kind' \(columns: species, island, "):
+
+def test_a_typo_in_the_dataset_definition_names_the_column_and_the_header(tmp_path, penguin_folder):
+    modules = modules_with(tmp_path, lambda text: text.replace("label: species", "label: Species"))
+    config = load_config(overrides=[f"data_root={penguin_folder}", f"modules.package_dir={modules}"], environ={})
+
+    with pytest.raises(InputDataError) as error:
         check_data(config)
+
+    assert str(error.value) == (
+        f"{modules / 'dataset.yaml'} names column 'Species', which {penguin_folder / 'penguins.csv'} does not have; "
+        "its header: species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex, year"
+    )
+
+
+def test_with_an_inferred_schema_a_column_the_definition_does_not_name_is_one_line_saying_where_it_goes(
+    tmp_path, penguin_folder
+):
+    modules = modules_with(tmp_path, lambda text: text.replace("ignored: [year]", "ignored: []"))
+    overrides = [f"data_root={penguin_folder}", f"modules.package_dir={modules}", "schema_path=null"]
+    config = load_config(overrides=overrides, environ={})
+
+    with pytest.raises(InputDataError, match=r"penguins\.csv has column 'year', which .*dataset\.yaml does not name; "):
+        check_data(config)
+
+
+def test_with_a_reviewed_schema_a_column_the_definition_does_not_name_is_left_to_example_validator(
+    tmp_path, penguin_folder
+):
+    modules = modules_with(tmp_path, lambda text: text.replace("ignored: [year]", "ignored: []"))
+    config = load_config(overrides=[f"data_root={penguin_folder}", f"modules.package_dir={modules}"], environ={})
+
+    assert config.schema_path is not None
+    assert check_data(config) == [penguin_folder / "penguins.csv"]
+
+
+def text_in_a_numeric_column(folder: Path, penguin_csv) -> Path:
+    rows = list(penguin_csv.rows)
+    cells = rows[2].split(",")
+    cells[2] = "long"
+    rows[2] = ",".join(cells)
+    folder.mkdir()
+    (folder / "penguins.csv").write_text("\n".join([penguin_csv.header, *rows]) + "\n")
+    return folder
+
+
+def test_text_in_a_numeric_column_with_an_inferred_schema_names_the_file_line_and_column(tmp_path, penguin_csv):
+    data = text_in_a_numeric_column(tmp_path / "data", penguin_csv)
+    config = load_config(overrides=[f"data_root={data}", "schema_path=null"], environ={})
+
+    with pytest.raises(InputDataError) as error:
+        check_data(config)
+
+    message = str(error.value)
+    assert message.startswith(f"{data / 'penguins.csv'} line 4: column 'bill_length_mm' is numeric in ")
+    assert (
+        "but holds 'long'; with an inferred schema (schema_path: null) the whole column would be read as text"
+        in message
+    )
+    assert "\n" not in message
+
+
+def test_text_in_a_numeric_column_with_the_reviewed_schema_is_left_to_example_validator(tmp_path, penguin_csv):
+    data = text_in_a_numeric_column(tmp_path / "data", penguin_csv)
+
+    assert check_data(config_for(data)) == [data / "penguins.csv"]
 
 
 def test_a_utf8_file_with_a_byte_order_mark_passes(tmp_path, penguin_csv):

@@ -105,9 +105,36 @@ def test_verdict_lines_compare_with_the_threshold_and_the_baseline(config):
     lines = summary._verdict_lines(config, verdict)
 
     assert lines[0] == "Verdict: BLESSED"
-    assert "0.970" in lines[1] and "threshold >= 0.900" in lines[1] and "baseline 0.960" in lines[1]
+    assert "0.970" in lines[1] and "threshold >= 0.000" in lines[1] and "baseline 0.960" in lines[1]
     assert "allowed drop 0.010" in lines[1]
     assert lines[2].split() == ["0.950", "island=Dream"]
+
+
+def test_verdict_lines_show_the_bars_the_evaluator_set_for_the_eval_split(config):
+    bars = {"eval_examples": 69.0, "most_common_share": 0.464, "accuracy": 0.524, "allowed_drop": 0.060}
+    verdict = summary.Verdict(blessed=True, overall=0.971, baseline=0.95, bars=bars)
+
+    lines = summary._verdict_lines(config, verdict)
+
+    assert " ".join(lines[1].split()) == "accuracy 0.971 threshold >= 0.524 baseline 0.950 (allowed drop 0.060)"
+    assert lines[2] == (
+        "  judged on 69 eval examples: always answering the most common class scores 0.464; "
+        "changes under 0.060 are within sampling error"
+    )
+
+
+def test_bars_are_read_from_the_blessing_artifact():
+    blessing = artifact(bar_eval_examples=69)
+    for name, value in (("bar_most_common_share", 0.464), ("bar_accuracy", 0.524), ("bar_allowed_drop", 0.06)):
+        blessing.custom_properties[name].double_value = value
+
+    assert summary.bars_of(blessing) == {
+        "eval_examples": 69.0,
+        "most_common_share": 0.464,
+        "accuracy": 0.524,
+        "allowed_drop": 0.06,
+    }
+    assert summary.bars_of(artifact()) == {}
 
 
 def test_verdict_lines_without_baseline_and_with_failures(config):
@@ -116,7 +143,7 @@ def test_verdict_lines_without_baseline_and_with_failures(config):
     lines = summary._verdict_lines(config, verdict)
 
     assert lines[0] == "Verdict: NOT BLESSED"
-    assert "no baseline yet" in lines[1]
+    assert "no baseline yet (first blessed model of dataset penguins)" in lines[1]
     assert lines[-1] == "  FAILED: accuracy (overall) is 0.500"
 
 

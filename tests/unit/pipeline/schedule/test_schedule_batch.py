@@ -23,7 +23,7 @@ ARGS = [
     "batch-predict",
     "--input",
     "gs://my-bucket-1/incoming/",
-    "--output",
+    "--to",
     "gs://my-bucket-1/predictions/",
     "--model",
     "production",

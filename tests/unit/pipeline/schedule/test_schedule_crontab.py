@@ -46,7 +46,7 @@ def test_the_block_has_markers_and_one_line_per_schedule_on_its_cron(vtx, tmp_pa
     assert f"cd {PROJECT_ROOT} && " in training
     assert f" {VTX} run >> {PROJECT_ROOT}/outputs/local/logs/cron-training.log 2>&1" in training
     assert (
-        f" {VTX} batch-predict --input {tmp_path}/inbox --output {tmp_path}/out --model production "
+        f" {VTX} batch-predict --input {tmp_path}/inbox --to {tmp_path}/out --model production "
         f">> {PROJECT_ROOT}/outputs/local/logs/cron-batch-predict.log 2>&1"
     ) in batch
     assert "VTX_" not in training + batch

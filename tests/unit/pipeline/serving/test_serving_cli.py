@@ -19,7 +19,7 @@ def test_an_output_folder_without_a_pushed_model_is_one_line(vtx, tmp_path):
 
 
 def test_a_production_version_that_does_not_load_is_one_line(vtx, tmp_path):
-    version = tmp_path / "run" / "serving_model" / "1700000000"
+    version = tmp_path / "run" / "serving_model" / "penguins" / "1700000000"
     version.mkdir(parents=True)
     (version / "saved_model.pb").write_bytes(b"not a SavedModel")
 

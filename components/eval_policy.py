@@ -1,0 +1,114 @@
+"""The Evaluator's bars, judged with the eval split's size: the least accuracy, and the largest allowed drop.
+
+An accuracy measured on n examples has a standard error of sqrt(p(1-p)/n), at most 0.5/sqrt(n). A drop
+against the baseline blocks a push only when it exceeds both max_accuracy_drop and `standard_errors` of
+those, so a verdict on 70 eval examples is not decided by one or two of them. The least accuracy is the
+configured threshold, and (unless turned off) better than always answering the eval split's most common
+class by the same margin, a bar that fits any dataset without knowing it.
+"""
+
+import json
+import math
+import os
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, Optional, Tuple
+
+# The Evaluator's extra parameter: this policy as JSON (the pipeline's evaluation settings and dataset).
+POLICY = "evaluation_policy"
+ACCURACY_METRIC = "accuracy"
+# Custom properties of the ModelBlessing: the bars in force, for the summary and the report.
+PREFIX = "bar_"
+
+
+@dataclass(frozen=True)
+class Policy:
+    label_column: str
+    standard_errors: float = 1.0
+    beat_most_common_class: bool = True
+    dataset: Optional[Dict[str, Any]] = None
+
+    @classmethod
+    def from_json(cls, text: Optional[str]) -> Optional["Policy"]:
+        return cls(**json.loads(text)) if text else None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Bars:
+    """What a candidate must reach, on this eval split."""
+
+    eval_examples: int
+    most_common_share: float
+    accuracy: float
+    allowed_drop: float
+
+
+def standard_error(examples: int) -> float:
+    """The largest standard error of an accuracy measured on `examples` examples."""
+    return 0.5 / math.sqrt(examples) if examples else 0.5
+
+
+def bars(label_counts: Counter, threshold: float, max_drop: float, policy: Policy) -> Bars:
+    """The least accuracy and the largest allowed drop for an eval split with these label counts."""
+    examples = sum(label_counts.values())
+    margin = policy.standard_errors * standard_error(examples)
+    share = max(label_counts.values()) / examples if examples else 0.0
+    least = max(threshold, min(1.0, share + margin)) if policy.beat_most_common_class else threshold
+    return Bars(examples, share, least, max(max_drop, margin))
+
+
+def label_counts(split_uri: str, label: str, schema_file: str) -> Counter:
+    """How often each value of `label` occurs in the gzipped tf.Examples of one split (missing ones left out)."""
+    import tensorflow as tf
+    from tensorflow_metadata.proto.v0 import schema_pb2
+    from tfx.utils import io_utils
+
+    schema = io_utils.SchemaReader().read(schema_file)
+    kinds = {schema_pb2.INT: tf.int64, schema_pb2.FLOAT: tf.float32}
+    dtype = next((kinds.get(f.type, tf.string) for f in schema.feature if f.name == label), tf.string)
+    files = tf.io.gfile.glob(os.path.join(split_uri, "*"))
+    counts: Counter = Counter()
+    records = tf.data.TFRecordDataset(files, compression_type="GZIP").batch(4096)
+    for batch in records:
+        values = tf.io.parse_example(batch, {label: tf.io.VarLenFeature(dtype)})[label].values.numpy()
+        counts.update(value.item() if hasattr(value, "item") else value for value in values)
+    return counts
+
+
+def apply(eval_config_json: str, policy: Policy, counts: Counter) -> Tuple[str, Bars]:
+    """(the eval config with the bars in its accuracy thresholds, the Bars) for this split's label counts.
+
+    The configured bars are read from the config itself: the lower bound of accuracy (the threshold, after
+    the accuracy_threshold parameter) and the change threshold (-max_accuracy_drop).
+    """
+    import tensorflow_model_analysis as tfma
+    from google.protobuf import json_format
+    from tfx.utils import proto_utils
+
+    eval_config = json_format.Parse(eval_config_json, tfma.EvalConfig())
+    entries = [
+        entry
+        for spec in eval_config.metrics_specs
+        for metric in spec.metrics
+        if json.loads(metric.config or "{}").get("name") == ACCURACY_METRIC
+        for entry in [metric.threshold] + [t.threshold for t in metric.per_slice_thresholds]
+    ]
+    given = [e.value_threshold.lower_bound.value for e in entries if e.HasField("value_threshold")]
+    drops = [-e.change_threshold.absolute.value for e in entries if e.HasField("change_threshold")]
+    found = bars(counts, max(given, default=0.0), max(drops, default=0.0), policy)
+    for entry in entries:
+        if entry.HasField("value_threshold"):
+            entry.value_threshold.lower_bound.value = found.accuracy
+        if entry.HasField("change_threshold"):
+            entry.change_threshold.absolute.value = -found.allowed_drop
+    return proto_utils.proto_to_json(eval_config), found
+
+
+def record(blessing: Any, found: Bars) -> None:
+    """Writes the bars in force on the ModelBlessing artifact."""
+    blessing.set_int_custom_property(PREFIX + "eval_examples", found.eval_examples)
+    for name in ("most_common_share", "accuracy", "allowed_drop"):
+        blessing.set_float_custom_property(PREFIX + name, float(getattr(found, name)))

@@ -1,0 +1,65 @@
+"""Holds the CSV's columns to the dataset definition before anything runs: every column named, and numbers in
+numeric columns when the schema is inferred (a single text cell would make the whole column text)."""
+
+import csv
+from pathlib import Path
+from typing import Iterator, List, Tuple
+
+from components.csv_cells import is_missing
+from pipeline.config import PipelineConfig
+from pipeline.config.dataset import dataset_path
+
+
+class ColumnError(ValueError):
+    """The header and the dataset definition disagree, or a numeric column holds text; the message says where."""
+
+
+def check_header(config: PipelineConfig, header: List[str], path: Path) -> None:
+    """Every column the definition names is in the header; with an inferred schema, every header column is named.
+
+    With a reviewed schema, ExampleValidator names a column the schema lacks ("New column"), on Vertex AI too.
+    """
+    dataset, source = config.dataset, dataset_path(config.modules.package_dir)
+    missing = [column for column in dataset.columns if column not in header]
+    if missing:
+        raise ColumnError(
+            f"{source} names column '{missing[0]}', which {path} does not have; its header: {', '.join(header)}"
+        )
+    unnamed = [column for column in header if column not in dataset.columns]
+    if unnamed and config.schema_path is None:
+        raise ColumnError(
+            f"{path} has column '{unnamed[0]}', which {source} does not name; "
+            "add it to features (numeric or categorical) or to features.ignored"
+        )
+
+
+def _cells(path: Path, columns: List[str]) -> Iterator[Tuple[int, str, str]]:
+    """(line, column, cell) of the given columns in every row of a CSV file."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        indexes = [(header.index(column), column) for column in columns if column in header]
+        for row in reader:
+            for index, column in indexes:
+                if index < len(row):
+                    yield reader.line_num, column, row[index]
+
+
+def check_numbers(config: PipelineConfig, files: List[Path]) -> None:
+    """With an inferred schema, the first text cell of a numeric column, named with its file and line."""
+    numeric = config.dataset.features.numeric
+    if config.schema_path is not None or not numeric:
+        return
+    for path in files:
+        for line, column, cell in _cells(path, numeric):
+            if is_missing(cell):
+                continue
+            try:
+                float(cell)
+            except ValueError:
+                raise ColumnError(
+                    f"{path} line {line}: column '{column}' is numeric in "
+                    f"{dataset_path(config.modules.package_dir)} but holds {cell!r}; with an inferred schema "
+                    "(schema_path: null) the whole column would be read as text. Fix the data, or review a "
+                    "schema (modules/schema.pbtxt, schema_path) so that ExampleValidator stops such rows"
+                ) from None
