@@ -104,3 +104,12 @@ def corrupt_data(target: Path) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return target
+
+
+def release(output: Path, dataset: str = DATASET) -> str:
+    """Makes the newest pushed version production, as a team's `vtx promote` would after its smoke test."""
+    from pipeline.registry.local import LocalRegistry
+
+    version = serving_versions(output, dataset)[-1]
+    LocalRegistry(str(serving_dir(output, dataset)), str(output / "metadata.sqlite")).promote(version)
+    return version

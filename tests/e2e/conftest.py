@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders.pipeline_runs import FAKE_TOKEN, Run, StoppedRun, corrupt_data, tree_digest, vtx_run
+from tests.builders.pipeline_runs import FAKE_TOKEN, Run, StoppedRun, corrupt_data, release, tree_digest, vtx_run
 
 # The penguin runs of the session set their own bar, as a team that knows its data would; the report tests
 # read it back. Every run passes it, so that a re-run with nothing changed is fully cached.
@@ -18,10 +18,14 @@ def output_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def first_run(output_dir: Path) -> Run:
-    """A cold run of the whole pipeline with 3 tuner trials, Neptune offline."""
+    """A cold run of the whole pipeline with 3 tuner trials, Neptune offline; its staging version is released.
+
+    The serving, batch and monitor tests use production, as users do; tests/e2e/release/ walks the release.
+    """
     env = {"NEPTUNE_API_TOKEN": FAKE_TOKEN, "NEPTUNE_PROJECT": "team/penguins", "NEPTUNE_MODE": "offline"}
     run = vtx_run(output_dir, "--trials", "3", *THRESHOLD, env=env)
     assert run.returncode == 0, run.console
+    release(output_dir)
     return run
 
 
