@@ -62,10 +62,10 @@ def promote_command(
 
                 deployer = VertexDeployer(config, registry)
             if rollback:
-                line = promote.rollback(registry, deployer).line("Rolled back to")
+                line = promote.rollback(registry, deployer).line(rollback=True)
             else:
                 moved = promote.promote(registry, version, deployer)
-                line = moved.line("Promoted")
+                line = moved.line()
                 step_summary.append(summary, step_summary.promote_markdown(config, line, moved.after, True))
     except promote.PromotionRefusedError as refusal:
         step_summary.append(summary, step_summary.promote_markdown(config, str(refusal), None, refusal.code == 0))

@@ -27,10 +27,12 @@ class Moved:
     after: ModelVersion
     deployed: str  # what the deployer did, "" locally
 
-    def line(self, what: str) -> str:
+    def line(self, rollback: bool = False) -> str:
         was = f" (was {self.before.version})" if self.before else ""
         where = f"; {self.deployed}" if self.deployed else ""
-        return f"{what} version {self.after.version} to {PRODUCTION}{was}{where}"
+        if rollback:
+            return f"Rolled back {PRODUCTION} to version {self.after.version}{was}{where}"
+        return f"Promoted version {self.after.version} to {PRODUCTION}{was}{where}"
 
 
 def _current(registry: Registry) -> Optional[ModelVersion]:

@@ -94,7 +94,7 @@ def test_staging_smoke_promote_serve_and_rollback(upgraded: Path):
         assert (again.returncode, again.stdout.strip()) == (0, f"version {new} is already in production; nothing to do")
 
         back = vtx(upgraded, "promote", "--rollback")
-        assert (back.returncode, back.stdout.strip()) == (0, f"Rolled back to version {old} to production (was {new})")
+        assert (back.returncode, back.stdout.strip()) == (0, f"Rolled back production to version {old} (was {new})")
         wait_for_version(production_url, old)
     finally:
         stop(staging)

@@ -162,7 +162,7 @@ def test_promotion_deploys_with_the_traffic_split_undeploys_after_and_moves_the_
         promote.promote(registry, None, deployer)
     registry.record_smoke(first, record)
     moved = promote.promote(registry, None, deployer)
-    assert moved.line("Promoted").startswith(f"Promoted version {first} to production; deployed as ")
+    assert moved.line().startswith(f"Promoted version {first} to production; deployed as ")
     production = endpoints_by_name(vertex_fake)["vertex-tfx-penguins"]
     assert production["predictRequestResponseLoggingConfig"]["enabled"] is True
 
