@@ -99,7 +99,7 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
             "pushed_destination": version.versioned_resource_name,
             "pushed_version": version.version_id,
             "endpoint": endpoint.resource_name,
-            "stage": stage,
+            "stage": str(stage),
             "deployed_model_id": deployed_model_id,
         },
     )

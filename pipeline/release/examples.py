@@ -49,7 +49,7 @@ def from_file(path: str, features: Sequence[str], label: str, limit: int) -> Exa
 def _row(path: str, number: int, line: str, label: str) -> Dict[str, Any]:
     try:
         row = json.loads(line)
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         raise ExamplesError(f"{path}, line {number}: not JSON ({error.msg})") from None
     if not isinstance(row, dict):
         raise ExamplesError(
