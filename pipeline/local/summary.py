@@ -33,7 +33,9 @@ def render(config: PipelineConfig, run_id: str, nodes: Dict[str, mlmd.NodeRun], 
             )
             lines.append(f"Model: version {mlmd.custom_property(pushed, 'pushed_version')} {when}: {destination}")
             if pusher.status == "executed":
-                lines.append("  it is the staging version: `vtx smoke` tries it, then `vtx promote` makes it production")
+                lines.append(
+                    "  it is the staging version: `vtx smoke` tries it, then `vtx promote` makes it production"
+                )
         else:
             lines.append("Model: not pushed (not blessed).")
     lines += _neptune_lines(config, nodes.get("Trainer"))
