@@ -13,7 +13,7 @@ Examples:
   vtx serve --stage staging --port 8081      # locally, in another terminal: the staging version
   vtx smoke --stage staging --url http://127.0.0.1:8081/predict
   vtx smoke --examples held_out.jsonl        # your own examples: JSON Lines, the label column included
-  vtx smoke --profile vertex --config vertex.yaml --stage staging   # the staging endpoint on Vertex AI
+  vtx smoke --profile vertex --config vertex.yaml --examples held_out.jsonl   # the staging endpoint on Vertex AI
 """
 
 
