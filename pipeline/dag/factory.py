@@ -128,6 +128,10 @@ def _pusher(config: PipelineConfig, trainer: Trainer, evaluator: Evaluator):
         min_replicas=stage.min_replicas,
         max_replicas=stage.max_replicas,
         traffic_percentage=stage.traffic_percentage,
+        # Smoke tests are not users' traffic: only production's endpoint logs requests (vtx promote sets it).
+        request_logging=0,
+        logging_sampling_rate=push.request_logging.sampling_rate,
+        logging_bigquery_table="",
         labels=json.dumps(_version_labels(config.pipeline_name, vertex.labels, vertex.git_commit), sort_keys=True),
         # Vertex AI Pipelines replaces this placeholder with the pipeline job's name.
         pipeline_run_id="{{$.pipeline_job_name}}",
