@@ -10,6 +10,7 @@ from pipeline.cli import (
     registry,
     report,
     run,
+    runs,
     schedule,
     serve,
     show_config,
@@ -25,6 +26,7 @@ Examples:
   vtx init --label COLUMN      # describe the CSV files in data/ (modules/dataset.yaml)
   vtx run                      # run the whole pipeline locally on data/
   vtx report                   # an HTML report of the latest run
+  vtx runs                     # the tracked runs; --compare A B shows what changed
   vtx registry list            # pushed versions, their metrics and aliases
   vtx serve                    # the production model on 127.0.0.1:8080, requests logged
   vtx smoke                    # try the staging version live; vtx promote then makes it production
@@ -42,6 +44,7 @@ for _command in (
     init.init_command,
     run.run_command,
     report.report_command,
+    runs.runs_command,
     show_config.config_command,
     vertex.compile_command,
     vertex.submit_command,

@@ -55,12 +55,15 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool) -> int:
         context = RunContext(run_id=run_id, git_commit=git_commit, data_fingerprint=fingerprint)
         code = _run(config, context, console)
         _record_facts(config, context, time.monotonic() - started)
+        tracked = _track(config, run_id, failed=code != 0)
         if code == 0:
             from pipeline import mlmd
             from pipeline.local import summary
 
             nodes = mlmd.node_runs(mlmd.open_store(config.metadata_path), config.pipeline_name, run_id)
-            console.write(summary.render(config, run_id, nodes, time.monotonic() - started) + "\n")
+            console.write(summary.render(config, run_id, nodes, time.monotonic() - started, tracked) + "\n")
+        elif tracked.get("warning"):
+            console.write(f"Tracking warning: {tracked['warning']}\n")
         if code in (0, 1):
             _write_report(config, run_id, console)
     return code
@@ -79,6 +82,17 @@ def _record_facts(config: PipelineConfig, context, wall_seconds: float) -> None:
         "wall_seconds": round(wall_seconds, 1),
     }
     mlmd.record_run_facts(mlmd.open_store(config.metadata_path, writable=True), context.run_id, facts)
+
+
+def _track(config: PipelineConfig, run_id: str, failed: bool) -> dict:
+    """Adds the run's outcome to its tracked run (after KeyboardInterrupt too: the run is then failed)."""
+    from pipeline import mlmd
+    from pipeline.tracking import outcome
+
+    nodes = {}
+    if Path(config.metadata_path).is_file():
+        nodes = mlmd.node_runs(mlmd.open_store(config.metadata_path), config.pipeline_name, run_id)
+    return outcome.record(config, run_id, nodes, failed)
 
 
 def _write_report(config: PipelineConfig, run_id: str, console) -> None:
