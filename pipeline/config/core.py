@@ -14,9 +14,9 @@ from pipeline.config.monitoring import MonitoringConfig
 from pipeline.config.release import ReleaseConfig
 from pipeline.config.schedule import ScheduleConfig
 from pipeline.config.serving import ServingConfig
-from pipeline.config.validation import ValidationConfig
 from pipeline.config.tracking import TrackingConfig, runtime_settings
 from pipeline.config.uri import is_gcs, join_uri
+from pipeline.config.validation import ValidationConfig
 from pipeline.config.vertex import VertexConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
