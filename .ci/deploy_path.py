@@ -3,8 +3,15 @@
     python3 .ci/deploy_path.py --base BEFORE_SHA --head SHA
     git diff --name-only --no-renames main...HEAD | python3 .ci/deploy_path.py --files -
 
-Prints the decision alone on stdout, the files behind it on stderr, and appends `path=<decision>` to
-$GITHUB_OUTPUT when that is set.
+    python3 .ci/deploy_path.py --chosen full --event workflow_dispatch --wait-input true
+
+Prints the decision alone on stdout, the files behind it on stderr, and appends `path=<decision>`,
+`wait=<true|false>` and `release=<true|false>` to $GITHUB_OUTPUT when that is set.
+
+- wait: follow the pipeline job to its end. A push always does, so that the release jobs can follow it; a
+  manual run does when its `wait` input says so.
+- release: run the release jobs (`smoke` on the staging endpoint, then `promote`, behind the production
+  environment's reviewers): when something was deployed and its pipeline job was followed to the end.
 
 - full: the image changes (pipeline/, components/, Dockerfile, .dockerignore, pyproject.toml, uv.lock)
   or the build that makes it does (cloudbuild.yaml): build and push the image, compile, submit.
@@ -68,6 +75,16 @@ def parse_changes(text: str) -> List[str]:
     return paths
 
 
+def waits(event: str, wait_input: str) -> bool:
+    """Whether the deploy follows the pipeline job to its end: always on a push, on request by hand."""
+    return event == "push" or wait_input.strip().lower() == "true"
+
+
+def releases(decision: str, wait: bool) -> bool:
+    """Whether the smoke and promote jobs run: only after a deploy whose pipeline job was followed (and pushed)."""
+    return decision != NONE and wait
+
+
 def _git(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], capture_output=True, text=True, check=False)
 
@@ -97,7 +114,10 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--base", help="The commit before the push; empty or all zeros deploys everything.")
     source.add_argument("--files", metavar="FILE", help="A list of changed files ('-' reads stdin).")
+    source.add_argument("--chosen", choices=(FULL, MODULES), help="A path chosen by hand: no diff is read.")
     parser.add_argument("--head", default="HEAD", help="The pushed commit (default: HEAD).")
+    parser.add_argument("--event", default="push", help="The GitHub event: push or workflow_dispatch.")
+    parser.add_argument("--wait-input", default="", help="The manual run's `wait` input (true/false).")
     return parser.parse_args(argv)
 
 
@@ -110,20 +130,27 @@ def _read(name: str) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _arguments(argv)
-    if args.files is not None:
-        paths: Optional[List[str]] = parse_changes(_read(args.files))
+    paths: Optional[List[str]]
+    if args.chosen:
+        paths = None
+        print(f"deploy path: {args.chosen} (chosen by hand)", file=sys.stderr)
+    elif args.files is not None:
+        paths = parse_changes(_read(args.files))
         print(f"deploy path: changed files from {'stdin' if args.files == '-' else args.files}", file=sys.stderr)
     else:
         paths, reason = changed_between(args.base, args.head)
         print(f"deploy path: {reason}", file=sys.stderr)
-    decision = FULL if paths is None else decide(paths)
+    decision = args.chosen or (FULL if paths is None else decide(paths))
     if paths is not None:
         print(explain(decision, paths), file=sys.stderr)
+    wait = waits(args.event, args.wait_input)
+    release = releases(decision, wait)
+    print(f"deploy path: wait={str(wait).lower()} release={str(release).lower()}", file=sys.stderr)
     print(decision)
     output = os.environ.get("GITHUB_OUTPUT")
     if output:
         with open(output, "a", encoding="utf-8") as handle:
-            handle.write(f"path={decision}\n")
+            handle.write(f"path={decision}\nwait={str(wait).lower()}\nrelease={str(release).lower()}\n")
     return 0
 
 

@@ -130,7 +130,8 @@ def main() -> None:
         vtx = str(Path(sys.executable).parent / "vtx")
         subprocess.run([vtx, "run", "--no-tuning", "--output", str(work / "run")], check=True, cwd=ROOT)
         config = load_config(overrides=[f"output_root={work / 'run'}"], environ={})
-        model = open_registry(config).resolve("production")
+        # The run's push is its staging version; production moves only by `vtx promote`.
+        model = open_registry(config).resolve("latest")
     predictor = Predictor(model, config.batch.batch_size)
     try:
         inputs = work / "in"

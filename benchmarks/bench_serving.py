@@ -51,17 +51,20 @@ def _row(setup: str, clients: int, per_request: int, latencies: List[float], sec
     ]
 
 
-def _model_output(output: str, work: Path, notes: List[str]) -> Path:
-    """A copy of a pushed model and its ML Metadata, so the benchmark's request log is its own."""
+def _model_output(output: str, work: Path, notes: List[str], ref: str = "production") -> Path:
+    """A copy of a pushed model and its ML Metadata, so the benchmark's request log is its own.
+
+    The production model of `output`; after a run of its own, that run's push (its staging version).
+    """
     config = load_config(overrides=[f"output_root={output}"], environ={})
     try:
-        version = open_registry(config).resolve("production")
+        version = open_registry(config).resolve(ref)
     except RegistryError as error:
         notes.append(f"{output} had no model ({error}); a pipeline run without tuning pushed one first.")
         run = subprocess.run([VTX, "run", "--output", str(work / "run"), "--no-tuning"], capture_output=True, text=True)
         if run.returncode != 0:
             raise SystemExit(f"Error: the pipeline run for a model failed:\n{run.stderr[-2000:]}") from None
-        return _model_output(str(work / "run"), work, notes)
+        return _model_output(str(work / "run"), work, notes, ref="latest")
     target = work / "serve"
     shutil.copytree(Path(version.uri), Path(serving_dir(str(target), config.dataset.name)) / version.version)
     shutil.copy2(config.metadata_path, target / "metadata.sqlite")

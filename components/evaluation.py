@@ -12,7 +12,7 @@ import os
 import struct
 import sys
 from dataclasses import dataclass
-from typing import IO, Dict, Iterator, List, Tuple
+from typing import IO, Dict, Iterator, List, Optional, Tuple
 
 import google_crc32c
 
@@ -149,3 +149,24 @@ def validation_failures(evaluation_uri: str) -> Tuple[List[Tuple[str, object]], 
         for failure in per_slice.failures
     ]
     return failures, len(result.missing_slices)
+
+
+def output_check_failure(evaluation_uri: str) -> Optional[str]:
+    """Why the candidate's outputs failed the check before blessing (components/output_check.py), else None."""
+    import json
+
+    from components.output_check import REASON_FILE
+
+    path = os.path.join(evaluation_uri, REASON_FILE)
+    try:
+        if "://" in path:
+            from tfx.dsl.io import fileio
+
+            with fileio.open(path) as handle:
+                data = json.loads(handle.read())
+        else:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+    except FileNotFoundError:
+        return None
+    return None if data.get("passed") else str(data.get("problem") or "model outputs failed their check")

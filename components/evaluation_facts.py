@@ -41,6 +41,9 @@ def metric_labels(evaluation_uri: str) -> Dict[str, str]:
 
 def not_blessed_reason(evaluation_uri: str) -> str:
     """Names each failed threshold, from the Evaluator's validation result when it wrote one."""
+    broken = evaluation.output_check_failure(evaluation_uri)
+    if broken is not None:
+        return f"not blessed: {broken}"
     if not evaluation.has_validation_result(evaluation_uri):
         return "the Evaluator did not bless the model (it wrote no validation result)"
     found, missing_slices = evaluation.validation_failures(evaluation_uri)

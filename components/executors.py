@@ -1,16 +1,19 @@
 """TFX executors with our run-time duties: modules from modules_uri, the run id and tracker, per-run parameters."""
 
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from tfx import types
+from tfx.components.evaluator import constants as evaluator_constants
 from tfx.components.evaluator import executor as evaluator_executor
 from tfx.components.trainer import executor as trainer_executor
 from tfx.components.transform import executor as transform_executor
 from tfx.components.tuner import executor as tuner_executor
+from tfx.dsl.io import fileio
 from tfx.proto import trainer_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import json_utils, proto_utils
@@ -32,6 +35,8 @@ TRAIN_STEPS, EVAL_STEPS, MAX_TRIALS, ACCURACY_THRESHOLD = (
     "accuracy_threshold",
 )
 ACCURACY_METRIC = "accuracy"
+BLESSED_KEY = evaluator_constants.ARTIFACT_PROPERTY_BLESSED_KEY
+NOT_BLESSED_FILE = evaluator_constants.NOT_BLESSED_FILE_NAME
 
 Artifacts = Dict[str, List[types.Artifact]]
 
@@ -180,11 +185,19 @@ def comparable_baseline(input_dict: Artifacts) -> Artifacts:
 
 
 class EvaluatorExecutor(evaluator_executor.Executor):
-    """Judges with bars that fit the eval split (eval_policy), and only against a baseline of the same dataset."""
+    """Judges with bars that fit the eval split (eval_policy), and only against a baseline of the same dataset,
+    once the candidate's outputs on the eval split pass their check (output_check.py): a candidate whose outputs
+    fail is not blessed and not evaluated, since its metrics would mean nothing.
+    """
 
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
         properties = apply_threshold(exec_properties)
         policy = eval_policy.Policy.from_json(properties.pop(eval_policy.POLICY, None))
+        if self._outputs_fail(input_dict, output_dict):
+            dataset_identity.stamp(
+                output_dict.get(standard_component_specs.BLESSING_KEY, []), policy.dataset if policy else None
+            )
+            return
         input_dict = comparable_baseline(input_dict)
         found = None
         if policy is not None:
@@ -199,3 +212,24 @@ class EvaluatorExecutor(evaluator_executor.Executor):
             if found is not None:
                 eval_policy.record(blessing, found)
         dataset_identity.stamp(blessings, policy.dataset if policy else None)
+
+    @staticmethod
+    def _outputs_fail(input_dict: Artifacts, output_dict: Artifacts) -> bool:
+        """Checks the candidate's outputs, keeps the result beside the evaluation; on failure, writes NOT_BLESSED."""
+        from tfx.utils import path_utils
+
+        from components import output_check
+
+        model = input_dict["model"][0]
+        evaluation = output_dict["evaluation"][0]
+        found = output_check.problem(path_utils.serving_model_dir(model.uri), input_dict["examples"][0].uri)
+        output_check.record(evaluation.uri, found, output_check.MAX_EXAMPLES)
+        if found is None:
+            return False
+        logging.warning("Not blessed: %s", found)
+        blessing = output_dict["blessing"][0]
+        fileio.makedirs(blessing.uri)
+        with fileio.open(os.path.join(blessing.uri, NOT_BLESSED_FILE), "w") as marker:
+            marker.write("")
+        blessing.set_int_custom_property(BLESSED_KEY, 0)
+        return True

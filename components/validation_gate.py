@@ -1,8 +1,9 @@
-"""ExampleValidator that fails the run on any schema anomaly, so nothing downstream runs."""
+"""ExampleValidator that fails the run on any schema anomaly, a split too small or a feature missing too often,
+so nothing downstream runs."""
 
 import json
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 from tfx import types
@@ -61,6 +62,44 @@ def _num_examples(statistics: statistics_pb2.DatasetFeatureStatisticsList) -> in
     return sum(dataset.num_examples for dataset in statistics.datasets)
 
 
+# The extra parameter: {"min_rows": {split: rows}, "max_missing": {feature: fraction}} as JSON (validation.*).
+VOLUME = "volume_limits"
+
+
+def _missing(statistics: statistics_pb2.DatasetFeatureStatisticsList, feature: str) -> Optional[int]:
+    """Rows without a value of `feature`; None when the statistics have no such feature."""
+    found = None
+    for dataset in statistics.datasets:
+        for stats in dataset.features:
+            name = stats.path.step[0] if stats.path.step else stats.name
+            kind = stats.WhichOneof("stats")
+            if name == feature and kind is not None:
+                found = (found or 0) + getattr(stats, kind).common_stats.num_missing
+    return found
+
+
+def volume_problems(
+    split: str, statistics: statistics_pb2.DatasetFeatureStatisticsList, limits: Dict[str, Any]
+) -> Dict[str, List[str]]:
+    """Feature (or '(dataset)') -> what breaks validation.min_rows or validation.max_missing, figure and limit."""
+    rows = _num_examples(statistics)
+    found: Dict[str, List[str]] = {}
+    least = limits.get("min_rows", {}).get(split)
+    if least is not None and rows < least:
+        found["(dataset)"] = [f"too few rows: {rows}, below validation.min_rows.{split} = {least}"]
+    for feature, limit in sorted(limits.get("max_missing", {}).items()):
+        missing = _missing(statistics, feature)
+        if missing is None:
+            found[feature] = [f"not in the data, but validation.max_missing.{feature} names it"]
+        elif rows and missing / rows > limit:
+            share = missing / rows
+            found[feature] = [
+                f"too many missing values: {share:.1%} ({missing} of {rows} rows), "
+                f"above validation.max_missing.{feature} = {limit:g}"
+            ]
+    return found
+
+
 class Executor(validator_executor.Executor):
     """Runs TFX's validation, then raises SchemaAnomaliesError if any split has anomalies."""
 
@@ -72,6 +111,7 @@ class Executor(validator_executor.Executor):
     ):
         self._found: Dict[str, Dict[str, List[str]]] = {}
         properties = dict(exec_properties)
+        self._limits = json.loads(properties.pop(VOLUME, None) or "{}")
         numeric = json.loads(properties.pop(NUMERIC_COLUMNS, None) or "[]")
         schema = input_dict[standard_component_specs.SCHEMA_KEY][0].uri
         text = text_in_numeric_columns(schema, numeric) if numeric else {}
@@ -85,11 +125,15 @@ class Executor(validator_executor.Executor):
     def _Validate(self, inputs: Dict[str, Any], outputs: Dict[str, Any]) -> anomalies_pb2.Anomalies:  # noqa: N802
         anomalies = super()._Validate(inputs, outputs)
         found = describe(anomalies)
-        if _num_examples(inputs[standard_component_specs.STATISTICS_KEY]) == 0:
+        statistics = inputs[standard_component_specs.STATISTICS_KEY]
+        split = outputs[next(iter(outputs))].rstrip("/").rsplit("Split-", 1)[-1]
+        if _num_examples(statistics) == 0:
             # TFDV finds nothing wrong with statistics of nothing.
             found.setdefault("(dataset)", []).append("no examples: the split is empty")
+        else:
+            for feature, problems in volume_problems(split, statistics, getattr(self, "_limits", {})).items():
+                found.setdefault(feature, []).extend(problems)
         if found:
-            split = outputs[next(iter(outputs))].rstrip("/").rsplit("Split-", 1)[-1]
             self._found[split] = found
         return anomalies
 

@@ -1,4 +1,4 @@
-"""Pushes a blessed model to the Vertex AI Model Registry as a new version and deploys it to an endpoint."""
+"""Pushes a blessed model to the Vertex AI Model Registry as a new version and deploys it to the staging endpoint."""
 
 import json
 import logging
@@ -18,6 +18,7 @@ from components.vertex import registry as vertex_registry
 BLESSED_KEY = "blessed"
 CANDIDATE_ALIAS = "candidate"
 PRODUCTION_ALIAS = "production"
+STAGING_ALIAS = "staging"
 FACTS_FILE = "vertex_push.json"
 
 
@@ -31,6 +32,7 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
     region: Parameter[str],
     model_display_name: Parameter[str],
     serving_container: Parameter[str],
+    stage: Parameter[str],
     endpoint_display_name: Parameter[str],
     machine_type: Parameter[str],
     min_replicas: Parameter[int],
@@ -44,13 +46,14 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
     service_account: Parameter[str] = "",
     api_endpoint: Parameter[str] = "",
 ) -> None:
-    """Uploads the blessed model as a new version of `model_display_name` and deploys it to the endpoint.
+    """Uploads the blessed model as a new version of `model_display_name` and deploys it to the `stage` endpoint.
 
     A model that is not blessed sends nothing to Vertex AI; `pushed_model` then says why. A blessed one gets
-    alias `candidate` on upload and `production` once deployed, and labels: `labels` (a JSON object), the
-    pipeline run and the overall metrics of `evaluation`. It takes `traffic_percentage` of the endpoint's
-    traffic; at 100 the models deployed before are undeployed. `request_logging` (0/1) with the sampling rate
-    and BigQuery table ("" = bq://<project>) is applied to the endpoint. `serving_container` is the
+    alias `candidate` on upload and `stage` (staging) once deployed; production is `vtx promote`'s alone.
+    Labels: `labels` (a JSON object), the pipeline run and the overall metrics of `evaluation`. It takes
+    `traffic_percentage` of the endpoint's traffic; at 100 the models deployed before are undeployed.
+    `request_logging` (0/1) with the sampling rate and BigQuery table ("" = bq://<project>) is applied to
+    the endpoint. `serving_container` is the
     version's ModelContainerSpec as REST JSON (image, command, args, routes, ports). `api_endpoint` replaces
     Google's endpoint; an http:// one (a loopback fake) is called over REST without credentials.
     """
@@ -75,8 +78,9 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
     vertex_registry.connect(project, region, api_endpoint)
     serving_dir = _serving_dir(model.uri)
     version = vertex_registry.find_version(model_display_name, serving_dir)
-    if version is not None and PRODUCTION_ALIAS in (version.version_aliases or []):
-        reason = f"this model is already version {version.version_id} in production; nothing to push"
+    held = [a for a in (stage, PRODUCTION_ALIAS) if a in (version.version_aliases or [])] if version else []
+    if version is not None and held:
+        reason = f"this model is already version {version.version_id} in {held[0]}; nothing to push"
         logging.info("VertexPusher: %s", reason)
         _record(pushed_model, {"pushed": 0, "reason": reason, "pushed_version": version.version_id})
         return
@@ -87,7 +91,7 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
         )
     endpoint = vertex_endpoint.endpoint_for(endpoint_display_name, logging_config)
     deployed_model_id = vertex_endpoint.deploy(endpoint, version, deployment)
-    vertex_registry.move_alias(version, PRODUCTION_ALIAS)
+    vertex_registry.move_alias(version, stage)
     _record(
         pushed_model,
         {
@@ -95,6 +99,7 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
             "pushed_destination": version.versioned_resource_name,
             "pushed_version": version.version_id,
             "endpoint": endpoint.resource_name,
+            "stage": str(stage),
             "deployed_model_id": deployed_model_id,
         },
     )

@@ -2,7 +2,21 @@
 
 import click
 
-from pipeline.cli import batch, init, monitor, registry, report, run, runs, schedule, serve, show_config, vertex
+from pipeline.cli import (
+    batch,
+    init,
+    monitor,
+    promote,
+    registry,
+    report,
+    run,
+    runs,
+    schedule,
+    serve,
+    show_config,
+    smoke,
+    vertex,
+)
 
 
 @click.group(
@@ -15,6 +29,7 @@ Examples:
   vtx runs                     # the tracked runs; --compare A B shows what changed
   vtx registry list            # pushed versions, their metrics and aliases
   vtx serve                    # the production model on 127.0.0.1:8080, requests logged
+  vtx smoke                    # try the staging version live; vtx promote then makes it production
   vtx monitor                  # skew and drift of the last 24 h of logged requests
   vtx config --set tuning.trials=5
   python -m pipeline run -v    # the same CLI
@@ -35,6 +50,8 @@ for _command in (
     vertex.submit_command,
     registry.registry_command,
     serve.serve_command,
+    smoke.smoke_command,
+    promote.promote_command,
     monitor.monitor_command,
     batch.batch_predict_command,
     schedule.schedule_command,

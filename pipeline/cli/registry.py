@@ -192,10 +192,19 @@ def resolve_command(
     click.echo(_call(config, verbose, lambda registry: registry.resolve(ref), dataset).uri)
 
 
-def _moved(what: str, before: ModelVersion, after: ModelVersion) -> str:
-    if before.version == after.version:
+def _moved(what: str, before: Optional[ModelVersion], after: ModelVersion) -> str:
+    if before is not None and before.version == after.version:
         return f"Version {after.version} is production already: {after.uri}"
-    return f"{what}: production is now version {after.version} (was {before.version}): {after.uri}"
+    was = f" (was {before.version})" if before is not None else ""
+    return f"{what}: production is now version {after.version}{was}: {after.uri}"
+
+
+def _production(registry: Registry) -> Optional[ModelVersion]:
+    """The production version; None before the first promote."""
+    try:
+        return registry.resolve("production")
+    except RegistryError:
+        return None
 
 
 @registry_command.command(name="promote")
@@ -210,11 +219,11 @@ def promote_command(
     dataset: Optional[str],
     version: str,
 ) -> None:
-    """Make VERSION production, until the next push or promote. Serving follows within seconds."""
+    """Make VERSION production by hand (no smoke check; `vtx promote` is the gated path). Serving follows in seconds."""
     config = _config(profile, config_file, overrides, output)
 
-    def promote(registry: Registry) -> Tuple[ModelVersion, ModelVersion]:
-        return registry.resolve("production"), registry.promote(version)
+    def promote(registry: Registry) -> Tuple[Optional[ModelVersion], ModelVersion]:
+        return _production(registry), registry.promote(version)
 
     before, after = _call(config, verbose, promote, dataset)
     click.echo(_moved("Promoted", before, after))

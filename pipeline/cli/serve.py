@@ -15,6 +15,7 @@ SERVE_EXAMPLES = """
 \b
 Examples:
   vtx serve                                  # the production model of outputs/local, on 127.0.0.1:8080
+  vtx serve --stage staging --port 8081      # the staging version, for `vtx smoke`
   vtx serve --port 9000 --output /tmp/another-run
   vtx serve --set serving.sampling_rate=0.1 --set serving.batching.enabled=false
   curl -s localhost:8080/predict -H 'Content-Type: application/json' -d '{"instances": [<INSTANCE>]}'
@@ -29,6 +30,11 @@ Examples:
     type=click.IntRange(0, 65535),
     help="Port (serving.port); 0 picks a free one. Default: 8080; AIP_HTTP_PORT on Vertex AI.",
 )
+@click.option(
+    "--stage",
+    type=click.Choice(["production", "staging"]),
+    help="The registry alias to serve (serving.stage). Default: production.",
+)
 @common.output_option("The output_root whose models to serve and log to.")
 def serve_command(
     profile: Optional[str],
@@ -36,13 +42,15 @@ def serve_command(
     overrides: Tuple[str, ...],
     host: Optional[str],
     port: Optional[int],
+    stage: Optional[str],
     output: Optional[str],
 ) -> None:
-    """Serve the production model over HTTP, log every request, and follow new pushes.
+    """Serve the production (or staging) model over HTTP, log every request, and follow the alias.
 
     POST {"instances": [...]} to /predict (or Vertex AI's
     /v1/projects/P/locations/L/endpoints/E:predict); each instance is a dict of raw features, null for a
-    missing value. Requests are logged to <output_root>/requests.duckdb for `vtx monitor`. SIGTERM or
+    missing value. Requests are logged to <output_root>/requests.duckdb for `vtx monitor` (a staging
+    server's to <output_root>/stages/staging/). SIGTERM or
     Ctrl+C stops taking requests, answers those in flight and writes every logged row before exiting.
 
     As a Vertex AI serving container (AIP_* variables set) it serves the model under AIP_STORAGE_URI at
@@ -51,7 +59,7 @@ def serve_command(
     from pipeline.config import ConfigError
     from pipeline.config.container import vertex_container
 
-    flags = {"serving.host": host or None, "serving.port": port, "output_root": output}
+    flags = {"serving.host": host or None, "serving.port": port, "serving.stage": stage, "output_root": output}
     config = common.build_config(profile, config_file, overrides, flags)
     try:
         container = vertex_container(os.environ)

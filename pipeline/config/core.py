@@ -11,10 +11,12 @@ from pipeline.config.batch import BatchConfig
 from pipeline.config.beam import BeamConfig
 from pipeline.config.dataset import DatasetConfig
 from pipeline.config.monitoring import MonitoringConfig
+from pipeline.config.release import ReleaseConfig
 from pipeline.config.schedule import ScheduleConfig
 from pipeline.config.serving import ServingConfig
 from pipeline.config.tracking import TrackingConfig, runtime_settings
 from pipeline.config.uri import is_gcs, join_uri
+from pipeline.config.validation import ValidationConfig
 from pipeline.config.vertex import VertexConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -116,6 +118,10 @@ class PipelineConfig(_Section):
     monitoring: MonitoringConfig = MonitoringConfig()
     # `vtx serve`: the local prediction server and its request-response log.
     serving: ServingConfig = ServingConfig()
+    # The stages a blessed model goes through (staging, production) and the smoke test between them.
+    release: ReleaseConfig = ReleaseConfig()
+    # Rows per split and missing values per feature, checked with the schema before anything trains.
+    validation: ValidationConfig = ValidationConfig()
 
     @field_validator("data_root", "output_root")
     @classmethod

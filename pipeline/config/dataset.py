@@ -115,7 +115,6 @@ def derived_settings(dataset: DatasetConfig, tree: Dict[str, Any]) -> Dict[str, 
     }
     if isinstance(tree.get("vertex"), dict):
         derived["vertex.pusher.model_display_name"] = dataset.pipeline_name
-        derived["vertex.pusher.endpoint_display_name"] = dataset.pipeline_name
     schedule = tree.get("schedule")
     if isinstance(schedule, dict) and isinstance(schedule.get("training"), dict):
         derived["schedule.training.display_name"] = f"{dataset.pipeline_name}-training"

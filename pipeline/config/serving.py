@@ -1,6 +1,6 @@
 """Typed settings of `vtx serve`: address, request limits, registry polling, micro-batching, request logging."""
 
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field
 
@@ -42,7 +42,10 @@ class ServingConfig(Section):
     # Vertex AI's online prediction limit is 1.5 MB per request.
     max_payload_bytes: int = Field(default=1_500_000, ge=1024, le=100_000_000)
     max_instances: int = Field(default=64, ge=1, le=100_000)
-    # How often the registry is asked which version is in production.
+    # The registry alias served: production, or staging for `vtx smoke` (whose requests are logged apart,
+    # under <output_root>/stages/<stage>/, so that `vtx monitor` sees users' traffic only).
+    stage: Literal["production", "staging"] = "production"
+    # How often the registry is asked which version holds the stage.
     poll_seconds: float = Field(default=5.0, gt=0.0, le=3600.0)
     # How long a shutdown waits for in-flight requests before closing connections.
     graceful_shutdown_seconds: float = Field(default=30.0, gt=0.0, le=3600.0)

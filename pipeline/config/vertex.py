@@ -44,7 +44,7 @@ class RequestLoggingConfig(Section):
 
 
 class PusherConfig(Section):
-    """Blessed models go to the Vertex AI Model Registry and a named endpoint."""
+    """Blessed models go to the Vertex AI Model Registry and the staging endpoint (release.stages)."""
 
     model_display_name: str = Field(min_length=1, max_length=128)
     # custom: the model is served by `vtx serve` in serving_image (the JSON contract of docs/serving.md);
@@ -52,19 +52,9 @@ class PusherConfig(Section):
     serving: Literal["custom", "prebuilt"] = "custom"
     # The custom serving container's image; defaults to vertex.image, which has `vtx serve`.
     serving_image: Optional[str] = Field(default=None, min_length=1)
-    endpoint_display_name: str = Field(min_length=1, max_length=128)
-    machine_type: str
-    min_replicas: int = Field(ge=1, le=1000)
-    max_replicas: int = Field(ge=1, le=1000)
-    # The share of traffic the new version gets; the rest stays with the versions already deployed.
-    traffic_percentage: int = Field(ge=1, le=100)
+    # The production endpoint's request-response log; the staging endpoint logs nothing (smoke traffic is not
+    # users'). Endpoints, machines and traffic are per stage: release.stages.
     request_logging: RequestLoggingConfig
-
-    @model_validator(mode="after")
-    def _replicas(self) -> "PusherConfig":
-        if self.max_replicas < self.min_replicas:
-            raise ValueError(f"max_replicas ({self.max_replicas}) is below min_replicas ({self.min_replicas})")
-        return self
 
     @model_validator(mode="after")
     def _serving_image(self) -> "PusherConfig":

@@ -112,7 +112,8 @@ def _pusher(config: PipelineConfig, trainer: Trainer, evaluator: Evaluator):
     from components.vertex.pusher import VertexPusher
 
     vertex, push = config.vertex, config.vertex.pusher
-    logging = push.request_logging
+    first = next(iter(config.release.stages))
+    stage = config.release.stage(first)
     return VertexPusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
@@ -121,14 +122,16 @@ def _pusher(config: PipelineConfig, trainer: Trainer, evaluator: Evaluator):
         region=vertex.region,
         model_display_name=push.model_display_name,
         serving_container=json.dumps(serving_container.container_spec(config), sort_keys=True),
-        endpoint_display_name=push.endpoint_display_name,
-        machine_type=push.machine_type,
-        min_replicas=push.min_replicas,
-        max_replicas=push.max_replicas,
-        traffic_percentage=push.traffic_percentage,
-        request_logging=int(logging.enabled),
-        logging_sampling_rate=logging.sampling_rate,
-        logging_bigquery_table=logging.bigquery_table or "",
+        stage=first,
+        endpoint_display_name=config.release.endpoint_display_name(first, config.pipeline_name),
+        machine_type=stage.machine_type,
+        min_replicas=stage.min_replicas,
+        max_replicas=stage.max_replicas,
+        traffic_percentage=stage.traffic_percentage,
+        # Smoke tests are not users' traffic: only production's endpoint logs requests (vtx promote sets it).
+        request_logging=0,
+        logging_sampling_rate=push.request_logging.sampling_rate,
+        logging_bigquery_table="",
         labels=json.dumps(_version_labels(config.pipeline_name, vertex.labels, vertex.git_commit), sort_keys=True),
         # Vertex AI Pipelines replaces this placeholder with the pipeline job's name.
         pipeline_run_id="{{$.pipeline_job_name}}",
@@ -161,6 +164,8 @@ def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
     example_validator = validation_gate.GatedExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     ).with_id("ExampleValidator")
+    volume = {"min_rows": config.validation.min_rows, "max_missing": config.validation.max_missing}
+    extend.add_parameters(example_validator, **{validation_gate.VOLUME: json.dumps(volume, sort_keys=True)})
     numeric = json.dumps(config.dataset.features.numeric)
     extend.add_parameters(example_validator, **{validation_gate.NUMERIC_COLUMNS: numeric})
     transform = Transform(

@@ -11,7 +11,7 @@ from pipeline.config import PipelineConfig
 from pipeline.config.serving import ServingConfig
 
 # Settings that the Vertex AI container takes from its AIP_* variables, or that mean nothing there.
-_NOT_PASSED = {"host", "port", "endpoint", "deployed_model_id", "poll_seconds"}
+_NOT_PASSED = {"host", "port", "endpoint", "deployed_model_id", "poll_seconds", "stage"}
 
 
 class ServingChoiceError(ValueError):

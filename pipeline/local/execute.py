@@ -33,6 +33,15 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool) -> int:
         return 2
     from pipeline.dag.fingerprint import file_fingerprint
     from pipeline.local import logs
+    from pipeline.registry import RegistryError
+    from pipeline.registry.local import LocalRegistry
+
+    try:
+        # Before the Pusher runs: from now on a push is the staging version, never production by itself.
+        LocalRegistry(config.serving_dir, config.metadata_path).mark_staged(int(time.time()))
+    except RegistryError as error:
+        click.echo(f"Error: {error}", err=True)
+        return 2
 
     run_id = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")[:-3]
     fingerprint = ",".join(file_fingerprint(str(path))[:16] for path in files)

@@ -38,6 +38,10 @@ def render(
                 else "already pushed by an earlier run; nothing pushed now"
             )
             lines.append(f"Model: version {mlmd.custom_property(pushed, 'pushed_version')} {when}: {destination}")
+            if pusher.status == "executed":
+                lines.append(
+                    "  it is the staging version: `vtx smoke` tries it, then `vtx promote` makes it production"
+                )
         else:
             lines.append("Model: not pushed (not blessed).")
     lines += tracking_lines(nodes.get("Trainer"), tracked)

@@ -37,6 +37,8 @@ class Lineage:
     schema_uri: str
     statistics_uri: str
     run_id: str
+    # The examples (train and eval splits) the model was trained and evaluated on.
+    examples_uri: str = ""
 
     @property
     def schema_file(self) -> str:
@@ -127,6 +129,7 @@ def find(metadata_path: str, version: Optional[str]) -> Lineage:
         schema_uri=schema.uri,
         statistics_uri=statistics.uri,
         run_id=run.name if run is not None else "",
+        examples_uri=examples.uri,
     )
 
 

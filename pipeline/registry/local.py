@@ -9,15 +9,20 @@ from typing import Dict, List, Optional
 
 from pipeline.mlmd import lineage
 from pipeline.registry import history
-from pipeline.registry.model import LATEST, PRODUCTION, ModelVersion, RegistryError
+from pipeline.registry.model import LATEST, PRODUCTION, STAGING, ModelVersion, RegistryError, SmokeRecord
 
 STATE_DIR = ".registry"
+_HOW = {
+    PRODUCTION: "`vtx promote` makes the staging version production once `vtx smoke` has passed",
+    STAGING: "`vtx run` pushes a blessed model to staging",
+}
 
 
 class LocalRegistry:
     """Versions are `<serving_dir>/<unix timestamp>/` folders holding a complete SavedModel.
 
-    `latest` is the newest. `production` is the newest push, unless a promote or rollback came after it.
+    `latest` is the newest, `staging` the newest push to staging. `production` moves by promote and rollback
+    only; a push made before release stages existed was production by being pushed (history.py).
     A version's lineage is read from ML Metadata once and kept in `.registry/versions/<version>.json`,
     so `resolve` costs a folder listing and two small file reads.
     """
@@ -27,6 +32,7 @@ class LocalRegistry:
         self.metadata_path = metadata_path
         self.history_path = self.serving_dir / STATE_DIR / "aliases.json"
         self._facts_dir = self.serving_dir / STATE_DIR / "versions"
+        self._smoke_dir = self.serving_dir / STATE_DIR / "smoke"
 
     # ------------------------------------------------------------------ the Registry interface
 
@@ -47,6 +53,8 @@ class LocalRegistry:
         for version, names in aliases.items():
             if ref in names:
                 return self._model_version(version, self._facts([version])[version], aliases)
+        if ref in (PRODUCTION, STAGING):
+            raise RegistryError(f"no version in {self.serving_dir} is {ref} yet; {_HOW[ref]}")
         return self.get(ref)
 
     def promote(self, version: str) -> ModelVersion:
@@ -58,8 +66,10 @@ class LocalRegistry:
 
     def rollback(self) -> ModelVersion:
         versions = self._versions(required=True)
-        stack = history.production_stack(versions, history.read(self.history_path))
+        stack = self._stack(versions)
         target = history.previous(stack)
+        if not stack:
+            raise RegistryError(f"no version in {self.serving_dir} is production yet; nothing to roll back")
         if target is None:
             raise RegistryError(
                 f"version {stack[-1]} is the only production version {self.serving_dir} has had; "
@@ -68,7 +78,41 @@ class LocalRegistry:
         history.append(self.history_path, "rollback", target, after=versions[-1])
         return self.get(target)
 
+    def record_smoke(self, version: str, record: SmokeRecord) -> None:
+        body = {"passed": record.passed, "at": record.at, "failed": list(record.failed)}
+        try:
+            history.write_atomically(self._smoke_dir / f"{version}.json", json.dumps(body, indent=2) + "\n")
+        except OSError as error:
+            raise RegistryError(
+                f"cannot record the smoke test of version {version}: {error.strerror or error}"
+            ) from None
+
+    def smoke_record(self, version: str) -> Optional[SmokeRecord]:
+        try:
+            data = json.loads((self._smoke_dir / f"{version}.json").read_text())
+            return SmokeRecord(bool(data["passed"]), str(data["at"]), tuple(str(f) for f in data["failed"]))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise RegistryError(
+                f"the smoke record of version {version} is unreadable ({error}); smoke it again"
+            ) from None
+
+    def previous_production(self) -> Optional[ModelVersion]:
+        """The version a rollback would make production again, if any."""
+        versions = self._versions(required=True)
+        target = history.previous(self._stack(versions))
+        return self.get(target) if target else None
+
+    def mark_staged(self, since: int) -> int:
+        """From version `since` on, pushes go to staging (the first `vtx run` with release stages says so)."""
+        return history.mark_staged(self.history_path, since)
+
     # ------------------------------------------------------------------ internals
+
+    def _stack(self, versions: List[str]) -> List[str]:
+        state = history.read_state(self.history_path)
+        return history.production_stack(versions, state.events, state.staged_since)
 
     def _versions(self, required: bool = False) -> List[str]:
         """Complete versions, oldest first; the Pusher writes saved_model.pb last, so it marks a finished copy."""
@@ -83,13 +127,18 @@ class LocalRegistry:
 
     def _known(self, versions: List[str]) -> str:
         shown = ", ".join(versions[::-1][:5]) + (", ..." if len(versions) > 5 else "")
-        return f"choose {PRODUCTION}, {LATEST} or a version: {shown}"
+        return f"choose {PRODUCTION}, {STAGING}, {LATEST} or a version: {shown}"
 
     def _aliases(self, versions: List[str]) -> Dict[str, List[str]]:
         aliases: Dict[str, List[str]] = {v: [] for v in versions}
         if versions:
-            stack = history.production_stack(versions, history.read(self.history_path))
-            aliases[stack[-1]].append(PRODUCTION)
+            state = history.read_state(self.history_path)
+            stack = history.production_stack(versions, state.events, state.staged_since)
+            if stack:
+                aliases[stack[-1]].append(PRODUCTION)
+            staging = history.staged(versions, state.staged_since)
+            if staging:
+                aliases[staging].append(STAGING)
             aliases[versions[-1]].append(LATEST)
         return aliases
 

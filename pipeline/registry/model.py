@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Dict, List, Optional, Protocol, Tuple
 
 PRODUCTION = "production"
+STAGING = "staging"
 LATEST = "latest"
-ALIASES = (PRODUCTION, LATEST)
+ALIASES = (PRODUCTION, STAGING, LATEST)
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,15 @@ class ModelVersion:
     data_fingerprint: Optional[str]
     pipeline_run: Optional[str]  # the pipeline run id (MLMD run context name / Vertex job)
     aliases: Tuple[str, ...]  # e.g. ("production", "latest")
+
+
+@dataclass(frozen=True)
+class SmokeRecord:
+    """The last `vtx smoke` of a version: whether it passed, when (UTC, ISO 8601), and its failing checks."""
+
+    passed: bool
+    at: str
+    failed: Tuple[str, ...] = ()
 
 
 class RegistryError(Exception):
@@ -41,9 +51,21 @@ class Registry(Protocol):
         ...
 
     def promote(self, version: str) -> ModelVersion:
-        """Makes `version` production until the next push or promote."""
+        """Makes `version` production until the next promote or rollback."""
         ...
 
     def rollback(self) -> ModelVersion:
         """Makes the previous production version production again; RegistryError if there is none."""
+        ...
+
+    def previous_production(self) -> Optional[ModelVersion]:
+        """The version `rollback` would make production again; None if there is none."""
+        ...
+
+    def record_smoke(self, version: str, record: SmokeRecord) -> None:
+        """Keeps the smoke test's verdict with the version; `vtx promote` reads it."""
+        ...
+
+    def smoke_record(self, version: str) -> Optional[SmokeRecord]:
+        """The version's last smoke test, None if it had none."""
         ...

@@ -6,15 +6,29 @@ that `rollback` knows the previous production version, promote and rollback labe
 """
 
 import time
+from datetime import datetime, timezone
 from typing import Dict, List, Optional, Sequence
 
 from pipeline.config.vertex import VertexConfig
-from pipeline.registry.model import LATEST, PRODUCTION, ModelVersion, RegistryError
+from pipeline.registry.model import LATEST, PRODUCTION, STAGING, ModelVersion, RegistryError, SmokeRecord
 
 PROMOTED = "vtx_promoted"
 ROLLED_BACK = "vtx_rolled_back"
+# `vtx smoke`'s verdict on a version: passed_<unix ms> or failed_<unix ms>, and the names of the failed checks.
+SMOKE = "vtx_smoke"
+SMOKE_FAILED = "vtx_smoke_failed"
 # Labels the VertexPusher and the registry write that are not metrics; Vertex's own alias `default` is not shown.
-NOT_METRICS = ("pipeline", "git_commit", "pipeline_run", "model_artifact", "data_fingerprint", PROMOTED, ROLLED_BACK)
+NOT_METRICS = (
+    "pipeline",
+    "git_commit",
+    "pipeline_run",
+    "model_artifact",
+    "data_fingerprint",
+    PROMOTED,
+    ROLLED_BACK,
+    SMOKE,
+    SMOKE_FAILED,
+)
 HIDDEN_ALIASES = ("default",)
 
 
@@ -58,8 +72,11 @@ class VertexRegistry:
         holder = next((v for v in versions if ref in v.version_aliases), None)
         if holder is not None:
             return self._model_version(holder, versions)
-        if ref == PRODUCTION:
-            raise RegistryError(f"no version of model {self._parent} has the alias {PRODUCTION} (was a push deployed?)")
+        if ref in (PRODUCTION, STAGING):
+            how = (
+                "`vtx promote` makes a smoked staging version production" if ref == PRODUCTION else "the pusher sets it"
+            )
+            raise RegistryError(f"no version of model {self._parent} has the alias {ref} yet; {how}")
         return self.get(ref)
 
     def promote(self, version: str) -> ModelVersion:
@@ -80,6 +97,34 @@ class VertexRegistry:
         self._label(target.version_id, PROMOTED)
         self._move_production(target.version_id)
         return self.get(target.version_id)
+
+    def previous_production(self) -> Optional[ModelVersion]:
+        versions = self._versions()
+        current = next((v for v in versions if PRODUCTION in v.version_aliases), None)
+        target = self._previous(versions, current) if current is not None else None
+        return self._model_version(target, versions) if target is not None else None
+
+    def record_smoke(self, version: str, record: SmokeRecord) -> None:
+        failed = "-".join(line.split()[1] for line in record.failed if len(line.split()) > 1)
+        stamp = str(int(datetime.fromisoformat(record.at).timestamp() * 1000))
+        values = {SMOKE: f"{'passed' if record.passed else 'failed'}_{stamp}", SMOKE_FAILED: failed[:63]}
+        self._set_labels(version, values)
+
+    def smoke_record(self, version: str) -> Optional[SmokeRecord]:
+        labels = dict(self.get_model(version).labels)
+        verdict, _, stamp = labels.get(SMOKE, "").partition("_")
+        if verdict not in ("passed", "failed") or not stamp.isdigit():
+            return None
+        at = datetime.fromtimestamp(int(stamp) / 1000, tz=timezone.utc).isoformat(timespec="seconds")
+        failed = tuple(name for name in labels.get(SMOKE_FAILED, "").split("-") if name)
+        return SmokeRecord(verdict == "passed", at, failed)
+
+    def get_model(self, version: str):
+        """The SDK's Model of one version, for deploying it."""
+        from google.cloud import aiplatform
+
+        self.get(version)
+        return self._step(lambda: aiplatform.models.ModelRegistry(self._parent_name()).get_model(version=version))
 
     # ------------------------------------------------------------------ internals
 
@@ -157,6 +202,9 @@ class VertexRegistry:
         return max(earlier, key=self._became_production, default=None)
 
     def _label(self, version: str, key: str) -> None:
+        self._set_labels(version, {key: str(int(time.time() * 1000))})
+
+    def _set_labels(self, version: str, values: Dict[str, str]) -> None:
         from google.cloud import aiplatform
         from google.cloud.aiplatform_v1.types import Model
         from google.protobuf import field_mask_pb2
@@ -165,7 +213,7 @@ class VertexRegistry:
         registry = aiplatform.models.ModelRegistry(parent)
         name = f"{parent}@{version}"
         current = self._step(lambda: registry.client.get_model(name=name))
-        labels: Dict[str, str] = {**dict(current.labels), key: str(int(time.time() * 1000))}
+        labels: Dict[str, str] = {k: v for k, v in {**dict(current.labels), **values}.items() if v}
         mask = field_mask_pb2.FieldMask(paths=["labels"])
         self._step(lambda: registry.client.update_model(model=Model(name=name, labels=labels), update_mask=mask))
 

@@ -36,6 +36,11 @@ def bars_of(blessing: Any) -> Dict[str, float]:
 def read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:
     """Reads the candidate's and baseline's accuracy per slice and the failed thresholds, once each."""
     verdict = Verdict(blessed=blessed)
+    broken = evaluation.output_check_failure(evaluation_uri)
+    if broken is not None:
+        # The candidate's outputs failed before TFMA ran: there are no metrics, only this reason.
+        verdict.failures = [broken]
+        return verdict
     by_slice: Dict[str, float] = {}
     for metric in evaluation.metric_values(evaluation_uri):
         if metric.name != METRIC or metric.is_diff:

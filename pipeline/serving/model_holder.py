@@ -19,7 +19,7 @@ class ModelSource(Protocol):
 
 
 class ModelHolder:
-    """Holds the current LoadedModel; `watch` swaps in each new production version once it is loaded.
+    """Holds the current LoadedModel; `watch` swaps in each new version of the alias once it is loaded.
 
     The swap is one reference assignment: a request validated against the old model is still answered
     by it, and the old model is freed when its last request is done.
@@ -32,8 +32,10 @@ class ModelHolder:
         source_errors: Tuple[Type[Exception], ...] = (),
         load: Callable[[str, str], LoadedModel] = model_module.load,
         announce: Callable[[str], None] = log.warning,
+        alias: str = PRODUCTION,
     ):
         self.source, self.metrics, self.source_errors = source, metrics, source_errors
+        self.alias = alias
         self._load, self._announce = load, announce
         self._current: Optional[LoadedModel] = None
         self._refused: Optional[Tuple[str, str]] = None
@@ -48,8 +50,8 @@ class ModelHolder:
         return self._current is not None
 
     def load_production(self) -> LoadedModel:
-        """At start: the production version, loaded; the source's and the loader's errors propagate."""
-        ref = self.source.resolve(PRODUCTION)
+        """At start: the version of the alias (production), loaded; the source's and the loader's errors propagate."""
+        ref = self.source.resolve(self.alias)
         self._swap(self._load(str(ref.version), str(ref.uri)))
         return self.current
 
@@ -65,7 +67,7 @@ class ModelHolder:
     async def check(self) -> bool:
         """Asks the source once; loads and swaps in a new production version. True if it swapped."""
         try:
-            ref = await asyncio.to_thread(self.source.resolve, PRODUCTION)
+            ref = await asyncio.to_thread(self.source.resolve, self.alias)
         except self.source_errors as error:
             log.warning("model registry: %s; still serving version %s", error, self.current.version)
             return False

@@ -55,11 +55,18 @@ def _rows(count: int) -> str:
     return f"{count} row" + ("" if count == 1 else "s")
 
 
+def log_root(config: PipelineConfig) -> str:
+    """Where the request log goes: output_root for production; a stage's own folder, apart from users' traffic."""
+    stage = config.serving.stage
+    return config.output_root if stage == "production" else str(Path(config.output_root) / "stages" / stage)
+
+
 def writer_for(config: PipelineConfig) -> RequestLogWriter:
     settings = config.serving
+    root = log_root(config)
     return RequestLogWriter(
-        DuckDbSink(duckdb_path(config.output_root)),
-        Spool(spool_dir(config.output_root)),
+        DuckDbSink(duckdb_path(root)),
+        Spool(spool_dir(root)),
         flush_rows=settings.request_log.flush_rows,
         flush_seconds=settings.request_log.flush_seconds,
         retry_seconds=settings.request_log.retry_seconds,
@@ -102,16 +109,16 @@ def _announce(
     echo: Callable[[str], None], config: PipelineConfig, model: Any, url: str, container: Optional[VertexContainer]
 ) -> None:
     settings = config.serving
-    log = f"{duckdb_path(config.output_root)} (sampling rate {settings.sampling_rate:g})"
+    log = f"{duckdb_path(log_root(config))} (sampling rate {settings.sampling_rate:g})"
     if container is None:
         loaded = f"loaded in {model.load_seconds:.1f} s"
-        echo(f"vtx serve: {config.pipeline_name} version {model.version} (production), {loaded}")
+        echo(f"vtx serve: {config.pipeline_name} version {model.version} ({settings.stage}), {loaded}")
         echo(f"  model:    {model.uri}")
         echo(f"  predict:  POST {url}/predict  or  {url}/v1/projects/P/locations/L/endpoints/E:predict")
         echo(f"  health:   {url}/health  {url}/ready    metrics: {url}/metrics")
         echo(f"  log:      {log}")
         every = f"{settings.poll_seconds:g} s"
-        echo(f"Listening on {url}; new production versions are picked up every {every}. Ctrl+C to stop.")
+        echo(f"Listening on {url}; new {settings.stage} versions are picked up every {every}. Ctrl+C to stop.")
         return
     echo(
         f"vtx serve: {config.pipeline_name} on Vertex AI, deployed model {container.deployed_model_id} of endpoint"
@@ -139,7 +146,9 @@ def build(
 
     settings = as_deployed(config.serving, container)
     metrics = ServerMetrics()
-    holder = ModelHolder(source, metrics, source_errors + (ModelLoadError,), announce=echo)
+    # A Vertex AI container serves its one model, whatever the stage.
+    alias = config.serving.stage if container is None else "production"
+    holder = ModelHolder(source, metrics, source_errors + (ModelLoadError,), announce=echo, alias=alias)
     # Listening first: Vertex AI's liveness probe only needs the port to take connections while the model loads.
     sock = bind(*address(settings, container))
     try:
@@ -154,9 +163,9 @@ def build(
     writer = writer_for(config)
 
     def stopped(stats: WriterStats) -> None:
-        line = f"Stopped. Request log: {_rows(stats.written)} written to {duckdb_path(config.output_root)}"
+        line = f"Stopped. Request log: {_rows(stats.written)} written to {duckdb_path(log_root(config))}"
         if stats.spooled:
-            line += f"; {_rows(stats.spooled)} wait in {spool_dir(config.output_root)} for the next start"
+            line += f"; {_rows(stats.spooled)} wait in {spool_dir(log_root(config))} for the next start"
         if stats.pending:
             line += f"; {_rows(stats.pending)} could be neither written nor spooled and are lost"
         echo(line + ".")

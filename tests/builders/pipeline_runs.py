@@ -140,3 +140,12 @@ def tracked_parent(run: Run):
     query = f"tags.`vtx.pipeline_run_id` = '{run.run_id}' and tags.`vtx.role` = 'pipeline'"
     [parent] = client.search_runs([experiment.experiment_id], filter_string=query)
     return parent
+
+
+def release(output: Path, dataset: str = DATASET) -> str:
+    """Makes the newest pushed version production, as a team's `vtx promote` would after its smoke test."""
+    from pipeline.registry.local import LocalRegistry
+
+    version = serving_versions(output, dataset)[-1]
+    LocalRegistry(str(serving_dir(output, dataset)), str(output / "metadata.sqlite")).promote(version)
+    return version

@@ -179,11 +179,14 @@ def test_tuner_runs_parallel_trials_on_vertex(spec):
     assert json.loads(constant(spec, "Tuner", "tune_args")) == {"num_parallel_trials": 3}
 
 
-def test_the_pusher_targets_the_registry_and_endpoint(spec):
+def test_the_pusher_targets_the_registry_and_the_staging_endpoint(spec):
     assert constant(spec, "Pusher", "project") == "my-proj-1"
     assert constant(spec, "Pusher", "model_display_name") == "vertex-tfx-penguins"
-    assert constant(spec, "Pusher", "endpoint_display_name") == "vertex-tfx-penguins"
-    assert constant(spec, "Pusher", "request_logging") in (1, "1")
+    assert constant(spec, "Pusher", "stage") == "staging"
+    assert constant(spec, "Pusher", "endpoint_display_name") == "vertex-tfx-penguins-staging"
+    assert constant(spec, "Pusher", "max_replicas") in (1, "1")
+    # Smoke traffic is not users': only the production endpoint (vtx promote) logs requests.
+    assert constant(spec, "Pusher", "request_logging") in (0, "0")
     assert constant(spec, "Pusher", "logging_sampling_rate") == 1.0
     assert constant(spec, "Pusher", "pipeline_run_id") == "{{$.pipeline_job_name}}"
 

@@ -12,6 +12,7 @@ from tests.builders.pipeline_runs import (
     StoppedRun,
     code_copy,
     corrupt_data,
+    release,
     tracked_parent,
     tree_digest,
     vtx_run,
@@ -30,13 +31,15 @@ def output_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def first_run(output_dir: Path) -> Run:
-    """A cold run of the whole pipeline with 3 tuner trials, tracked in the embedded MLflow store.
+    """A cold run of the whole pipeline with 3 tuner trials, tracked in the embedded MLflow store; its staging
+    version is released (the serving, batch and monitor tests use production, as users do).
 
     A Neptune token in the environment must reach no file and no console line, whatever the backend.
     """
     env = {"NEPTUNE_API_TOKEN": FAKE_TOKEN, "NEPTUNE_PROJECT": "team/penguins"}
     run = vtx_run(output_dir, "--trials", "3", *THRESHOLD, env=env)
     assert run.returncode == 0, run.console
+    release(output_dir)
     return run
 
 

@@ -9,14 +9,16 @@ case checks its own feature in that run.
 
 import collections
 import shutil
+import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
 
 from pipeline import mlmd
+from pipeline.registry.local import LocalRegistry
 from tests.builders import fault_data
-from tests.builders.pipeline_runs import PROJECT_ROOT, Run, serving_versions, tree_digest, vtx_run
+from tests.builders.pipeline_runs import PROJECT_ROOT, Run, serving_dir, serving_versions, tree_digest, vtx_run
 from tests.builders.serving import isolated_output
 
 pytestmark = pytest.mark.e2e
@@ -118,6 +120,8 @@ def validation_run(model_output: Path, tmp_path_factory) -> Dict:
     data = tmp_path_factory.mktemp("corpus-data")
     content, rows = fault_data.quirks_and_breaks()
     (data / "penguins.csv").write_bytes(content)
+    # A registry in release stages already (any run since marks it): the digest then covers models and aliases.
+    LocalRegistry(str(serving_dir(output)), str(output / "metadata.sqlite")).mark_staged(int(time.time()))
     models_before = tree_digest(output / "serving_model")
     run = vtx_run(output, "--data", str(data))
     nodes = mlmd.node_runs(mlmd.open_store(str(output / "metadata.sqlite")), "vertex-tfx-penguins", run.run_id)

@@ -19,12 +19,14 @@ def test_the_pushed_version_carries_the_lineage_ml_metadata_recorded(first_run: 
     store = mlmd.open_store(str(first_run.output / "metadata.sqlite"))
     run = store.get_context_by_type_and_name("pipeline_run", first_run.run_id)
     assert version.data_fingerprint == mlmd.run_facts(run)["data_fingerprint"]
-    assert version.blessed and version.aliases == ("production", "latest")
+    assert version.blessed and version.aliases == ("production", "staging", "latest")
     printed = re.search(r"^  accuracy\s+([\d.]+)\s+threshold", first_run.stdout, re.MULTILINE)
     assert printed, first_run.stdout
     assert round(version.metrics["accuracy"], 3) == float(printed.group(1))
     assert version.metrics["example_count"] > 0
-    assert re.search(rf"^{version.version}\s.*production,latest\s+yes\s+.*accuracy=", vtx_command(registry_root), re.M)
+    assert re.search(
+        rf"^{version.version}\s.*production,staging,latest\s+yes\s+.*accuracy=", vtx_command(registry_root), re.M
+    )
 
 
 @pytest.fixture

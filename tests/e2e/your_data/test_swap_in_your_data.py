@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.builders.pipeline_runs import Run, serving_versions
+from tests.builders.pipeline_runs import Run, release, serving_versions
 from tests.builders.project_copy import environment, penguin_words, shell
 from tests.builders.serving import free_port, stop, wait_ready
 from tests.e2e.your_data.conftest import Swap
@@ -67,6 +67,8 @@ def test_the_registry_keeps_the_two_datasets_apart(swap: Swap, first_run: Run):
 
 
 def test_serve_batch_predict_and_monitor_answer_with_the_datasets_classes_and_never_a_penguin(swap: Swap):
+    # The run pushed to staging; production is what serving and batch prediction use, once promoted.
+    release(swap.output, "titanic")
     port = free_port()
     server = subprocess.Popen(
         [".venv/bin/vtx", "serve", "--port", str(port)],

@@ -1,7 +1,7 @@
 """The Vertex AI endpoints part of the fake: deployed models, traffic split and request-response logging."""
 
 import copy
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from tests.fakes.vertex.catalog import check_machine_spec
 from tests.fakes.vertex.common import ApiError, Ids, Operations, camel, location_path, matches_filter, now
@@ -9,6 +9,9 @@ from tests.fakes.vertex.models import ModelStore
 
 NEW_DEPLOYED_MODEL_KEY = "0"
 _UPDATABLE = {"displayName", "description", "labels", "trafficSplit", "predictRequestResponseLoggingConfig"}
+# What a deployed model's serving container answers: (the deployed model, the instances) -> the predictions;
+# it raises ApiError for a request the container refuses. Vertex AI forwards a predict call to it.
+Container = Callable[[Dict[str, Any], List[Any]], List[Any]]
 
 
 class EndpointStore:
@@ -19,6 +22,8 @@ class EndpointStore:
         self._operations = operations
         self._models = models
         self.endpoints: Dict[str, Dict[str, Any]] = {}
+        # Set by a test: the serving container every deployed model runs; None answers predict calls with a 503.
+        self.container: Optional[Container] = None
 
     def create(self, project: str, location: str, endpoint_id: Optional[str], body: Dict[str, Any]) -> Dict[str, Any]:
         endpoint_id = endpoint_id or self._ids.next()
@@ -103,6 +108,28 @@ class EndpointStore:
         endpoint["updateTime"] = now()
         parent = endpoint["name"].rsplit("/endpoints/", 1)[0]
         return self._operations.start(parent, "UndeployModelResponse", {})
+
+    def predict(self, endpoint_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        """Forwards the instances to the deployed model with the largest share of traffic, as its container would."""
+        endpoint = self._endpoint(endpoint_id)
+        split = endpoint["trafficSplit"]
+        if not split or not any(split.values()):
+            raise ApiError(400, f"Endpoint {endpoint['name']} does not have traffic split set.", "FAILED_PRECONDITION")
+        chosen = max(split, key=lambda deployed_id: (split[deployed_id], deployed_id))
+        deployed = next(d for d in endpoint["deployedModels"] if d["id"] == chosen)
+        instances = body.get("instances")
+        if not instances:
+            raise ApiError(400, "instances must not be empty.", "INVALID_ARGUMENT")
+        if self.container is None:
+            raise ApiError(503, "The deployed model's container is not answering.", "UNAVAILABLE")
+        version = self._models.resolve(deployed["model"] + "@" + deployed["modelVersionId"])
+        return {
+            "predictions": self.container(copy.deepcopy(deployed), copy.deepcopy(instances)),
+            "deployedModelId": chosen,
+            "model": deployed["model"],
+            "modelDisplayName": version["displayName"],
+            "modelVersionId": deployed["modelVersionId"],
+        }
 
     def _endpoint(self, endpoint_id: str) -> Dict[str, Any]:
         if endpoint_id not in self.endpoints:

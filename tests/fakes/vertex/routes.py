@@ -32,6 +32,7 @@ def _transports():
     from google.cloud.aiplatform_v1.services.metadata_service.transports.rest import MetadataServiceRestTransport
     from google.cloud.aiplatform_v1.services.model_service.transports.rest import ModelServiceRestTransport
     from google.cloud.aiplatform_v1.services.pipeline_service.transports.rest import PipelineServiceRestTransport
+    from google.cloud.aiplatform_v1.services.prediction_service.transports.rest import PredictionServiceRestTransport
     from google.cloud.aiplatform_v1.services.schedule_service.transports.rest import ScheduleServiceRestTransport
     from google.cloud.secretmanager_v1.services.secret_manager_service.transports.rest import (
         SecretManagerServiceRestTransport,
@@ -43,6 +44,7 @@ def _transports():
         PipelineServiceRestTransport,
         ScheduleServiceRestTransport,
         SecretManagerServiceRestTransport,
+        PredictionServiceRestTransport,
         MetadataServiceRestTransport,
     )
 
@@ -57,7 +59,7 @@ def router(
     metadata: MetadataFake,
 ) -> Router:
     """Every RPC the fake serves, with the store method that answers it."""
-    model, endpoint, pipeline, schedule, secret, meta = _transports()
+    model, endpoint, pipeline, schedule, secret, prediction, meta = _transports()
     table: List[Tuple[type, str, Handler]] = [
         (model, "UploadModel", lambda c: models.upload(*_parent(c), c.body)),
         (model, "ListModels", lambda c: models.list(*_parent(c), c.query.get("filter"))),
@@ -83,6 +85,7 @@ def router(
         ),
         (endpoint, "DeployModel", lambda c: endpoints.deploy(_last(c, "endpoint"), c.body)),
         (endpoint, "UndeployModel", lambda c: endpoints.undeploy(_last(c, "endpoint"), c.body)),
+        (prediction, "Predict", lambda c: endpoints.predict(_last(c, "endpoint"), c.body)),
         (pipeline, "CreatePipelineJob", lambda c: jobs.create(*_parent(c), c.query.get("pipelineJobId"), c.body)),
         (pipeline, "ListPipelineJobs", lambda c: jobs.list(*_parent(c), c.query.get("filter"))),
         (pipeline, "GetPipelineJob", lambda c: jobs.get(_last(c))),

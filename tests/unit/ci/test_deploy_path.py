@@ -87,7 +87,37 @@ def test_main_prints_only_the_decision_and_writes_the_github_output(tmp_path, mo
     captured = capsys.readouterr()
     assert captured.out == "modules\n"
     assert "modules/model.py" in captured.err
-    assert output.read_text() == "earlier=1\npath=modules\n"
+    assert output.read_text() == "earlier=1\npath=modules\nwait=true\nrelease=true\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--event", "push"], "path=modules\nwait=true\nrelease=true\n"),
+        (["--event", "workflow_dispatch", "--wait-input", "false"], "path=modules\nwait=false\nrelease=false\n"),
+        (["--event", "workflow_dispatch", "--wait-input", "true"], "path=modules\nwait=true\nrelease=true\n"),
+    ],
+    ids=["push-waits-and-releases", "manual-without-wait", "manual-with-wait"],
+)
+def test_the_release_jobs_follow_a_deploy_whose_pipeline_job_is_followed(tmp_path, monkeypatch, argv, expected):
+    listing = tmp_path / "changed.txt"
+    listing.write_text("modules/model.py\n")
+    output = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    deploy_path.main(["--files", str(listing), *argv])
+    assert output.read_text() == expected
+
+
+def test_nothing_deployed_releases_nothing_and_a_chosen_path_reads_no_diff(tmp_path, monkeypatch, capsys):
+    listing = tmp_path / "changed.txt"
+    listing.write_text("README.md\n")
+    output = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    deploy_path.main(["--files", str(listing), "--event", "push"])
+    assert output.read_text() == "path=none\nwait=true\nrelease=false\n"
+    assert deploy_path.main(["--chosen", "full", "--event", "workflow_dispatch", "--wait-input", "true"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "full"
+    assert output.read_text().splitlines()[-3:] == ["path=full", "wait=true", "release=true"]
 
 
 def test_main_reads_stdin(monkeypatch, capsys):
@@ -181,7 +211,7 @@ def test_base_and_head_diff_a_real_history(repo, base, head, expected):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{expected}\n"
-    assert (repo.root.parent / "out").read_text().splitlines()[-1] == f"path={expected}"
+    assert (repo.root.parent / "out").read_text().splitlines()[-3] == f"path={expected}"
 
 
 def test_a_new_branch_push_has_an_all_zeros_base_and_deploys_everything(repo):

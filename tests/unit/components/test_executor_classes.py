@@ -16,7 +16,7 @@ from tfx.dsl.compiler.compiler import Compiler
 from tfx.types import standard_artifacts
 from tfx.utils import proto_utils
 
-from components import dataset_identity, eval_policy, executors
+from components import dataset_identity, eval_policy, executors, output_check
 from pipeline.config.loader import load_config
 from pipeline.dag.eval_config import eval_config
 from pipeline.dag.factory import create_pipeline
@@ -115,11 +115,23 @@ def test_the_trainer_gets_steps_as_train_and_eval_args(calls):
     assert properties["train_steps"] == 40, "the caller's properties are not changed"
 
 
-def test_the_evaluator_gets_the_threshold_in_its_eval_config_and_loads_no_modules(calls):
+def test_the_evaluator_gets_the_threshold_in_its_eval_config_and_loads_no_modules(calls, monkeypatch, tmp_path):
+    from tfx.types import standard_artifacts
+
+    from components import output_check
+
     config = eval_config(load_config(environ={}))
     properties = {"eval_config": proto_utils.proto_to_json(config), "accuracy_threshold": 0.6}
+    checked = []
+    monkeypatch.setattr(output_check, "problem", lambda model_dir, examples_uri: checked.append(examples_uri))
+    model, examples = standard_artifacts.Model(), standard_artifacts.Examples()
+    evaluation, blessing = standard_artifacts.ModelEvaluation(), standard_artifacts.ModelBlessing()
+    model.uri, examples.uri, evaluation.uri = str(tmp_path / "model"), str(tmp_path / "examples"), str(tmp_path / "e")
+    inputs, outputs = {"model": [model], "examples": [examples]}, {"evaluation": [evaluation], "blessing": [blessing]}
 
-    executors.EvaluatorExecutor().Do({}, {}, properties)
+    executors.EvaluatorExecutor().Do(inputs, outputs, properties)
+
+    assert checked == [examples.uri], "the candidate's outputs are checked before TFMA runs"
 
     ((_, _, received),) = calls
     applied = json_format.Parse(received["eval_config"], tfma.EvalConfig())
@@ -266,12 +278,20 @@ def test_the_trainer_records_the_dataset_on_the_model_it_wrote(calls):
     assert model.get_string_custom_property("dataset_label") == "species"
 
 
+def outputs_in(tmp_path, blessing):
+    evaluation = standard_artifacts.ModelEvaluation()
+    evaluation.uri = str(tmp_path / "evaluation")
+    return {"evaluation": [evaluation], "blessing": [blessing]}
+
+
 @pytest.fixture
 def evaluator_inputs(tmp_path, monkeypatch):
     """What the Evaluator receives, with an eval split of 60 'a' and 40 'b' labels."""
     monkeypatch.setattr(eval_policy, "label_counts", lambda split_uri, label, schema: Counter({b"a": 60, b"b": 40}))
     received = []
     monkeypatch.setattr(evaluator_executor.Executor, "Do", lambda self, i, o, p: received.append((i, p)))
+    # The candidate's outputs pass their check here (tests/unit/components/test_output_check.py checks them).
+    monkeypatch.setattr(output_check, "problem", lambda model_dir, examples_uri: None)
     examples = standard_artifacts.Examples()
     examples.uri, examples.split_names = str(tmp_path / "examples"), '["train", "eval"]'
     schema = standard_artifacts.Schema()
@@ -288,21 +308,21 @@ def evaluator_inputs(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(("baseline", "kept"), [(PENGUINS, True), (TITANIC, False), (None, False)])
-def test_the_evaluator_compares_only_with_a_baseline_of_the_same_dataset(evaluator_inputs, baseline, kept):
+def test_the_evaluator_compares_only_with_a_baseline_of_the_same_dataset(evaluator_inputs, baseline, kept, tmp_path):
     inputs, properties, received = evaluator_inputs
     inputs["baseline_model"] = [stamped(standard_artifacts.Model(), baseline)]
 
-    executors.EvaluatorExecutor().Do(inputs, {"blessing": [standard_artifacts.ModelBlessing()]}, properties)
+    executors.EvaluatorExecutor().Do(inputs, outputs_in(tmp_path, standard_artifacts.ModelBlessing()), properties)
 
     ((given, _),) = received
     assert bool(given["baseline_model"]) is kept
 
 
-def test_the_evaluator_sets_and_records_the_bars_of_the_eval_split_and_the_dataset(evaluator_inputs):
+def test_the_evaluator_sets_and_records_the_bars_of_the_eval_split_and_the_dataset(evaluator_inputs, tmp_path):
     inputs, properties, received = evaluator_inputs
     blessing = standard_artifacts.ModelBlessing()
 
-    executors.EvaluatorExecutor().Do(inputs, {"blessing": [blessing]}, properties)
+    executors.EvaluatorExecutor().Do(inputs, outputs_in(tmp_path, blessing), properties)
 
     ((_, given),) = received
     threshold = accuracy_metric(json_format.Parse(given["eval_config"], tfma.EvalConfig())).per_slice_thresholds[0]

@@ -53,7 +53,11 @@ def int_steps(name: str, default: int) -> data_types.RuntimeParameter:
         ("Trainer", standard_component_specs.TrainerSpec, {"train_steps": int, "eval_steps": int}),
         ("Tuner", standard_component_specs.TunerSpec, {"max_trials": int}),
         ("Evaluator", standard_component_specs.EvaluatorSpec, {"accuracy_threshold": float, "evaluation_policy": str}),
-        ("ExampleValidator", standard_component_specs.ExampleValidatorSpec, {"numeric_columns": str}),
+        (
+            "ExampleValidator",
+            standard_component_specs.ExampleValidatorSpec,
+            {"numeric_columns": str, "volume_limits": str},
+        ),
     ],
 )
 def test_the_pipeline_components_carry_their_typed_parameters(nodes, node_id, base, added):

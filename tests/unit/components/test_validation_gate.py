@@ -1,5 +1,6 @@
 """Unit tests of components.validation_gate: readable anomalies, and an executor that stops the run on them."""
 
+import json
 import shutil
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -136,7 +137,7 @@ def run_gate(tmp_path: Path, schema_path: Path, statistics_of):
     """Writes one statistics split per DataFrame into fake artifacts and runs the gate's Executor on them."""
     runs = []
 
-    def run(splits: Dict[str, object], executor: Optional[Executor] = None):
+    def run(splits: Dict[str, object], executor: Optional[Executor] = None, limits: Optional[dict] = None):
         runs.append(len(runs) + 1)
         root = tmp_path / f"run-{runs[-1]}"
         statistics = standard_artifacts.ExampleStatistics()
@@ -156,7 +157,10 @@ def run_gate(tmp_path: Path, schema_path: Path, statistics_of):
         result = (executor or Executor()).Do(
             {standard_component_specs.STATISTICS_KEY: [statistics], standard_component_specs.SCHEMA_KEY: [schema]},
             {standard_component_specs.ANOMALIES_KEY: [anomalies]},
-            {standard_component_specs.EXCLUDE_SPLITS_KEY: "[]"},
+            {
+                standard_component_specs.EXCLUDE_SPLITS_KEY: "[]",
+                **({validation_gate.VOLUME: json.dumps(limits)} if limits is not None else {}),
+            },
         )
         return result, anomalies
 
@@ -254,3 +258,43 @@ def test_a_numeric_column_the_schema_reads_as_text_stops_the_run_naming_the_colu
     assert list(found) == ["bill_length_mm"]
     assert found["bill_length_mm"][0].startswith("numeric in the dataset definition, but the data holds text in it")
     assert validation_gate.text_in_numeric_columns(str(schema_uri), ["body_mass_g"]) == {}
+
+
+# ---------------------------------------------------------------- data volume: validation.min_rows and max_missing
+
+
+def test_volume_problems_name_the_figure_and_the_limit(statistics_of, penguins):
+    statistics = statistics_of(penguins)  # 344 rows; sex is missing in 11, bill_length_mm in 2
+    limits = {"min_rows": {"eval": 400}, "max_missing": {"sex": 0.02, "bill_length_mm": 0.01, "island": 0.0}}
+    assert validation_gate.volume_problems("eval", statistics, limits) == {
+        "(dataset)": ["too few rows: 344, below validation.min_rows.eval = 400"],
+        "sex": ["too many missing values: 3.2% (11 of 344 rows), above validation.max_missing.sex = 0.02"],
+    }
+    assert validation_gate.volume_problems("train", statistics, limits) == {
+        "sex": ["too many missing values: 3.2% (11 of 344 rows), above validation.max_missing.sex = 0.02"],
+    }
+    assert validation_gate.volume_problems("eval", statistics, {"max_missing": {"beak": 0.1}}) == {
+        "beak": ["not in the data, but validation.max_missing.beak names it"]
+    }
+    assert validation_gate.volume_problems("eval", statistics, {"min_rows": {"eval": 344}}) == {}
+
+
+def test_a_split_below_min_rows_stops_the_run_naming_split_figure_and_limit(run_gate, penguins):
+    small = penguins.dropna().head(60).reset_index(drop=True)
+    limits = {"min_rows": {"train": 100, "eval": 20}, "max_missing": {}}
+    with pytest.raises(SchemaAnomaliesError) as error:
+        run_gate({"train": small, "eval": penguins}, limits=limits)
+    assert error.value.anomalies == {
+        "train": {"(dataset)": ["too few rows: 60, below validation.min_rows.train = 100"]}
+    }
+    assert "  [train] (dataset): too few rows: 60, below validation.min_rows.train = 100" in str(error.value)
+    run_gate({"train": penguins, "eval": penguins}, limits=limits)  # 344 rows each: passes
+
+
+def test_a_feature_missing_too_often_stops_the_run(run_gate, penguins):
+    # 1 of 344 rows lacks body_mass_g already; 20 more make 6.1%, within the schema's 10% but over a 5% limit.
+    penguins.loc[penguins.index[2:22], "body_mass_g"] = None
+    with pytest.raises(SchemaAnomaliesError) as error:
+        run_gate({"train": penguins, "eval": penguins}, limits={"max_missing": {"body_mass_g": 0.05}})
+    expected = "too many missing values: 6.1% (21 of 344 rows), above validation.max_missing.body_mass_g = 0.05"
+    assert error.value.anomalies == {split: {"body_mass_g": [expected]} for split in ("train", "eval")}

@@ -25,6 +25,7 @@ PARAMETERS = dict(
     region=REGION,
     model_display_name="penguins",
     serving_container=json.dumps({"imageUri": "us-central1-docker.pkg.dev/test-project/vtx/vertex-tfx:abc"}),
+    stage="staging",
     endpoint_display_name="penguins-endpoint",
     machine_type="n1-standard-2",
     min_replicas=1,
@@ -72,7 +73,7 @@ def test_the_blessing_key_is_the_one_the_evaluator_writes():
     assert evaluator_constants.ARTIFACT_PROPERTY_BLESSED_KEY == BLESSED_KEY
 
 
-def test_the_first_push_creates_the_model_and_a_logging_endpoint_and_deploys_it(push, vertex_fake):
+def test_the_first_push_creates_the_model_and_a_logging_endpoint_and_deploys_it_as_staging(push, vertex_fake):
     pushed = push(service_account=SERVING_ACCOUNT)
 
     (upload,) = bodies(vertex_fake, "POST", r"/models:upload$")
@@ -103,8 +104,8 @@ def test_the_first_push_creates_the_model_and_a_logging_endpoint_and_deploys_it(
     assert resources["machineSpec"] == {"machineType": "n1-standard-2"}
     assert (resources["minReplicaCount"], resources["maxReplicaCount"]) == (1, 3)
     assert deploy["deployedModel"]["serviceAccount"] == SERVING_ACCOUNT
-    assert bodies(vertex_fake, "POST", r"@1:mergeVersionAliases$") == [{"versionAliases": ["production"]}]
-    assert aliases(vertex_fake) == {"1": {"default", "candidate", "production"}}
+    assert bodies(vertex_fake, "POST", r"@1:mergeVersionAliases$") == [{"versionAliases": ["staging"]}]
+    assert aliases(vertex_fake) == {"1": {"default", "candidate", "staging"}}
     (endpoint_id,) = vertex_fake.endpoints.endpoints
     (deployed,) = vertex_fake.endpoints.endpoints[endpoint_id]["deployedModels"]
     model_name = f"projects/{PROJECT}/locations/{REGION}/models/{next(iter(vertex_fake.models.models))}"
@@ -114,6 +115,7 @@ def test_the_first_push_creates_the_model_and_a_logging_endpoint_and_deploys_it(
         "pushed_version": "1",
         "endpoint": f"projects/{PROJECT}/locations/{REGION}/endpoints/{endpoint_id}",
         "deployed_model_id": deployed["id"],
+        "stage": "staging",
     }
     assert properties(pushed) == facts
     assert json.loads(Path(pushed.uri, FACTS_FILE).read_text()) == facts
@@ -130,11 +132,11 @@ def test_a_canary_push_is_a_new_version_with_its_share_of_traffic_and_the_aliase
     assert second_upload["parentModel"] == properties(pushed)["pushed_destination"].split("@")[0]
     assert second_upload["model"]["labels"]["accuracy"] == "0_99"
     assert properties(pushed)["pushed_version"] == "2"
-    assert aliases(vertex_fake) == {"1": set(), "2": {"default", "candidate", "production"}}
-    # Each alias leaves version 1 before version 2 gets it: candidate before the upload, production after deploying.
+    assert aliases(vertex_fake) == {"1": set(), "2": {"default", "candidate", "staging"}}
+    # Each alias leaves version 1 before version 2 gets it: candidate before the upload, staging after deploying.
     assert bodies(vertex_fake, "POST", r"@1:mergeVersionAliases$")[1:] == [
         {"versionAliases": ["-candidate"]},
-        {"versionAliases": ["-production"]},
+        {"versionAliases": ["-staging"]},
     ]
     assert bodies(vertex_fake, "POST", r":deployModel$")[1]["trafficSplit"] == {"0": 30, first["id"]: 70}
     assert vertex_fake.find("POST", r":undeployModel$") == []
@@ -280,7 +282,7 @@ def test_the_component_takes_the_pipeline_inputs_and_its_executor_fills_in_the_d
     assert pushed.get_int_custom_property("pushed") == 1
 
 
-def test_a_model_already_in_production_is_not_pushed_again(push, vertex_fake):
+def test_a_model_already_in_staging_is_not_pushed_again(push, vertex_fake):
     """A cached Trainer on Vertex hands the same model to the next run, which blesses it again."""
     push(model_uri=MODEL_URI)
     sent = len(vertex_fake.requests)
@@ -293,7 +295,7 @@ def test_a_model_already_in_production_is_not_pushed_again(push, vertex_fake):
     facts = properties(pushed)
     assert facts["pushed"] == 0
     assert facts["pushed_version"] == "1"
-    assert "already version 1 in production" in facts["reason"]
+    assert "already version 1 in staging" in facts["reason"]
 
 
 def test_a_model_uploaded_but_never_deployed_is_deployed_without_a_second_upload(push, vertex_fake):
@@ -306,4 +308,4 @@ def test_a_model_uploaded_but_never_deployed_is_deployed_without_a_second_upload
     assert len(bodies(vertex_fake, "POST", r"/models:upload$")) == 1
     assert properties(pushed)["pushed"] == 1
     assert properties(pushed)["pushed_version"] == "1"
-    assert aliases(vertex_fake) == {"1": {"default", "candidate", "production"}}
+    assert aliases(vertex_fake) == {"1": {"default", "candidate", "staging"}}

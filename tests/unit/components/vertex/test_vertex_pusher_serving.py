@@ -57,6 +57,7 @@ def push(vertex_fake, tmp_path, spec: Union[Dict[str, Any], str]):
         region=REGION,
         model_display_name="penguins",
         serving_container=spec if isinstance(spec, str) else json.dumps(spec),
+        stage="staging",
         endpoint_display_name="penguins-endpoint",
         machine_type="n1-standard-2",
         min_replicas=1,

@@ -45,7 +45,7 @@ def test_a_run_prints_a_line_per_file_and_a_summary(vtx, output_root, write_inpu
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--model", "staging"], "Error: no version 'staging' in "),
+        (["--model", "canary"], "Error: no version 'canary' in "),
         (["--to", "IN/sub"], "Error: --input IN and --to IN/sub overlap; use two separate places"),
         (["--to", None, "--output", "OUT"], "Error: --output OUT names the output_root, as in every command; give"),
         (["--input", "s3://bucket/in"], "Error: s3://bucket/in: only local folders and gs:// prefixes are supported"),

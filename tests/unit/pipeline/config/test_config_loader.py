@@ -386,11 +386,20 @@ def test_the_vertex_model_and_endpoint_names_follow_the_dataset():
         "vertex.pipeline_root=gs://bucket/root",
         "vertex.image=europe-west4-docker.pkg.dev/p/r/vertex-tfx:1",
     ]
-    pusher = load_config(profile="vertex", overrides=overrides, environ={}).vertex.pusher
+    config = load_config(profile="vertex", overrides=overrides, environ={})
 
-    assert (pusher.model_display_name, pusher.endpoint_display_name) == ("vertex-tfx-penguins", "vertex-tfx-penguins")
-    with pytest.raises(ConfigError, match="'vertex.pusher.endpoint_display_name' is 'shop' in --set"):
-        load_config(profile="vertex", overrides=[*overrides, "vertex.pusher.endpoint_display_name=shop"], environ={})
+    assert config.vertex.pusher.model_display_name == "vertex-tfx-penguins"
+    # Each release stage's endpoint follows the pipeline's name; production keeps the name pushes used before.
+    names = {
+        stage: config.release.endpoint_display_name(stage, config.pipeline_name) for stage in config.release.stages
+    }
+    assert names == {"staging": "vertex-tfx-penguins-staging", "production": "vertex-tfx-penguins"}
+    with pytest.raises(ConfigError, match="'vertex.pusher.model_display_name' is 'shop' in --set"):
+        load_config(profile="vertex", overrides=[*overrides, "vertex.pusher.model_display_name=shop"], environ={})
+    named = load_config(
+        profile="vertex", overrides=[*overrides, "release.stages.staging.endpoint_display_name=shop"], environ={}
+    )
+    assert named.release.endpoint_display_name("staging", named.pipeline_name) == "shop"
 
 
 def test_the_dataset_is_not_a_setting():

@@ -32,8 +32,8 @@ def test_the_required_settings_come_from_the_environment():
     [
         ("vertex.pipeline_root=/tmp/root", "'vertex.pipeline_root': String should match pattern"),
         ("vertex.training.accelerator_type=NVIDIA_TESLA_T4", "accelerator_type and accelerator_count go together"),
-        ("vertex.pusher.max_replicas=0", "'vertex.pusher.max_replicas'"),
-        ("vertex.pusher.min_replicas=3", "max_replicas (2) is below min_replicas (3)"),
+        ("release.stages.staging.max_replicas=0", "'release.stages.staging.max_replicas'"),
+        ("release.stages.production.min_replicas=3", "max_replicas (2) is below min_replicas (3)"),
         ("vertex.labels.Team=x", "label Team=x is not a valid Google Cloud label"),
         ("vertex.pusher.request_logging.sampling_rate=0", "'vertex.pusher.request_logging.sampling_rate'"),
         ("vertex.service_account=someone", "'vertex.service_account'"),

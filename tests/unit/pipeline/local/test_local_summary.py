@@ -60,9 +60,16 @@ def test_render_counts_executed_and_cached_components_but_not_the_resolver(confi
 @pytest.mark.parametrize(
     ("status", "pushed", "expected"),
     [
-        ("executed", 1, "Model: version 17 pushed in this run: /serving/17"),
-        ("cached", 1, "Model: version 17 already pushed by an earlier run; nothing pushed now: /serving/17"),
-        ("executed", 0, "Model: not pushed (not blessed)."),
+        (
+            "executed",
+            1,
+            [
+                "Model: version 17 pushed in this run: /serving/17",
+                "  it is the staging version: `vtx smoke` tries it, then `vtx promote` makes it production",
+            ],
+        ),
+        ("cached", 1, ["Model: version 17 already pushed by an earlier run; nothing pushed now: /serving/17"]),
+        ("executed", 0, ["Model: not pushed (not blessed)."]),
     ],
 )
 def test_render_says_where_the_model_went(config, status, pushed, expected):
@@ -70,7 +77,7 @@ def test_render_says_where_the_model_went(config, status, pushed, expected):
 
     text = summary.render(config, "r", {"Pusher": node("Pusher", status, pushed_model=pushed_model)}, 1.0)
 
-    assert text.splitlines()[1:] == [expected]
+    assert text.splitlines()[1:] == expected
 
 
 MLFLOW = {

@@ -70,8 +70,8 @@ def test_promote_then_rollback_moves_production_and_resolve_follows(vtx, output)
     "args, message",
     [
         (
-            ("resolve", "staging"),
-            "Error: no version 'staging' in .*; choose production, latest or a version: 1700000200",
+            ("resolve", "canary"),
+            "Error: no version 'canary' in .*; choose production, staging, latest or a version: 1700000200",
         ),
         (("promote", "42"), "Error: no version '42' in "),
         (("show", "1"), "Error: no version '1' in "),

@@ -108,9 +108,9 @@ def test_a_deleted_version_drops_out_of_production(registry, serving_dir):
 def test_unknown_versions_and_aliases_name_the_choices(registry, serving_dir):
     add_version(serving_dir, "1700000000")
     add_version(serving_dir, "1700000100")
-    choices = "choose production, latest or a version: 1700000100, 1700000000"
-    for call in (lambda: registry.resolve("staging"), lambda: registry.get("42"), lambda: registry.promote("42")):
-        with pytest.raises(RegistryError, match=f"no version '(staging|42)' in {serving_dir}; {choices}$"):
+    choices = "choose production, staging, latest or a version: 1700000100, 1700000000"
+    for call in (lambda: registry.resolve("canary"), lambda: registry.get("42"), lambda: registry.promote("42")):
+        with pytest.raises(RegistryError, match=f"no version '(canary|42)' in {serving_dir}; {choices}$"):
             call()
     assert not registry.history_path.exists()
 
