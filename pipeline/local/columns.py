@@ -25,12 +25,22 @@ def check_header(config: PipelineConfig, header: List[str], path: Path) -> None:
         raise ColumnError(
             f"{source} names column '{missing[0]}', which {path} does not have; its header: {', '.join(header)}"
         )
-    unnamed = [column for column in header if column not in dataset.columns]
+    unnamed = [column for column in header if column.strip() and column not in dataset.columns]
     if unnamed and config.schema_path is None:
         raise ColumnError(
             f"{path} has column '{unnamed[0]}', which {source} does not name; "
             "add it to features (numeric or categorical) or to features.ignored"
         )
+
+
+def notes(header: List[str]) -> List[str]:
+    """What the run leaves out of the data without being told: columns whose header has no name."""
+    return [
+        f"column {index} of the header has no name: left out (row names, as R's write.csv leaves them, carry "
+        "no signal and leak the file's order)"
+        for index, name in enumerate(header, start=1)
+        if not name.strip()
+    ]
 
 
 def _cells(path: Path, columns: List[str]) -> Iterator[Tuple[int, str, str]]:

@@ -32,10 +32,21 @@ def render(config: PipelineConfig, run_id: str, nodes: Dict[str, mlmd.NodeRun], 
                 else "already pushed by an earlier run; nothing pushed now"
             )
             lines.append(f"Model: version {mlmd.custom_property(pushed, 'pushed_version')} {when}: {destination}")
+        elif mlmd.custom_property(pushed, "unchanged_version") is not None:
+            version = mlmd.custom_property(pushed, "unchanged_version")
+            lines.append(f"Model: unchanged: version {version} already holds this model; nothing pushed: {destination}")
         else:
             lines.append("Model: not pushed (not blessed).")
     lines += _neptune_lines(config, nodes.get("Trainer"))
     return "\n".join(lines)
+
+
+def blessed(nodes: Dict[str, mlmd.NodeRun]) -> Optional[bool]:
+    """Whether this run's Evaluator blessed the model; None when it did not run."""
+    evaluator = nodes.get("Evaluator")
+    if evaluator is None or not evaluator.outputs.get("blessing"):
+        return None
+    return mlmd.custom_property(evaluator.outputs["blessing"][0], "blessed") == 1
 
 
 def _verdict_lines(config: PipelineConfig, verdict: Verdict) -> List[str]:
@@ -55,8 +66,12 @@ def _verdict_lines(config: PipelineConfig, verdict: Verdict) -> List[str]:
         lines.append(f"  {'':<10} {value:.3f}  {name}")
     if "eval_examples" in bars:
         lines.append(
-            f"  judged on {int(bars['eval_examples'])} eval examples: always answering the most common class "
-            f"scores {bars.get('most_common_share', 0.0):.3f}; changes under {drop:.3f} are within sampling error"
+            f"  {'trivial':<10} {bars.get('trivial_accuracy', 0.0):.3f}  always answering "
+            f"'{bars.get('trivial_class', '?')}', the training split's most frequent class"
+        )
+        lines.append(
+            f"  judged on {int(bars['eval_examples'])} eval examples: changes under {drop:.3f} are within "
+            "sampling error"
         )
     lines += [f"  FAILED: {failure}" for failure in verdict.failures]
     return lines

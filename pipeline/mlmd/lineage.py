@@ -37,6 +37,8 @@ class Lineage:
     schema_uri: str
     statistics_uri: str
     run_id: str
+    # The examples the model's Transform read (train and eval splits).
+    examples_uri: str = ""
 
     @property
     def schema_file(self) -> str:
@@ -127,6 +129,7 @@ def find(metadata_path: str, version: Optional[str]) -> Lineage:
         schema_uri=schema.uri,
         statistics_uri=statistics.uri,
         run_id=run.name if run is not None else "",
+        examples_uri=examples.uri,
     )
 
 
@@ -173,6 +176,10 @@ def _facts(store, pushed_id: int) -> Optional[Facts]:
     if evaluator is not None:
         evaluations = linked(store, evaluator.id, "evaluation", OUTPUT_EVENTS)
         metrics = _metrics(evaluations[0].uri) if evaluations else {}
+        # The trivial model's accuracy on the same eval split (components/eval_policy.py), beside the model's.
+        trivial = custom_property(blessings[0], "bar_trivial_accuracy")
+        if trivial is not None:
+            metrics["trivial_accuracy"] = float(trivial)
     fingerprint = stored_run_facts(run).get("data_fingerprint") if run is not None else None
     return Facts(
         found=True,

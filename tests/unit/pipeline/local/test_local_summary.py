@@ -111,26 +111,34 @@ def test_verdict_lines_compare_with_the_threshold_and_the_baseline(config):
 
 
 def test_verdict_lines_show_the_bars_the_evaluator_set_for_the_eval_split(config):
-    bars = {"eval_examples": 69.0, "most_common_share": 0.464, "accuracy": 0.524, "allowed_drop": 0.060}
+    bars = {
+        "eval_examples": 69.0,
+        "trivial_class": "Adelie",
+        "trivial_accuracy": 0.464,
+        "accuracy": 0.524,
+        "allowed_drop": 0.060,
+    }
     verdict = summary.Verdict(blessed=True, overall=0.971, baseline=0.95, bars=bars)
 
     lines = summary._verdict_lines(config, verdict)
 
     assert " ".join(lines[1].split()) == "accuracy 0.971 threshold >= 0.524 baseline 0.950 (allowed drop 0.060)"
-    assert lines[2] == (
-        "  judged on 69 eval examples: always answering the most common class scores 0.464; "
-        "changes under 0.060 are within sampling error"
+    assert " ".join(lines[2].split()) == (
+        "trivial 0.464 always answering 'Adelie', the training split's most frequent class"
     )
+    assert lines[3] == "  judged on 69 eval examples: changes under 0.060 are within sampling error"
 
 
 def test_bars_are_read_from_the_blessing_artifact():
     blessing = artifact(bar_eval_examples=69)
-    for name, value in (("bar_most_common_share", 0.464), ("bar_accuracy", 0.524), ("bar_allowed_drop", 0.06)):
+    for name, value in (("bar_trivial_accuracy", 0.464), ("bar_accuracy", 0.524), ("bar_allowed_drop", 0.06)):
         blessing.custom_properties[name].double_value = value
+    blessing.custom_properties["bar_trivial_class"].string_value = "Adelie"
 
     assert summary.bars_of(blessing) == {
         "eval_examples": 69.0,
-        "most_common_share": 0.464,
+        "trivial_class": "Adelie",
+        "trivial_accuracy": 0.464,
         "accuracy": 0.524,
         "allowed_drop": 0.06,
     }
