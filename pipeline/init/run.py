@@ -43,7 +43,9 @@ def _definition(request: Request, files: List[Path], guesses: List[Guess], found
     for item in guesses:
         if item.kind in kinds:
             kinds[item.kind].append(item.column)
-    if not kinds["numeric"] and not kinds["categorical"] and not kinds["date"]:
+    if not kinds["date"]:
+        del kinds["date"]
+    if not kinds["numeric"] and not kinds["categorical"] and not kinds.get("date"):
         raise InitError("no column looks like a feature (all are ignored); name them in dataset.yaml yourself")
     if request.split_key and request.split_key not in found:
         raise InitError(f"--split-key '{request.split_key}' is not a column; the header: {', '.join(found)}")
@@ -54,7 +56,7 @@ def _definition(request: Request, files: List[Path], guesses: List[Guess], found
         "slices": scan.slices(found, guesses),
         "split_key": request.split_key,
         "classes": scan.classes(found[request.label]),
-        **({"date_parts": list(DEFAULT_DATE_PARTS)} if kinds["date"] else {}),
+        **({"date_parts": list(DEFAULT_DATE_PARTS)} if kinds.get("date") else {}),
     }
 
 
@@ -97,7 +99,8 @@ def init(request: Request, echo: Callable[[str], None]) -> Written:
     except ValueError as error:
         raise InitError(f"the guessed definition is not valid ({error}); pass --name or edit the data") from None
     echo(f"Read {found[request.label].rows} rows of {', '.join(str(path) for path in files)}:")
-    echo(f"  {request.label}: the label, classes {', '.join(definition['classes'])}")
+    classes = definition["classes"]
+    echo(f"  {request.label}: the label, {len(classes)} classes, in this order: {', '.join(classes)}")
     for item in guesses:
         echo(f"  {_shown(item.column)}: {item.kind}, {item.reason}")
     schema = schema_draft.infer(files, definition, found)

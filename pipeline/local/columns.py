@@ -7,7 +7,10 @@ from typing import Iterator, List, Tuple
 
 from components.csv_cells import is_missing
 from pipeline.config import PipelineConfig
-from pipeline.config.dataset import dataset_path
+from pipeline.config.dataset import DATE_FORMAT, dataset_path, is_date
+
+# A numeric column whose first this-many values are all text was declared numeric by mistake.
+TEXT_SAMPLE = 100
 
 
 class ColumnError(ValueError):
@@ -73,3 +76,42 @@ def check_numbers(config: PipelineConfig, files: List[Path]) -> None:
                     "(schema_path: null) the whole column would be read as text. Fix the data, or review a "
                     "schema (modules/schema.pbtxt, schema_path) so that ExampleValidator stops such rows"
                 ) from None
+
+
+def check_kinds(config: PipelineConfig, files: List[Path]) -> None:
+    """A numeric column that holds text (dates, words), or a date column with a cell that is not a date, is one
+    error naming the column and what it holds, before anything runs (whatever the schema: no schema can
+    tell a date from a word)."""
+    source = dataset_path(config.modules.package_dir)
+    numeric, dates = config.dataset.features.numeric, config.dataset.features.date
+    if not numeric and not dates:
+        return
+    text: dict = {column: [] for column in numeric}
+    for path in files:
+        for line, column, cell in _cells(path, numeric + dates):
+            if is_missing(cell):
+                continue
+            if column in dates and not is_date(cell):
+                raise ColumnError(
+                    f"{path} line {line}: column '{column}' is a date in {source} but holds {cell!r}; "
+                    f"a date is written {DATE_FORMAT}"
+                )
+            if column in text and len(text[column]) < TEXT_SAMPLE:
+                text[column].append((path, line, cell))
+    for column, cells in text.items():
+        if cells and not any(_is_number(cell) for *_, cell in cells):
+            where_found, line, cell = cells[0]
+            where = "features.date" if is_date(cell) else "features.categorical or features.ignored"
+            what = "dates" if is_date(cell) else "text"
+            raise ColumnError(
+                f"column '{column}' is numeric in {source} but holds {what}, e.g. {cell!r} ({where_found} line {line}); "
+                f"move it to {where}"
+            )
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
