@@ -38,7 +38,7 @@ def same_version(model_dir: str, base_directory: str) -> Optional[str]:
     wanted = content_hash(model_dir)
     for version in versions:
         path = os.path.join(base_directory, version)
-        if fileio.isdir(path) and fileio.exists(os.path.join(path, "saved_model.pb")):
-            if content_hash(path) == wanted:
-                return version
+        complete = fileio.isdir(path) and fileio.exists(os.path.join(path, "saved_model.pb"))
+        if complete and content_hash(path) == wanted:
+            return version
     return None

@@ -57,5 +57,7 @@ def run_command(
         common.fail(f"profile '{config.profile}' targets Vertex AI; use `vtx compile` or `vtx submit` with it")
     from pipeline.local import execute
 
-    code = execute.execute(config, git_commit=common.git_commit(), verbose=verbose, fail_if_not_blessed=fail_if_not_blessed)
+    code = execute.execute(
+        config, git_commit=common.git_commit(), verbose=verbose, fail_if_not_blessed=fail_if_not_blessed
+    )
     sys.exit(code)

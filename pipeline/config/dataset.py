@@ -1,9 +1,8 @@
 """The dataset definition (modules/dataset.yaml), read as data, and the settings derived from it."""
 
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional
-
-import re
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator

@@ -121,8 +121,12 @@ def _share(part: int, whole: int) -> str:
 def guess(column: Column) -> Guess:
     """numeric, categorical, date or ignored, and the reason a person can check."""
     if not column.name.strip():
-        return Guess(column.name, LEFT_OUT, "no name in the header: row names (as R's write.csv leaves them) carry no "
-                     "signal, and the pipeline's reader leaves such a column out")
+        return Guess(
+            column.name,
+            LEFT_OUT,
+            "no name in the header: row names (as R's write.csv leaves them) carry no "
+            "signal, and the pipeline's reader leaves such a column out",
+        )
     if column.rows > 1 and any(column.row_numbers.values()):
         return Guess(column.name, "ignored", "the row's number in the file: no signal, and it leaks the file's order")
     if not column.present:

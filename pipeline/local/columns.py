@@ -104,8 +104,8 @@ def check_kinds(config: PipelineConfig, files: List[Path]) -> None:
             where = "features.date" if is_date(cell) else "features.categorical or features.ignored"
             what = "dates" if is_date(cell) else "text"
             raise ColumnError(
-                f"column '{column}' is numeric in {source} but holds {what}, e.g. {cell!r} ({where_found} line {line}); "
-                f"move it to {where}"
+                f"column '{column}' is numeric in {source} but holds {what}, e.g. {cell!r} "
+                f"({where_found} line {line}); move it to {where}"
             )
 
 

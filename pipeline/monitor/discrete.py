@@ -73,7 +73,8 @@ def training_frame(split_uri: str, schema, features: List[str]):
             break
         example = tf.train.Example.FromString(record).features.feature
         for name in features:
-            values = example[name] if name in example else None
+            # A proto map's get() is not the dict's: look the key up first.
+            values = example[name] if name in example else None  # noqa: SIM401
             columns[name].append(_first(values, kinds.get(name, schema_pb2.BYTES)))
     frame = {}
     for name, values in columns.items():
