@@ -9,8 +9,8 @@ from pipeline.config import PipelineConfig
 from pipeline.local import preflight
 
 # Exit statuses of `vtx run` (docs/local-runs.md): 0 the run finished, blessed or not; 1 a component failed;
-# 2 the input or settings are refused before the run; NOT_BLESSED with --fail-if-not-blessed; 130 interrupted.
-NOT_BLESSED = 3
+# 2 the input or settings are refused before the run; 3 NOT BLESSED with --fail-if-not-blessed (summary.py);
+# 130 interrupted.
 
 
 def _find(error: BaseException, kind: type) -> Optional[BaseException]:
@@ -56,10 +56,10 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
 
             nodes = mlmd.node_runs(mlmd.open_store(config.metadata_path), config.pipeline_name, run_id)
             console.write(summary.render(config, run_id, nodes, time.monotonic() - started) + "\n")
-            if fail_if_not_blessed and summary.blessed(nodes) is False:
-                console.write(f"Exit status {NOT_BLESSED}: the model is NOT BLESSED (--fail-if-not-blessed).\n")
-                code = NOT_BLESSED
-        if code in (0, 1, NOT_BLESSED):
+            code = summary.exit_code(nodes, fail_if_not_blessed)
+            if code:
+                console.write(f"Exit status {code}: the model is NOT BLESSED (--fail-if-not-blessed).\n")
+        if code in (0, 1, 3):
             _write_report(config, run_id, console)
     return code
 

@@ -41,6 +41,15 @@ def render(config: PipelineConfig, run_id: str, nodes: Dict[str, mlmd.NodeRun], 
     return "\n".join(lines)
 
 
+# `vtx run --fail-if-not-blessed`'s exit status for a finished run whose model is not blessed.
+NOT_BLESSED = 3
+
+
+def exit_code(nodes: Dict[str, mlmd.NodeRun], fail_if_not_blessed: bool) -> int:
+    """0 for a finished run, or NOT_BLESSED when asked to fail on a verdict that is not BLESSED."""
+    return NOT_BLESSED if fail_if_not_blessed and blessed(nodes) is False else 0
+
+
 def blessed(nodes: Dict[str, mlmd.NodeRun]) -> Optional[bool]:
     """Whether this run's Evaluator blessed the model; None when it did not run."""
     evaluator = nodes.get("Evaluator")

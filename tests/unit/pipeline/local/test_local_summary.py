@@ -175,3 +175,24 @@ def test_a_change_failure_says_how_much_worse_than_the_baseline():
     text = describe_failure("overall", failure(-0.05, is_diff=True))
 
     assert text == "accuracy (overall) changed by -0.050 against the baseline; the allowed change is >= -0.010"
+
+
+@pytest.mark.parametrize(
+    ("blessed", "fail", "code"),
+    [(0, True, 3), (0, False, 0), (1, True, 0), (None, True, 0)],
+    ids=["not-blessed-in-ci", "not-blessed", "blessed-in-ci", "no-evaluator"],
+)
+def test_only_a_not_blessed_verdict_asked_to_fail_gives_exit_status_3(blessed, fail, code):
+    nodes = {} if blessed is None else {"Evaluator": node("Evaluator", blessing=artifact(blessed=blessed))}
+
+    assert summary.exit_code(nodes, fail) == code
+
+
+def test_an_unchanged_model_is_said_to_be_unchanged(config):
+    pushed = artifact(pushed=0, unchanged_version="1796403994", pushed_destination="/serving/cars/1796403994")
+
+    text = summary.render(config, "run-2", {"Pusher": node("Pusher", pushed_model=pushed)}, 1.0)
+
+    assert text.splitlines()[-1] == (
+        "Model: unchanged: version 1796403994 already holds this model; nothing pushed: /serving/cars/1796403994"
+    )
