@@ -6,7 +6,7 @@ same bytes, and pushing it again would make a new version of nothing new.
 
 import hashlib
 import os
-from typing import Optional
+from typing import List, Optional
 
 from tfx.dsl.io import fileio
 
@@ -14,9 +14,9 @@ from tfx.dsl.io import fileio
 def content_hash(directory: str) -> str:
     """sha256 over every file of a directory tree: its path relative to the tree and its bytes."""
     digest = hashlib.sha256()
-    paths = []
+    paths: List[str] = []
     for root, _, names in fileio.walk(directory):
-        paths += [os.path.join(root, name) for name in names]
+        paths += [os.path.join(str(root), str(name)) for name in names]
     for path in sorted(paths):
         relative = os.path.relpath(path, directory)
         digest.update(f"{len(relative)}:{relative}".encode())
@@ -30,8 +30,9 @@ def same_version(model_dir: str, base_directory: str) -> Optional[str]:
     """The newest version under `base_directory` whose files are those of `model_dir`; None if there is none."""
     if not fileio.exists(base_directory):
         return None
+    names = [str(name).rstrip("/") for name in fileio.listdir(base_directory)]
     versions = sorted(
-        (name.rstrip("/") for name in fileio.listdir(base_directory) if name.rstrip("/").isdigit()),
+        (name for name in names if name.isdigit()),
         key=int,
         reverse=True,
     )

@@ -5,7 +5,7 @@ from typing import Dict, List, Optional
 from pipeline import mlmd
 from pipeline.config import PipelineConfig
 from pipeline.report.tracking import neptune_info
-from pipeline.report.verdict import METRIC, Verdict, bars_of, read_verdict
+from pipeline.report.verdict import AUC, METRIC, TRIVIAL_AUC, Verdict, bars_of, read_verdict
 
 
 def render(config: PipelineConfig, run_id: str, nodes: Dict[str, mlmd.NodeRun], wall_seconds: float) -> str:
@@ -71,13 +71,16 @@ def _verdict_lines(config: PipelineConfig, verdict: Verdict) -> List[str]:
             else f"no baseline yet (first blessed model of dataset {config.dataset.name})"
         )
         lines.append(f"  {METRIC:<10} {verdict.overall:.3f}  threshold >= {threshold:.3f}  {baseline}")
-    for name, value in verdict.by_slice:
-        lines.append(f"  {'':<10} {value:.3f}  {name}")
     if "eval_examples" in bars:
         lines.append(
             f"  {'trivial':<10} {bars.get('trivial_accuracy', 0.0):.3f}  always answering "
             f"'{bars.get('trivial_class', '?')}', the training split's most frequent class"
         )
+    if verdict.auc is not None:
+        lines.append(f"  {AUC:<10} {verdict.auc:.3f}  the trivial model's is {TRIVIAL_AUC:.3f} (ranking at random)")
+    for name, value in verdict.by_slice:
+        lines.append(f"  {'':<10} {value:.3f}  {name}")
+    if "eval_examples" in bars:
         lines.append(
             f"  judged on {int(bars['eval_examples'])} eval examples: changes under {drop:.3f} are within "
             "sampling error"

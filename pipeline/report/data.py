@@ -55,7 +55,8 @@ class FeatureStats:
         edges = [low + i * width for i in range(buckets + 1)]
         shares = {}
         for split, histogram in histograms.items():
-            total = self.by_split[split].count or sum(count for *_, count in histogram) or 1
+            counted: float = sum(bucket[2] for bucket in histogram)
+            total = float(self.by_split[split].count or counted or 1.0)
             moved = [0.0] * buckets
             for start, end, count in histogram:
                 for index in range(buckets):

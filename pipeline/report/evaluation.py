@@ -45,6 +45,8 @@ class EvaluationSection:
     # The trivial model (always the training split's most frequent class): its answer and its accuracy on eval.
     trivial_class: Optional[str] = None
     trivial_accuracy: Optional[float] = None
+    # For two classes: the model's AUC (the trivial model's is 0.5).
+    auc: Optional[float] = None
 
 
 def _slice_label(spec) -> str:
@@ -122,6 +124,7 @@ def extract(nodes: Dict[str, mlmd.NodeRun]) -> EvaluationSection:
         evaluation_uri=uri,
     )
     _add_trivial(section, bars_of(evaluator.outputs["blessing"][0]))
+    section.auc = verdict.auc
     if not blessed and not section.reasons:
         section.reasons = ["the Evaluator did not bless the model, and named no failed threshold"]
     return section

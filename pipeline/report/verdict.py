@@ -6,6 +6,9 @@ from typing import Any, Dict, List, Optional, Tuple
 from components import evaluation
 
 METRIC = "accuracy"
+# Reported for two classes (pipeline/dag/eval_config.py: AUC_METRIC); the trivial model's is TRIVIAL_AUC.
+AUC = "auc"
+TRIVIAL_AUC = 0.5
 
 
 @dataclass
@@ -17,6 +20,8 @@ class Verdict:
     baseline: Optional[float] = None
     by_slice: List[Tuple[str, float]] = field(default_factory=list)
     failures: List[str] = field(default_factory=list)
+    # The AUC of a two-class label's model (the trivial model's is 0.5), when the Evaluator computed one.
+    auc: Optional[float] = None
     # The bars the Evaluator set for this eval split (components/eval_policy.py), when it recorded them.
     bars: Dict[str, Any] = field(default_factory=dict)
 
@@ -44,6 +49,8 @@ def read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:
     verdict = Verdict(blessed=blessed)
     by_slice: Dict[str, float] = {}
     for metric in evaluation.metric_values(evaluation_uri):
+        if metric.name == AUC and not (metric.slice or metric.baseline or metric.is_diff):
+            verdict.auc = metric.value if verdict.auc is None else verdict.auc
         if metric.name != METRIC or metric.is_diff:
             continue
         if metric.baseline:
