@@ -86,7 +86,26 @@ def check_kinds(config: PipelineConfig, files: List[Path]) -> None:
     numeric, dates = config.dataset.features.numeric, config.dataset.features.date
     if not numeric and not dates:
         return
+    text = _sample_and_check_dates(files, numeric, dates, source)
+    for column, cells in text.items():
+        if cells and not any(_is_number(cell) for *_, cell in cells):
+            where_found, line, cell = cells[0]
+            where = "features.date" if is_date(cell) else "features.categorical or features.ignored"
+            what = "dates" if is_date(cell) else "text"
+            raise ColumnError(
+                f"column '{column}' is numeric in {source} but holds {what}, e.g. {cell!r} "
+                f"({where_found} line {line}); move it to {where}"
+            )
+
+
+def _sample_and_check_dates(files: List[Path], numeric: List[str], dates: List[str], source: Path) -> dict:
+    """The first TEXT_SAMPLE values of each numeric column; every date cell checked on the way.
+
+    Without date columns the read stops once every numeric column has its sample, so a large file costs
+    little more than its first rows.
+    """
     text: dict = {column: [] for column in numeric}
+    unsampled = len(numeric)
     for path in files:
         for line, column, cell in _cells(path, numeric + dates):
             if is_missing(cell):
@@ -98,15 +117,10 @@ def check_kinds(config: PipelineConfig, files: List[Path]) -> None:
                 )
             if column in text and len(text[column]) < TEXT_SAMPLE:
                 text[column].append((path, line, cell))
-    for column, cells in text.items():
-        if cells and not any(_is_number(cell) for *_, cell in cells):
-            where_found, line, cell = cells[0]
-            where = "features.date" if is_date(cell) else "features.categorical or features.ignored"
-            what = "dates" if is_date(cell) else "text"
-            raise ColumnError(
-                f"column '{column}' is numeric in {source} but holds {what}, e.g. {cell!r} "
-                f"({where_found} line {line}); move it to {where}"
-            )
+                unsampled -= len(text[column]) == TEXT_SAMPLE
+                if not unsampled and not dates:
+                    return text
+    return text
 
 
 def _is_number(cell: str) -> bool:
