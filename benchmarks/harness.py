@@ -81,7 +81,7 @@ def run_measured(
     command: Sequence[str], env: Optional[Dict[str, str]] = None, cwd: Optional[Path] = None, timeout: float = 1800
 ) -> Measured:
     """Runs `command`, sampling the summed RSS of it and its children every 0.1 s (Beam workers included)."""
-    # A developer's plain environment: no VTX_* settings, and Neptune in its default (offline) mode.
+    # A developer's plain environment: no VTX_* or NEPTUNE_* settings (runs go to the default MLflow store).
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("VTX_", "NEPTUNE_"))}
     environ.update(env or {})
     load = load_1m()

@@ -1,8 +1,10 @@
-"""TFX executors with our run-time duties: modules from modules_uri, the Neptune token, per-run parameters."""
+"""TFX executors with our run-time duties: modules from modules_uri, the run id and tracker, per-run parameters."""
 
 import json
 import os
-from typing import Any, Dict, List
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, List, Optional
 
 from tfx import types
 from tfx.components.evaluator import executor as evaluator_executor
@@ -14,12 +16,15 @@ from tfx.proto import pusher_pb2, trainer_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import json_utils, proto_utils
 
-from components import dataset_identity, eval_policy, model_content, modules_source, neptune_secret
+from components import dataset_identity, eval_policy, model_content, modules_source, neptune_secret, wheels
 
 # Keys of custom_config that this package sets; see pipeline/pipeline.py.
 MODULES_URI = "modules_uri"
 NEPTUNE_SECRET = "neptune_token_secret"
 NEPTUNE_PROJECT = "neptune_project"
+TRACKING = "tracking"
+# The run-context variable the tracker reads (a copy of pipeline/config/run_context.py's, held equal by a test).
+RUN_ID_ENV = "VTX_PIPELINE_RUN_ID"
 # Extra execution parameters, runtime parameters on Vertex; see components/runtime_parameters.py.
 TRAIN_STEPS, EVAL_STEPS, MAX_TRIALS, ACCURACY_THRESHOLD = (
     "train_steps",
@@ -36,14 +41,62 @@ def custom_config(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
     return json_utils.loads(exec_properties.get("custom_config") or "null") or {}
 
 
-def prepare(exec_properties: Dict[str, Any]) -> None:
+def prepare(exec_properties: Dict[str, Any], output_dict: Optional[Artifacts] = None) -> None:
     """What every user-code executor does first, wherever it runs (pipeline task or Vertex job)."""
     config = custom_config(exec_properties)
     if config.get(MODULES_URI):
         modules_source.use_modules_from(config[MODULES_URI])
-    if config.get(NEPTUNE_PROJECT):
-        os.environ.setdefault("NEPTUNE_PROJECT", config[NEPTUNE_PROJECT])
-    neptune_secret.export_neptune_token(config.get(NEPTUNE_SECRET))
+    tracking = config.get(TRACKING) or {}
+    if output_dict:
+        export_run_id(output_dict, tracking.get("pipeline_root"))
+    if tracking.get("backend") == "neptune":
+        if config.get(NEPTUNE_PROJECT):
+            os.environ.setdefault("NEPTUNE_PROJECT", config[NEPTUNE_PROJECT])
+        neptune_secret.export_neptune_token(config.get(NEPTUNE_SECRET))
+
+
+def pipeline_run_id(output_uri: str, pipeline_root: Optional[str]) -> Optional[str]:
+    """The pipeline job's name, from an output's URI: <pipeline_root>/<project number>/<job name>/<task>/..."""
+    root = (pipeline_root or "").rstrip("/") + "/"
+    if root == "/" or not output_uri.startswith(root):
+        return None
+    parts = output_uri[len(root) :].split("/")
+    return parts[1] if len(parts) > 2 and parts[1] else None
+
+
+def export_run_id(output_dict: Artifacts, pipeline_root: Optional[str]) -> None:
+    """Sets the run id the tracker files runs under, on Vertex AI where no runner sets it (locally vtx run does)."""
+    if os.environ.get(RUN_ID_ENV):
+        return
+    for artifacts in output_dict.values():
+        for artifact in artifacts:
+            run_id = pipeline_run_id(artifact.uri, pipeline_root)
+            if run_id:
+                os.environ[RUN_ID_ENV] = run_id
+                return
+
+
+def runs_remotely(beam_args: List[str]) -> bool:
+    """Whether these Beam flags send the work to other processes (Dataflow, a portable job service, ...)."""
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+    runner = PipelineOptions(beam_args).view_as(StandardOptions).runner or "DirectRunner"
+    return runner.lower().removesuffix("runner") not in ("direct", "")
+
+
+def staged_modules(beam_args: List[str], exec_properties: Dict[str, Any]) -> List[str]:
+    """Beam flags that also hand remote workers the modules this executor loaded from modules_uri.
+
+    TFT pickles preprocessing_fn by reference and a worker imports it again to build the transform graph: a
+    worker whose image holds older modules/ would otherwise run that older code. Its wheel is built from the
+    very files the driver loaded, and the workers install it at start, over the image's copy.
+    """
+    uri = custom_config(exec_properties).get(MODULES_URI)
+    if not uri or not runs_remotely(beam_args):
+        return beam_args
+    package = modules_source.use_modules_from(uri)
+    wheel = wheels.modules_wheel(package.parent, Path(tempfile.gettempdir()) / "vtx-wheels")
+    return [*beam_args, f"--extra_package={wheel}"]
 
 
 def apply_steps(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
@@ -90,12 +143,15 @@ def apply_threshold(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
 class TransformExecutor(transform_executor.Executor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
         prepare(exec_properties)
+        # Placeholders are resolved by now: every flag is a string.
+        args = [str(arg) for arg in self._beam_pipeline_args]
+        self._beam_pipeline_args = list[Any](staged_modules(args, exec_properties))
         super().Do(input_dict, output_dict, exec_properties)
 
 
 class TunerExecutor(tuner_executor.Executor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
-        prepare(exec_properties)
+        prepare(exec_properties, output_dict)
         super().Do(input_dict, output_dict, apply_trials(exec_properties))
 
 
@@ -107,7 +163,7 @@ def stamp_model(output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None
 
 class TrainerExecutor(trainer_executor.GenericExecutor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
-        prepare(exec_properties)
+        prepare(exec_properties, output_dict)
         super().Do(input_dict, output_dict, apply_steps(exec_properties))
         stamp_model(output_dict, exec_properties)
 

@@ -6,7 +6,7 @@ from typing import Callable, Optional
 
 def download_prefix(uri: str, target: Path, skip: Optional[Callable[[str], bool]] = None) -> int:
     """Downloads the objects under `uri` to `target`, keeping their relative paths; returns how many."""
-    from google.cloud import storage  # type: ignore[attr-defined] # only gs:// inputs need it
+    from google.cloud import storage  # type: ignore[attr-defined,unused-ignore] # only gs:// inputs need it
 
     bucket_name, _, prefix = uri[len("gs://") :].partition("/")
     prefix = prefix.rstrip("/") + "/" if prefix else ""

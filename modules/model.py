@@ -11,7 +11,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 from tfx.components.tuner.component import TunerFnResult
 
 from modules import features, hparams
-from modules.runtime import data, determinism, export, tracking, training, tuning
+from modules.runtime import data, determinism, export, training, tuning
 
 
 # >>> Edit here: the network. It reads the transformed features, and its knobs come from hparams.py. <<<
@@ -59,7 +59,7 @@ def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
 
 
 def run_fn(fn_args: FnArgs) -> None:
-    """TFX Trainer entry point: data -> model -> fit (logged to Neptune) -> export."""
+    """TFX Trainer entry point: data -> model -> fit (tracked as the pipeline run) -> export."""
     seed = determinism.seed_of(fn_args)
     determinism.make_deterministic(seed)
     transform = tft.TFTransformOutput(fn_args.transform_output)
@@ -68,7 +68,8 @@ def run_fn(fn_args: FnArgs) -> None:
     )
     hp = training.hyperparameters(fn_args, hparams.defaults())
     model = build_model(hp, **data.shapes(transform))
-    with tracking.tracked_run("training", data.input_files(fn_args), fn_args.model_run_dir) as run:
-        run["parameters"] = {**hp.values, "batch_size": hparams.BATCH_SIZE, "train_steps": fn_args.train_steps}
+    params = {**hp.values, "batch_size": hparams.BATCH_SIZE, "train_steps": fn_args.train_steps, "seed": seed}
+    with training.tracked_run(fn_args, params) as run:
         training.fit(model, training.fit_kwargs(fn_args, train, evaluation, hparams.EPOCHS), run)
-        run["model/size_bytes"] = export.save(model, transform, fn_args.serving_model_dir, fn_args.custom_config)
+        size = export.save(model, transform, fn_args.serving_model_dir, fn_args.custom_config)
+        run.log_metrics({"model.size_bytes": size})

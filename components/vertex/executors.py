@@ -21,10 +21,10 @@ class VertexTrainerExecutor(vertex_trainer.GenericExecutor):
 
 
 class TunerWorkerExecutor(vertex_tuner._WorkerExecutor):
-    """One tuning worker of the Vertex job: modules, the Neptune token and the trials parameter first."""
+    """One tuning worker of the Vertex job: modules, the run id, the tracker and the trials parameter first."""
 
     def Do(self, input_dict, output_dict, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
-        executors.prepare(exec_properties)
+        executors.prepare(exec_properties, output_dict)
         super().Do(input_dict, output_dict, executors.apply_trials(exec_properties))
 
 

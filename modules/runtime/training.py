@@ -1,12 +1,14 @@
-"""The Keras Model class build_model uses, the fit arguments the Tuner and Trainer share, and a logged fit."""
+"""The Keras Model class build_model uses, the fit arguments the Tuner and Trainer share, and a tracked fit."""
 
-from typing import Any, Dict
+import contextlib
+from typing import Any, Dict, Iterator
 
 import keras_tuner
-import neptune
 import tensorflow as tf
-from neptune_tensorflow_keras import NeptuneCallback
 from tfx.components.trainer.fn_args_utils import FnArgs
+
+from modules.runtime import data, tracking
+from modules.runtime.tracking.keras import epoch_callback
 
 
 class Model(tf.keras.Model):
@@ -46,10 +48,29 @@ def fit_kwargs(fn_args: FnArgs, train: tf.data.Dataset, evaluation: tf.data.Data
     }
 
 
-def fit(model: tf.keras.Model, kwargs: Dict[str, Any], run: neptune.Run) -> Dict[str, float]:
-    """Fits the model, logging each epoch under training/, then evaluates it; returns and logs metrics/final."""
-    model.fit(callbacks=[NeptuneCallback(run=run, base_namespace="training")], **kwargs)
+def tracking_settings(fn_args: FnArgs) -> tracking.Settings:
+    """Where this run is tracked, as the pipeline settings put it in custom_config."""
+    return tracking.Settings.from_mapping((fn_args.custom_config or {}).get(tracking.SETTINGS_KEY))
+
+
+@contextlib.contextmanager
+def tracked_run(fn_args: FnArgs, params: Dict[str, Any]) -> Iterator[tracking.Run]:
+    """The pipeline run's tracked run with the run context and `params` logged; its whereabouts next to the model."""
+    settings = tracking_settings(fn_args)
+    run = tracking.pipeline_run(settings)
+    run.set_tags(tracking.context.tags(data.input_files(fn_args)))
+    run.log_params({**params, **settings.params, **tracking.context.versions()})
+    try:
+        yield run
+    finally:
+        run.end()
+        tracking.context.write_tracking_file(fn_args.model_run_dir, dict(run.where()))
+
+
+def fit(model: tf.keras.Model, kwargs: Dict[str, Any], run: tracking.Run) -> Dict[str, float]:
+    """Fits the model, logging each epoch's metrics at its step, then evaluates it; returns and logs final.*"""
+    model.fit(callbacks=[epoch_callback(run)], **kwargs)
     metrics = model.evaluate(kwargs["validation_data"], steps=kwargs["validation_steps"], return_dict=True, verbose=0)
-    final = {f"val_{name}": float(value) for name, value in metrics.items()}
-    run["metrics/final"] = final
+    final = {f"final.val_{name}": float(value) for name, value in metrics.items()}
+    run.log_metrics(final)
     return final

@@ -18,7 +18,7 @@ from pipeline.batch.locations import Item, LocationError, crc32c_hex_of_base64, 
 
 class GcsPrefix:
     def __init__(self, uri: str):
-        from google.cloud import storage  # type: ignore[attr-defined]
+        from google.cloud import storage  # type: ignore[attr-defined,unused-ignore]
 
         bucket, _, prefix = uri[len("gs://") :].partition("/")
         if not bucket:

@@ -2,7 +2,7 @@
 
 import click
 
-from pipeline.cli import batch, init, monitor, registry, report, run, schedule, serve, show_config, vertex
+from pipeline.cli import batch, init, monitor, registry, report, run, runs, schedule, serve, show_config, vertex
 
 
 @click.group(
@@ -12,6 +12,7 @@ Examples:
   vtx init --label COLUMN      # describe the CSV files in data/ (modules/dataset.yaml)
   vtx run                      # run the whole pipeline locally on data/
   vtx report                   # an HTML report of the latest run
+  vtx runs                     # the tracked runs; --compare A B shows what changed
   vtx registry list            # pushed versions, their metrics and aliases
   vtx serve                    # the production model on 127.0.0.1:8080, requests logged
   vtx monitor                  # skew and drift of the last 24 h of logged requests
@@ -28,6 +29,7 @@ for _command in (
     init.init_command,
     run.run_command,
     report.report_command,
+    runs.runs_command,
     show_config.config_command,
     vertex.compile_command,
     vertex.submit_command,

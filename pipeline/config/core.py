@@ -1,17 +1,20 @@
 """Typed pipeline settings, built once from a profile file, a config file, the environment and flags."""
 
 from pathlib import Path
-from typing import List, Literal, Optional
+from typing import Any, Dict, List, Optional
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from pipeline import contract
 from pipeline.config.base import Section as _Section
 from pipeline.config.batch import BatchConfig
+from pipeline.config.beam import BeamConfig
 from pipeline.config.dataset import DatasetConfig
 from pipeline.config.monitoring import MonitoringConfig
 from pipeline.config.schedule import ScheduleConfig
 from pipeline.config.serving import ServingConfig
+from pipeline.config.tracking import TrackingConfig, runtime_settings
+from pipeline.config.uri import is_gcs, join_uri
 from pipeline.config.vertex import VertexConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +32,7 @@ PATH_KEYS = (
 
 def serving_dir(output_root: str, dataset_name: str) -> str:
     """Where the local Pusher puts the versions of one dataset's model."""
-    return str(Path(output_root) / "serving_model" / dataset_name)
+    return join_uri(output_root, "serving_model", dataset_name)
 
 
 class ModulesConfig(_Section):
@@ -39,6 +42,8 @@ class ModulesConfig(_Section):
     preprocessing_fn: str = Field(pattern=r"^[\w.]+\.\w+$")
     tuner_fn: str = Field(pattern=r"^[\w.]+\.\w+$")
     run_fn: str = Field(pattern=r"^[\w.]+\.\w+$")
+    # The tracking module the pipeline names for what it records after a run and `vtx runs` reads.
+    tracking: str = Field(default="modules.runtime.tracking", pattern=r"^[\w.]+$")
 
 
 class SplitConfig(_Section):
@@ -80,11 +85,6 @@ class EvaluationConfig(_Section):
     standard_errors: float = Field(default=1.0, ge=0.0, le=10.0)
 
 
-class BeamConfig(_Section):
-    direct_num_workers: int = Field(ge=0, le=256)
-    direct_running_mode: Literal["in_memory", "multi_threading", "multi_processing"]
-
-
 class PipelineConfig(_Section):
     """Every setting of one pipeline run; `create_pipeline` reads nothing else."""
 
@@ -103,8 +103,11 @@ class PipelineConfig(_Section):
     evaluation: EvaluationConfig
     # `vtx batch-predict`: what happens to predicted inputs, rows per model call.
     batch: BatchConfig = BatchConfig()
-    beam: BeamConfig
+    # Where the Beam steps run: `direct` here, or a runner whose workers get this project's code.
+    beam: BeamConfig = BeamConfig()
     enable_cache: bool
+    # Experiment tracking: the backend, where its runs go, the experiment's name.
+    tracking: TrackingConfig
     # When training and batch prediction run on their own: `vtx schedule`.
     schedule: Optional[ScheduleConfig] = None
     # Set by the `vertex` profile: where and how the same DAG runs on Google Cloud.
@@ -121,11 +124,40 @@ class PipelineConfig(_Section):
             raise ValueError("must not be empty")
         return value
 
+    @model_validator(mode="after")
+    def _tracking_target(self) -> "PipelineConfig":
+        if self.tracking.backend == "vertex" and self.vertex is None:
+            raise ValueError("tracking.backend: vertex (Vertex AI Experiments) needs the vertex profile")
+        if self.tracking.backend == "mlflow" and self.vertex is not None and not self.tracking.uri:
+            raise ValueError("tracking.uri: on Vertex AI the mlflow backend needs a server (or MLFLOW_TRACKING_URI)")
+        return self
+
+    @model_validator(mode="after")
+    def _vertex_target(self) -> "PipelineConfig":
+        vertex = self.vertex
+        if not vertex:
+            return self
+        # Vertex AI's tasks and Dataflow's workers see Cloud Storage, never this machine's folders.
+        if not is_gcs(self.data_root):
+            raise ValueError(f"data_root must be a gs:// URI on Vertex AI, not {self.data_root!r}")
+        if self.beam.runner not in ("dataflow", "direct"):
+            raise ValueError(
+                f"beam.runner {self.beam.runner} is not offered on Vertex AI: dataflow (workers that run vertex.image)"
+                " or direct (inside each pipeline task)"
+            )
+        images = [flag.split("=", 1)[1] for flag in self.beam.extra_args if flag.startswith("--sdk_container_image=")]
+        if self.beam.runner == "dataflow" and images and images[-1] != vertex.image:
+            raise ValueError(
+                f"beam.extra_args: --sdk_container_image={images[-1]} is not vertex.image, so Dataflow's workers would"
+                " lack this project's code; leave the flag out"
+            )
+        return self
+
     @property
     def pipeline_root(self) -> str:
         if self.vertex:
             return self.vertex.pipeline_root
-        return str(Path(self.output_root) / "tfx")
+        return join_uri(self.output_root, "tfx")
 
     def runtime_path(self, local_path: str) -> str:
         """Where a file of this checkout is when the pipeline runs: here, in the image, or under modules_uri."""
@@ -134,14 +166,14 @@ class PipelineConfig(_Section):
         path = Path(local_path)
         package_dir = Path(self.modules.package_dir)
         if self.vertex.modules_uri and path.is_relative_to(package_dir):
-            return self.vertex.modules_uri.rstrip("/") + "/" + path.relative_to(package_dir).as_posix()
+            return join_uri(self.vertex.modules_uri, path.relative_to(package_dir).as_posix())
         if not path.is_relative_to(PROJECT_ROOT):
             raise ValueError(f"{local_path} is outside the project, so the image does not have it")
-        return self.vertex.code_root.rstrip("/") + "/" + path.relative_to(PROJECT_ROOT).as_posix()
+        return join_uri(self.vertex.code_root, path.relative_to(PROJECT_ROOT).as_posix())
 
     @property
     def metadata_path(self) -> str:
-        return str(Path(self.output_root) / "metadata.sqlite")
+        return join_uri(self.output_root, "metadata.sqlite")
 
     @property
     def serving_dir(self) -> str:
@@ -150,23 +182,21 @@ class PipelineConfig(_Section):
 
     @property
     def log_dir(self) -> str:
-        return str(Path(self.output_root) / "logs")
+        return join_uri(self.output_root, "logs")
+
+    def tracking_settings(self) -> Dict[str, Any]:
+        """What modules/runtime/tracking is told: backend, experiment, where runs go, the pipeline's own params."""
+        settings = runtime_settings(self.tracking, self.pipeline_name, self.output_root, self.vertex)
+        split = f"{self.split.train_buckets}:{self.split.eval_buckets}"
+        return {**settings, "params": {"split": split, "eval_steps": self.training.eval_steps}}
 
     @property
     def neptune_dir(self) -> str:
-        return str(Path(self.output_root) / ".neptune")
+        return join_uri(self.output_root, ".neptune")
 
     def beam_args(self) -> List[str]:
-        """Beam flags: Dataflow's when configured, else those that differ from the DirectRunner's defaults.
-
-        TFX packages itself as an sdist for remote workers whenever any Beam flag is set
-        (about 2 s per Beam component), which a local in-memory run does not need.
-        """
-        if self.vertex and self.vertex.dataflow.enabled:
-            return self.vertex.dataflow_args()
-        args = []
-        if self.beam.direct_num_workers != 1:
-            args.append(f"--direct_num_workers={self.beam.direct_num_workers}")
-        if self.beam.direct_running_mode != "in_memory":
-            args.append(f"--direct_running_mode={self.beam.direct_running_mode}")
-        return args
+        """The Beam flags of every Beam step: the runner's, Dataflow's from the vertex settings, beam.extra_args."""
+        vertex = self.vertex
+        if vertex and self.beam.runner == "dataflow":
+            return self.beam.args(vertex.dataflow_args)
+        return self.beam.args()

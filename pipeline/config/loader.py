@@ -16,11 +16,35 @@ ENV_PREFIX = "VTX_"
 ENV_NOT_SETTINGS = {"VTX_PROFILE", "VTX_CONFIG", *RUN_CONTEXT_ENV}
 
 
+# Keys that were settings once, and where their value goes now.
+MOVED = {
+    "vertex.dataflow.enabled": "beam.runner (dataflow, or direct to run the Beam steps inside the pipeline tasks)",
+    "vertex.dataflow.machine_type": "beam.extra_args: [--machine_type=...]",
+    "vertex.dataflow.max_workers": "beam.extra_args: [--max_num_workers=...]",
+    "vertex.dataflow.temp_location": "beam.extra_args: [--temp_location=gs://...]",
+    "vertex.dataflow.service_account": "beam.extra_args: [--service_account_email=...]",
+    "vertex.dataflow.use_pipeline_image": "nothing: Dataflow's workers always run vertex.image, which has the code",
+}
+
+
+def unknown_key(key: str) -> str:
+    """'unknown key ...', and where it went if it moved."""
+    if key in MOVED:
+        return f"unknown key '{key}': it moved to {MOVED[key]}"
+    if any(old.startswith(key + ".") for old in MOVED):
+        return f"unknown key '{key}': it moved to beam.runner and beam.extra_args (see docs/configuration.md)"
+    return f"unknown key '{key}'"
+
+
 class ConfigError(ValueError):
     """A bad profile, config file, key or value; the message says which."""
 
 
 BASE_PROFILE = "base"
+
+
+# MLflow's own variable points the mlflow backend at a team's server, as it does for any MLflow client.
+MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
 
 
 def profiles() -> List[str]:
@@ -141,7 +165,7 @@ def _unknown_keys(layer: Mapping[str, Any], model: Any = PipelineConfig, prefix:
 def _check_keys(layer: Mapping[str, Any], source: str) -> Dict[str, Any]:
     unknown = _unknown_keys(layer)
     if unknown:
-        raise ConfigError(f"unknown key '{unknown[0]}' in {source}")
+        raise ConfigError(f"{unknown_key(unknown[0])} in {source}")
     return dict(layer)
 
 
@@ -150,7 +174,12 @@ def _explain(error: ValidationError) -> str:
     for problem in error.errors():
         key = ".".join(str(part) for part in problem["loc"])
         if problem["type"] == "extra_forbidden":
-            lines.append(f"unknown key '{key}'")
+            value = problem.get("input")
+            nested = f"{key}.{next(iter(value))}" if isinstance(value, Mapping) and value else key
+            lines.append(unknown_key(nested if nested in MOVED else key))
+        elif not key:
+            # A check across sections: its message names the keys; the input would be every setting.
+            lines.append(problem["msg"].removeprefix("Value error, "))
         elif problem["type"] == "missing":
             lines.append(f"missing key '{key}'")
         else:
@@ -181,6 +210,8 @@ def load_config(
     environ = os.environ if environ is None else environ
     layers = _layers(profile, config_file, overrides, environ)
     tree = _with_dataset(_merged(layers), layers)
+    if environ.get(MLFLOW_URI_ENV) and not _get(tree, "tracking.uri"):
+        _set(tree, "tracking.uri", environ[MLFLOW_URI_ENV])
     try:
         return PipelineConfig.model_validate(tree)
     except ValidationError as error:

@@ -1,4 +1,4 @@
-"""Typed settings of the Vertex AI target: project, image, Dataflow, Vertex Training, the pusher, Neptune."""
+"""Typed settings of the Vertex AI target: project, image, Vertex Training, the pusher, Neptune."""
 
 from typing import Dict, List, Literal, Optional
 
@@ -8,19 +8,6 @@ from pipeline.config.base import Section
 
 _GCS = r"^gs://[a-z0-9][a-z0-9._-]{1,220}(/.*)?$"
 _LABEL = r"^[a-z][a-z0-9_-]{0,62}$"
-
-
-class DataflowConfig(Section):
-    """Beam components (ExampleGen, StatisticsGen, Transform, Evaluator) on Dataflow."""
-
-    enabled: bool
-    machine_type: str
-    max_workers: int = Field(ge=1, le=1000)
-    # Defaults to <pipeline_root>/dataflow/tmp.
-    temp_location: Optional[str] = Field(default=None, pattern=_GCS)
-    service_account: Optional[str] = None
-    # Dataflow workers run this image, so they have the same TFX and TF as the launcher.
-    use_pipeline_image: bool = True
 
 
 class TrainingConfig(Section):
@@ -111,7 +98,6 @@ class VertexConfig(Section):
     git_commit: Optional[str] = Field(default=None, pattern=r"^[a-z0-9_-]{1,63}$")
     # Another Vertex AI API endpoint (e.g. Private Service Connect); http:// only for a loopback fake.
     api_endpoint: Optional[str] = None
-    dataflow: DataflowConfig
     training: TrainingConfig
     tuning: TuningConfig
     pusher: PusherConfig
@@ -130,27 +116,19 @@ class VertexConfig(Section):
         """The image of the custom serving container: the pusher's own, else the pipeline image."""
         return self.pusher.serving_image or self.image
 
-    @property
-    def temp_location(self) -> str:
-        return self.dataflow.temp_location or f"{self.pipeline_root.rstrip('/')}/dataflow/tmp"
-
     def dataflow_args(self) -> List[str]:
-        """Beam pipeline flags that send every Beam component to Dataflow."""
-        dataflow = self.dataflow
+        """The Dataflow flags that follow from these settings; beam.extra_args (machine type, workers) add the rest.
+
+        The workers run the pipeline image, which carries this project's code and its locked packages.
+        """
         args = [
-            "--runner=DataflowRunner",
             f"--project={self.project}",
             f"--region={self.region}",
-            f"--temp_location={self.temp_location}",
-            f"--machine_type={dataflow.machine_type}",
-            f"--max_num_workers={dataflow.max_workers}",
-            "--experiments=use_runner_v2",
+            f"--temp_location={self.pipeline_root.rstrip('/')}/dataflow/tmp",
+            f"--sdk_container_image={self.image}",
         ]
-        if dataflow.use_pipeline_image:
-            args.append(f"--sdk_container_image={self.image}")
-        account = dataflow.service_account or self.service_account
-        if account:
-            args.append(f"--service_account_email={account}")
+        if self.service_account:
+            args.append(f"--service_account_email={self.service_account}")
         return args
 
     def secret_version(self) -> Optional[str]:

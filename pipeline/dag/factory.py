@@ -53,7 +53,7 @@ def _schema_node(config: PipelineConfig, statistics: Channel):
 
 def _tuner(config: PipelineConfig, params: RunParameters, transform: Transform) -> Tuner:
     job = targets.tuner_job(config)
-    custom_config = {**targets.user_code_config(config, config.modules.tuner_fn, neptune=True), **(job or {})}
+    custom_config = {**targets.user_code_config(config, config.modules.tuner_fn, tracked=True), **(job or {})}
     tuner = Tuner(
         tuner_fn=config.modules.tuner_fn,
         examples=transform.outputs["transformed_examples"],
@@ -85,7 +85,7 @@ def _trainer(config: PipelineConfig, params: RunParameters, transform: Transform
         train_args=trainer_pb2.TrainArgs(num_steps=config.training.train_steps),
         eval_args=trainer_pb2.EvalArgs(num_steps=config.training.eval_steps),
         custom_config={
-            **targets.user_code_config(config, config.modules.run_fn, neptune=True),
+            **targets.user_code_config(config, config.modules.run_fn, tracked=True),
             **targets.export_config(config),
             **(job or {}),
         },

@@ -8,6 +8,7 @@ from tfx.types import Channel
 from components import baseline_resolver, dataset_identity, executors
 from pipeline import contract
 from pipeline.config import PipelineConfig
+from pipeline.config.tracking import SETTINGS_KEY
 from pipeline.dag import fingerprint, serving_container
 
 # custom_config key of the seed that modules/runtime/determinism.py reads (a copy there; a unit test holds them equal).
@@ -26,22 +27,24 @@ def dataset_definition(config: PipelineConfig) -> Dict[str, Any]:
     }
 
 
-def user_code_config(config: PipelineConfig, entry_fn: str, neptune: bool = False) -> Dict[str, Any]:
-    """custom_config of a component that runs modules/ code.
+def user_code_config(config: PipelineConfig, entry_fn: str, tracked: bool = False) -> Dict[str, Any]:
+    """custom_config of a component that runs modules/ code; `tracked` adds where its runs are tracked.
 
     The fingerprint of the entry module's imports, and the dataset definition modules/ reads, re-run the
-    component when either changes; Tuner and Trainer (neptune=True) also get the seed.
+    component when either changes; Tuner and Trainer (tracked=True) also get the seed.
     """
     custom: Dict[str, Any] = {
         "code_fingerprint": fingerprint.code_fingerprint(config.modules.package_dir, entry_fn),
         dataset_identity.CONFIG_KEY: dataset_definition(config),
     }
-    if neptune:
+    if tracked:
         custom[SEED_KEY] = config.training.seed
     vertex = config.vertex
     if vertex and vertex.modules_uri:
         custom[executors.MODULES_URI] = vertex.modules_uri
-    if vertex and neptune:
+    if tracked:
+        custom[SETTINGS_KEY] = config.tracking_settings()
+    if vertex and tracked and config.tracking.backend == "neptune":
         if vertex.neptune.project:
             custom[executors.NEPTUNE_PROJECT] = vertex.neptune.project
         secret = vertex.secret_version()

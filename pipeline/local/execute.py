@@ -50,15 +50,18 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
         context = RunContext(run_id=run_id, git_commit=git_commit, data_fingerprint=fingerprint)
         code = _run(config, context, console)
         _record_facts(config, context, time.monotonic() - started)
+        tracked = _track(config, run_id, failed=code != 0)
         if code == 0:
             from pipeline import mlmd
             from pipeline.local import summary
 
             nodes = mlmd.node_runs(mlmd.open_store(config.metadata_path), config.pipeline_name, run_id)
-            console.write(summary.render(config, run_id, nodes, time.monotonic() - started) + "\n")
+            console.write(summary.render(config, run_id, nodes, time.monotonic() - started, tracked) + "\n")
             code = summary.exit_code(nodes, fail_if_not_blessed)
             if code:
                 console.write(f"Exit status {code}: the model is NOT BLESSED (--fail-if-not-blessed).\n")
+        elif tracked.get("warning"):
+            console.write(f"Tracking warning: {tracked['warning']}\n")
         if code in (0, 1, 3):
             _write_report(config, run_id, console)
     return code
@@ -77,6 +80,17 @@ def _record_facts(config: PipelineConfig, context, wall_seconds: float) -> None:
         "wall_seconds": round(wall_seconds, 1),
     }
     mlmd.record_run_facts(mlmd.open_store(config.metadata_path, writable=True), context.run_id, facts)
+
+
+def _track(config: PipelineConfig, run_id: str, failed: bool) -> dict:
+    """Adds the run's outcome to its tracked run (after KeyboardInterrupt too: the run is then failed)."""
+    from pipeline import mlmd
+    from pipeline.tracking import outcome
+
+    nodes = {}
+    if Path(config.metadata_path).is_file():
+        nodes = mlmd.node_runs(mlmd.open_store(config.metadata_path), config.pipeline_name, run_id)
+    return outcome.record(config, run_id, nodes, failed)
 
 
 def _write_report(config: PipelineConfig, run_id: str, console) -> None:

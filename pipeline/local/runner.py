@@ -11,6 +11,7 @@ from tfx.orchestration.portable import runtime_parameter_utils
 from pipeline.config import PipelineConfig, run_context
 from pipeline.dag.factory import create_pipeline
 from pipeline.dag.parameters import default_parameter_values
+from pipeline.local import loopback, staging
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ def run_local(config: PipelineConfig, context: RunContext) -> None:
     """Runs the whole DAG in this process; raises whatever a component raised."""
     os.environ.update(context.environment())
     os.environ.setdefault("NEPTUNE_DATA_DIRECTORY", config.neptune_dir)
-    ir = compiler.Compiler().compile(create_pipeline(config))
+    loopback.bind_grpc_to_loopback()
+    ir = compiler.Compiler().compile(create_pipeline(staging.with_project_wheel(config)))
     bindings = {**default_parameter_values(config), constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id}
     runtime_parameter_utils.substitute_runtime_parameter(ir, bindings)
     LocalDagRunner().run_with_ir(ir)

@@ -1,14 +1,20 @@
-"""The end-of-run summary: verdict, metrics against thresholds, where the model went, Neptune."""
+"""The end-of-run summary: verdict, metrics against thresholds, where the model went, the tracked run."""
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from pipeline import mlmd
 from pipeline.config import PipelineConfig
-from pipeline.report.tracking import neptune_info
+from pipeline.report.tracking import describe, tracking_info
 from pipeline.report.verdict import AUC, METRIC, TRIVIAL_AUC, Verdict, bars_of, read_verdict
 
 
-def render(config: PipelineConfig, run_id: str, nodes: Dict[str, mlmd.NodeRun], wall_seconds: float) -> str:
+def render(
+    config: PipelineConfig,
+    run_id: str,
+    nodes: Dict[str, mlmd.NodeRun],
+    wall_seconds: float,
+    tracked: Optional[Dict[str, Any]] = None,
+) -> str:
     """The summary text printed at the end of `vtx run`."""
     executed = [n for n in nodes.values() if n.status == "executed" and n.node_id != "Resolver"]
     cached = [n for n in nodes.values() if n.status == "cached"]
@@ -37,7 +43,7 @@ def render(config: PipelineConfig, run_id: str, nodes: Dict[str, mlmd.NodeRun], 
             lines.append(f"Model: unchanged: version {version} already holds this model; nothing pushed: {destination}")
         else:
             lines.append("Model: not pushed (not blessed).")
-    lines += _neptune_lines(config, nodes.get("Trainer"))
+    lines += tracking_lines(nodes.get("Trainer"), tracked)
     return "\n".join(lines)
 
 
@@ -89,15 +95,16 @@ def _verdict_lines(config: PipelineConfig, verdict: Verdict) -> List[str]:
     return lines
 
 
-def _neptune_lines(config: PipelineConfig, trainer: Optional[mlmd.NodeRun]) -> List[str]:
-    info = neptune_info(trainer)
-    if info is None:
-        return []
-    if info.get("url"):
-        return [f"Neptune: {info['url']}"]
-    if info.get("mode") == "offline":
-        return [
-            f"Neptune: offline run stored under {info.get('offline_dir')}",
-            f"  upload it with: neptune sync --path {config.output_root} --project WORKSPACE/PROJECT",
-        ]
-    return [f"Neptune: logging off (NEPTUNE_MODE={info.get('mode')})"]
+def tracking_lines(trainer: Optional[mlmd.NodeRun], tracked: Optional[Dict[str, Any]]) -> List[str]:
+    """Where the run is tracked and how to open it; one warning line per step whose tracker failed."""
+    info = tracking_info(trainer) if trainer is not None and trainer.status == "executed" else None
+    lines = []
+    if info and info.get("warning"):
+        lines.append(f"Tracking warning (Trainer): {info['warning']}")
+    if tracked and tracked.get("warning"):
+        lines.append(f"Tracking warning: {tracked['warning']}")
+    elif tracked and tracked.get("backend") not in (None, "none"):
+        lines.append(f"Tracking: {describe({**(info or {}), **tracked, 'warning': None})}")
+    elif info:
+        lines.append(f"Tracking: {describe({**info, 'warning': None})}")
+    return lines

@@ -32,8 +32,8 @@ class Overview:
     destination: Optional[str] = None
     metrics: List[Tuple[str, str]] = field(default_factory=list)
     facts: Dict[str, str] = field(default_factory=dict)
-    neptune: str = "no Trainer run in this run"
-    neptune_url: Optional[str] = None
+    tracking: str = "no tracked run: the Trainer did not run"
+    tracking_url: Optional[str] = None
 
 
 def decide(
@@ -71,15 +71,10 @@ def _key_metrics(evaluation: EvaluationSection, timeline: Timeline) -> List[Tupl
     return found
 
 
-def _neptune(nodes: Dict[str, mlmd.NodeRun]) -> Tuple[str, Optional[str]]:
-    info = tracking.neptune_info(nodes.get("Trainer"))
-    if info is None:
-        return "no Neptune record: the Trainer did not run", None
-    if info.get("url"):
-        return str(info["url"]), info["url"]
-    if info.get("mode") == "offline":
-        return f"offline run stored under {info.get('offline_dir')}", None
-    return f"logging off (NEPTUNE_MODE={info.get('mode')})", None
+def _tracking(nodes: Dict[str, mlmd.NodeRun]) -> Tuple[str, Optional[str]]:
+    info = tracking.tracking_info(nodes.get("Trainer"))
+    url = str(info.get("open")) if info and str(info.get("open", "")).startswith("https://") else None
+    return tracking.describe(info), url
 
 
 def extract(
@@ -90,7 +85,7 @@ def extract(
 ) -> Overview:
     timeline, validation, evaluation, model = sections
     verdict, reasons = decide(nodes, validation, evaluation, model)
-    neptune, url = _neptune(nodes)
+    tracked, url = _tracking(nodes)
     known: Dict[str, str] = {
         name: str(facts[name]) for name in ("git_commit", "data_fingerprint", "data_root") if name in facts
     }
@@ -103,6 +98,6 @@ def extract(
         destination=model.destination if model.pushed else None,
         metrics=_key_metrics(evaluation, timeline),
         facts=known,
-        neptune=neptune,
-        neptune_url=url,
+        tracking=tracked,
+        tracking_url=url,
     )

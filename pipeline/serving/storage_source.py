@@ -55,7 +55,7 @@ class StorageModelSource:
             raise StorageError(f"no Google credentials to read the model at {self.storage_uri}: {error}") from None
 
     def _copy(self) -> Path:
-        from google.cloud import storage  # type: ignore[attr-defined]
+        from google.cloud import storage  # type: ignore[attr-defined,unused-ignore]
 
         client = self._client or storage.Client()
         copied = 0

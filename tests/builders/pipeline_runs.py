@@ -4,6 +4,7 @@ import csv
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -104,3 +105,38 @@ def corrupt_data(target: Path) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return target
+
+
+def code_copy(target: Path, hparams_tail: str) -> Path:
+    """A copy of the code (pipeline/, components/, modules/) with `hparams_tail` appended to modules/hparams.py.
+
+    `python -m pipeline` run from the copy imports the copy, so a test can change the data scientist's knobs
+    without touching this checkout. Its data and schema stay this checkout's (same cache keys upstream).
+    """
+    for name in ("pipeline", "components", "modules"):
+        shutil.copytree(PROJECT_ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+    hparams = target / "modules" / "hparams.py"
+    hparams.write_text(hparams.read_text() + "\n\n" + hparams_tail)
+    return target
+
+
+def vtx_run_from(code: Path, output: Path, *args: str, env: Optional[Dict[str, str]] = None) -> Run:
+    """`python -m pipeline run` from a code copy, on this checkout's data and reviewed schema."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("NEPTUNE_", "VTX_"))}
+    environ.update(env or {})
+    data, schema = PROJECT_ROOT / "data", PROJECT_ROOT / "modules" / "schema.pbtxt"
+    command = [sys.executable, "-m", "pipeline", "run", "--output", str(output), "--data", str(data), *args]
+    command += ["--set", f"schema_path={schema}"]
+    done = subprocess.run(command, capture_output=True, text=True, env=environ, cwd=code, timeout=900)
+    return Run(done.returncode, done.stdout, done.stderr, output)
+
+
+def tracked_parent(run: Run):
+    """The MLflow run of a `vtx run` in its output's embedded store (mlflow.entities.Run)."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{run.output.resolve()}/mlflow.db")
+    experiment = client.get_experiment_by_name("vertex-tfx-penguins")
+    query = f"tags.`vtx.pipeline_run_id` = '{run.run_id}' and tags.`vtx.role` = 'pipeline'"
+    [parent] = client.search_runs([experiment.experiment_id], filter_string=query)
+    return parent

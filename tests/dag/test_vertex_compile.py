@@ -188,13 +188,16 @@ def test_the_pusher_targets_the_registry_and_endpoint(spec):
     assert constant(spec, "Pusher", "pipeline_run_id") == "{{$.pipeline_job_name}}"
 
 
-def test_neptune_token_is_named_by_its_secret_never_compiled_in(spec):
+def test_runs_go_to_vertex_ai_experiments_and_no_token_is_compiled_in(spec):
     text = json.dumps(spec)
     assert FAKE_TOKEN not in text
     for task in ("Trainer", "Tuner"):
         config = custom_config(spec, task)
-        assert config["neptune_token_secret"] == "projects/my-proj-1/secrets/neptune-token/versions/latest"
-        assert config["neptune_project"] == "acme/penguins"
+        # The vertex profile tracks in Vertex AI Experiments as the job's service account: no Neptune secret.
+        assert "neptune_token_secret" not in config and "neptune_project" not in config
+        assert config["tracking"]["backend"] == "vertex"
+        assert (config["tracking"]["project"], config["tracking"]["location"]) == ("my-proj-1", "europe-west4")
+        assert config["tracking"]["experiment"] == "vertex-tfx-penguins"
 
 
 def test_no_local_path_reaches_the_spec(spec):

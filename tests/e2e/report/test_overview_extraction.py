@@ -7,12 +7,13 @@ from pipeline.report import build, runs
 pytestmark = pytest.mark.e2e
 
 
-def test_the_first_run_is_blessed_and_pushed_with_neptune_offline(pushed: runs.RunRecord, first_run):
+def test_the_first_run_is_blessed_pushed_and_tracked_in_mlflow(pushed: runs.RunRecord, first_run):
     overview = build.build(pushed).overview
 
     assert (overview.verdict, overview.headline) == ("pushed", "Blessed and pushed")
     assert overview.version is not None and overview.destination.endswith(overview.version)
-    assert overview.neptune == f"offline run stored under {first_run.output / '.neptune'}"
+    assert overview.tracking.startswith("mlflow: run ")
+    assert overview.tracking.endswith(f"mlflow ui --backend-store-uri sqlite:///{first_run.output.resolve()}/mlflow.db")
     assert dict(overview.metrics)["components"] == "9 executed, 0 cached"
     assert overview.facts["git_commit"] == pushed.facts["git_commit"]
 
@@ -26,7 +27,7 @@ def test_the_undertrained_run_is_not_blessed_with_reasons(not_blessed: runs.RunR
 
     assert overview.verdict == "not-blessed" and overview.version is None
     assert any("below the threshold" in reason for reason in overview.reasons)
-    assert overview.neptune == "logging off (NEPTUNE_MODE=debug)"
+    assert overview.tracking.startswith("mlflow: run ") and "of experiment vertex-tfx-penguins" in overview.tracking
 
 
 def test_the_corrupted_run_stopped_at_validation(stopped: runs.RunRecord):
@@ -34,4 +35,4 @@ def test_the_corrupted_run_stopped_at_validation(stopped: runs.RunRecord):
 
     assert overview.verdict == "stopped-at-validation"
     assert overview.reasons and all("bill_length_mm" in reason for reason in overview.reasons)
-    assert overview.neptune.startswith("no Neptune record")
+    assert overview.tracking == "no tracked run: the Trainer did not run"

@@ -58,7 +58,7 @@ def matches_filter(resource: Dict[str, Any], expression: Optional[str]) -> bool:
 
 
 # The `response` types of the operations the fake finishes.
-RESPONSE_TYPES = ("UploadModelResponse", "Endpoint", "DeployModelResponse", "UndeployModelResponse")
+RESPONSE_TYPES = ("UploadModelResponse", "Endpoint", "DeployModelResponse", "UndeployModelResponse", "MetadataStore")
 
 
 def share_response_classes() -> None:

@@ -3,7 +3,7 @@
 import base64
 import copy
 from collections import deque
-from typing import Any, Deque, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Union
 
 import google_crc32c
 
@@ -38,8 +38,10 @@ def pipeline_task(
 class PipelineJobStore:
     """Pipeline jobs; each GET of a job moves it one scripted step on, and the last step stays."""
 
-    def __init__(self, ids: Ids):
+    def __init__(self, ids: Ids, run_context: Optional[Callable[[str], Dict[str, Any]]] = None):
         self._ids = ids
+        # Makes the system.PipelineRun context of a job (by its name) in ML Metadata, once the job runs.
+        self._run_context = run_context
         self.jobs: Dict[str, Dict[str, Any]] = {}
         self._steps: Dict[str, List[Dict[str, Any]]] = {}
         self._scripted_by_id: Dict[str, List[Dict[str, Any]]] = {}
@@ -95,6 +97,9 @@ class PipelineJobStore:
         steps = self._steps[job_id]
         step = steps.pop(0) if len(steps) > 1 else steps[0]
         self._apply(job, step)
+        detail = job.get("jobDetail", {})
+        if self._run_context and job["state"] != "PIPELINE_STATE_PENDING" and "pipelineRunContext" not in detail:
+            job.setdefault("jobDetail", {})["pipelineRunContext"] = self._run_context(job["name"])
         return copy.deepcopy(job)
 
     def list(self, project: str, location: str, expression: Optional[str]) -> Dict[str, Any]:
@@ -124,7 +129,7 @@ class PipelineJobStore:
         if step["state"].replace("PIPELINE_STATE_", "") in _TERMINAL:
             job.setdefault("endTime", stamp)
         if step["tasks"]:
-            job["jobDetail"] = {"taskDetails": copy.deepcopy(step["tasks"])}
+            job.setdefault("jobDetail", {})["taskDetails"] = copy.deepcopy(step["tasks"])
         if step["error"]:
             job["error"] = {"code": 9, "message": step["error"]}
 

@@ -4,13 +4,14 @@ Paths, methods and body fields come from the installed clients (tests/fakes/api.
 real client would send to another URL cannot reach a handler here by accident.
 """
 
-from typing import List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from tests.fakes.api import Rpc
 from tests.fakes.routing import Call, Handler, Router
 from tests.fakes.vertex.common import Operations
 from tests.fakes.vertex.endpoints import EndpointStore
 from tests.fakes.vertex.jobs import PipelineJobStore, SecretStore
+from tests.fakes.vertex.metadata import MetadataFake
 from tests.fakes.vertex.models import ModelStore
 from tests.fakes.vertex.schedules import ScheduleStore
 
@@ -28,6 +29,7 @@ def _last(call: Call, field: str = "name") -> str:
 
 def _transports():
     from google.cloud.aiplatform_v1.services.endpoint_service.transports.rest import EndpointServiceRestTransport
+    from google.cloud.aiplatform_v1.services.metadata_service.transports.rest import MetadataServiceRestTransport
     from google.cloud.aiplatform_v1.services.model_service.transports.rest import ModelServiceRestTransport
     from google.cloud.aiplatform_v1.services.pipeline_service.transports.rest import PipelineServiceRestTransport
     from google.cloud.aiplatform_v1.services.schedule_service.transports.rest import ScheduleServiceRestTransport
@@ -41,6 +43,7 @@ def _transports():
         PipelineServiceRestTransport,
         ScheduleServiceRestTransport,
         SecretManagerServiceRestTransport,
+        MetadataServiceRestTransport,
     )
 
 
@@ -51,9 +54,10 @@ def router(
     operations: Operations,
     secrets: SecretStore,
     schedules: ScheduleStore,
+    metadata: MetadataFake,
 ) -> Router:
     """Every RPC the fake serves, with the store method that answers it."""
-    model, endpoint, pipeline, schedule, secret = _transports()
+    model, endpoint, pipeline, schedule, secret, meta = _transports()
     table: List[Tuple[type, str, Handler]] = [
         (model, "UploadModel", lambda c: models.upload(*_parent(c), c.body)),
         (model, "ListModels", lambda c: models.list(*_parent(c), c.query.get("filter"))),
@@ -95,6 +99,7 @@ def router(
         # One operations route serves all three services: they share the same http rules.
         (model, "GetOperation", lambda c: operations.get(c.path["name"])),
         (secret, "AccessSecretVersion", lambda c: secrets.access(*_secret_version(c))),
+        *_metadata_routes(meta, metadata, operations),
     ]
     return Router([(Rpc.of(transport, name), handler) for transport, name, handler in table])
 
@@ -103,3 +108,67 @@ def _secret_version(call: Call) -> Tuple[str, str, str]:
     """(project, secret, version) of `projects/P/secrets/S/versions/V`."""
     parts = call.path["name"].split("/")
     return parts[1], parts[3], parts[5]
+
+
+def _store_id(call: Call) -> str:
+    """The metadata store of a `parent` (or node `name`) path variable: projects/P/locations/L/metadataStores/S."""
+    path = call.path.get("parent") or call.path.get("name") or ""
+    return "/".join(path.split("/")[:6])
+
+
+def _metadata_routes(meta: type, metadata: MetadataFake, operations: Operations) -> List[Tuple[type, str, Handler]]:
+    """Vertex AI Experiments' RPCs: metadata stores, contexts, executions, artifacts and how they connect."""
+
+    def create_store(call: Call) -> Dict[str, Any]:
+        project, location = _parent(call)
+        store = metadata.create_store(project, location, call.query.get("metadataStoreId"), call.body)
+        return operations.start(call.path["parent"], "MetadataStore", store)
+
+    table: List[Tuple[type, str, Handler]] = [
+        (meta, "CreateMetadataStore", create_store),
+        (meta, "GetMetadataStore", lambda c: metadata.get_store(c.path["name"])),
+    ]
+    for kind, singular, query_id in (
+        ("contexts", "Context", "contextId"),
+        ("executions", "Execution", "executionId"),
+        ("artifacts", "Artifact", "artifactId"),
+    ):
+        table += [
+            (meta, f"Create{singular}", _create(metadata, kind, query_id)),
+            (meta, f"Get{singular}", _get(metadata, kind)),
+            (meta, f"List{singular}s", _list(metadata, kind)),
+            (meta, f"Update{singular}", _update(metadata, kind, singular.lower())),
+        ]
+    table += [
+        (
+            meta,
+            "AddContextChildren",
+            lambda c: metadata.add_children(c.path["context"], c.body.get("childContexts", [])),
+        ),
+        (
+            meta,
+            "AddContextArtifactsAndExecutions",
+            lambda c: metadata.add_members(
+                c.path["context"], c.body.get("artifacts", []), c.body.get("executions", [])
+            ),
+        ),
+        (meta, "AddExecutionEvents", lambda c: metadata.add_events(c.path["execution"], c.body.get("events", []))),
+        (meta, "QueryContextLineageSubgraph", lambda c: metadata.lineage(c.path["context"])),
+    ]
+    return table
+
+
+def _create(metadata: MetadataFake, kind: str, query_id: str) -> Handler:
+    return lambda c: metadata.create(kind, _store_id(c), c.query.get(query_id), c.body)
+
+
+def _get(metadata: MetadataFake, kind: str) -> Handler:
+    return lambda c: metadata.get(kind, c.path["name"])
+
+
+def _list(metadata: MetadataFake, kind: str) -> Handler:
+    return lambda c: metadata.list(kind, _store_id(c), c.query.get("filter"))
+
+
+def _update(metadata: MetadataFake, kind: str, field: str) -> Handler:
+    return lambda c: metadata.update(kind, c.path[f"{field}.name"], c.query.get("updateMask"), c.body)

@@ -1,4 +1,4 @@
-"""A loopback fake of the Vertex AI (schedules too) and Secret Manager v1 REST APIs for the real Google clients.
+"""A loopback fake of the Vertex AI (schedules, Experiments too) and Secret Manager v1 REST APIs for the real clients.
 
 Point a client at `fake.endpoint` with REST transport and anonymous credentials (`fake.init_aiplatform(...)`,
 `fake.client_options`, `fake.credentials`); every request lands in `fake.requests`.
@@ -13,6 +13,7 @@ from tests.fakes.loopback import LoopbackFake, Request  # noqa: F401 - Request: 
 from tests.fakes.vertex.common import Ids, Operations, share_response_classes
 from tests.fakes.vertex.endpoints import EndpointStore
 from tests.fakes.vertex.jobs import PipelineJobStore, SecretStore, Step
+from tests.fakes.vertex.metadata import MetadataFake
 from tests.fakes.vertex.models import ModelStore
 from tests.fakes.vertex.routes import router
 from tests.fakes.vertex.schedules import ScheduleStore
@@ -26,11 +27,20 @@ class VertexFake(LoopbackFake):
         self.operations = Operations(ids)
         self.models = ModelStore(ids, self.operations)
         self.endpoints = EndpointStore(ids, self.operations, self.models)
-        self.pipeline_jobs = PipelineJobStore(ids)
+        self.metadata = MetadataFake(ids)
+        self.pipeline_jobs = PipelineJobStore(ids, self.metadata.pipeline_run_context)
         self.secrets = SecretStore()
         self.schedules = ScheduleStore(ids, self.operations)
         super().__init__(
-            router(self.models, self.endpoints, self.pipeline_jobs, self.operations, self.secrets, self.schedules)
+            router(
+                self.models,
+                self.endpoints,
+                self.pipeline_jobs,
+                self.operations,
+                self.secrets,
+                self.schedules,
+                self.metadata,
+            )
         )
 
     # ------------------------------------------------------------------ lifecycle and client wiring

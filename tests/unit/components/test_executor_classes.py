@@ -128,8 +128,13 @@ def test_the_evaluator_gets_the_threshold_in_its_eval_config_and_loads_no_module
 
 
 def test_prepare_sets_the_neptune_project_without_overriding_one_already_set(calls, monkeypatch):
-    properties = {"custom_config": json.dumps({executors.NEPTUNE_PROJECT: "team/penguins"})}
+    monkeypatch.setenv("NEPTUNE_PROJECT", "unset-below")
+    monkeypatch.delenv("NEPTUNE_PROJECT")
+    custom = {executors.NEPTUNE_PROJECT: "team/penguins", executors.TRACKING: {"backend": "neptune"}}
+    properties = {"custom_config": json.dumps(custom)}
 
+    executors.prepare({"custom_config": json.dumps({**custom, executors.TRACKING: {"backend": "mlflow"}})})
+    assert "NEPTUNE_PROJECT" not in os.environ
     executors.prepare(properties)
 
     assert os.environ["NEPTUNE_PROJECT"] == "team/penguins"
@@ -313,3 +318,38 @@ def test_the_evaluator_sets_and_records_the_bars_of_the_eval_split_and_the_datas
     assert blessing.get_float_custom_property("bar_trivial_accuracy") == pytest.approx(0.4)
     assert blessing.get_int_custom_property("bar_eval_examples") == 100
     assert dataset_identity.of(blessing) == dataset_identity.identity(PENGUINS)
+
+
+@pytest.mark.parametrize(
+    ("uri", "root", "expected"),
+    [
+        (
+            "gs://b/root/123456/vertex-tfx-penguins-20261204/Trainer_77/model",
+            "gs://b/root",
+            "vertex-tfx-penguins-20261204",
+        ),
+        (
+            "gs://b/root/123456/vertex-tfx-penguins-20261204/Trainer_77/model",
+            "gs://b/root/",
+            "vertex-tfx-penguins-20261204",
+        ),
+        ("gs://b/other/123456/job/Trainer_77/model", "gs://b/root", None),
+        ("gs://b/root/123456", "gs://b/root", None),
+        ("/tmp/out/tfx/Trainer/model/7", None, None),
+    ],
+)
+def test_the_pipeline_job_id_is_read_from_an_output_under_the_pipeline_root(uri, root, expected):
+    assert executors.pipeline_run_id(uri, root) == expected
+
+
+def test_the_run_id_comes_from_the_outputs_only_when_no_runner_set_it(monkeypatch):
+    from tfx.types import standard_artifacts
+
+    model = standard_artifacts.Model()
+    model.uri = "gs://b/root/123456/vertex-tfx-penguins-20261204/Trainer_77/model"
+    monkeypatch.setenv(executors.RUN_ID_ENV, "set-by-vtx-run")
+    executors.export_run_id({"model": [model]}, "gs://b/root")
+    assert os.environ[executors.RUN_ID_ENV] == "set-by-vtx-run"
+    monkeypatch.delenv(executors.RUN_ID_ENV)
+    executors.export_run_id({"model": [model]}, "gs://b/root")
+    assert os.environ[executors.RUN_ID_ENV] == "vertex-tfx-penguins-20261204"

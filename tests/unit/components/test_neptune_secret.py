@@ -72,6 +72,7 @@ def test_prepare_sets_the_neptune_project_and_token_from_custom_config(vertex_fa
     config = {
         executors.NEPTUNE_PROJECT: "acme/penguins",
         executors.NEPTUNE_SECRET: f"projects/{PROJECT}/secrets/neptune-token/versions/latest",
+        executors.TRACKING: {"backend": "neptune"},
     }
 
     executors.prepare({"custom_config": json.dumps(config)})

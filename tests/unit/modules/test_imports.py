@@ -1,4 +1,5 @@
-"""Unit tests of what modules/ may import: TF, TFT, TFX's user-code API, KerasTuner, Neptune, PyYAML, its own files."""
+"""Unit tests of what modules/ may import: TF, TFT, TFX's user-code API, KerasTuner, the trackers' clients, PyYAML,
+itself."""
 
 import ast
 import sys
@@ -18,6 +19,9 @@ ALLOWED = {
     "tfx",
     "tfx_bsl",
     "keras_tuner",
+    # The tracking backends' clients (modules/runtime/tracking/): MLflow, google-cloud-aiplatform, Neptune.
+    "mlflow",
+    "google",
     "neptune",
     "neptune_tensorflow_keras",
     # features.py reads the dataset definition, dataset.yaml.

@@ -1,4 +1,4 @@
-"""Unit tests of modules.runtime.training: the AutoGraph-free Model, hyperparameters, fit arguments, a logged fit."""
+"""Unit tests of modules.runtime.training: the AutoGraph-free Model, hyperparameters, fit arguments, a tracked fit."""
 
 import keras_tuner
 import numpy as np
@@ -10,7 +10,6 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 from modules import features, hparams
 from modules.model import build_model
 from modules.runtime import tracking, training
-from tests.builders.neptune_offline import read_offline_runs
 
 pytestmark = pytest.mark.unit
 
@@ -66,25 +65,38 @@ def _penguin_batches(rows: int) -> tf.data.Dataset:
     return tf.data.Dataset.from_tensors((inputs, tf.reshape(islands, [-1]))).repeat()
 
 
-def test_fit_logs_each_epoch_and_the_final_validation_metrics(tmp_path, monkeypatch):
-    for name in (tracking.TOKEN_ENV, tracking.PROJECT_ENV, tracking.MODE_ENV):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NEPTUNE_DATA_DIRECTORY", str(tmp_path / ".neptune"))
+def test_fit_logs_each_epoch_at_its_step_and_the_final_validation_metrics(tmp_path, monkeypatch):
+    from mlflow import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    custom = {tracking.SETTINGS_KEY: {"backend": "mlflow", "uri": uri, "experiment": "e", "timeout_seconds": 60}}
+    fn_args = FnArgs(
+        train_steps=6,
+        eval_steps=2,
+        custom_config=custom,
+        model_run_dir=str(tmp_path / "model_run"),
+        train_files=[],
+        eval_files=[],
+    )
+    monkeypatch.setenv(tracking.context.RUN_ID_ENV, "vtx-run-7")
     tf.keras.utils.set_random_seed(SEED)
     model = build_model(hparams.defaults(), VOCAB_SIZES, 3)
-    kwargs = training.fit_kwargs(FnArgs(train_steps=6, eval_steps=2), _penguin_batches(6), _penguin_batches(3), 3)
+    kwargs = training.fit_kwargs(fn_args, _penguin_batches(6), _penguin_batches(3), 3)
 
-    with tracking.tracked_run("training", []) as run:
+    with training.tracked_run(fn_args, {"learning_rate": 0.01}) as run:
         final = training.fit(model, kwargs, run)
 
     expected = model.evaluate(_penguin_batches(3), steps=2, return_dict=True, verbose=0)
-    assert final == pytest.approx({"val_loss": expected["loss"], "val_accuracy": expected["accuracy"]})
-    [fields] = read_offline_runs(tmp_path / ".neptune")
-    assert fields["metrics/final/val_loss"] == pytest.approx(final["val_loss"])
-    assert fields["metrics/final/val_accuracy"] == pytest.approx(final["val_accuracy"])
-    assert fields["training/fit_params/epochs"] == 3 and fields["training/fit_params/steps"] == 2
-    epoch_loss = fields["training/train/epoch/loss"]
-    assert len(epoch_loss) == 3 and all(np.isfinite(epoch_loss))
+    assert final == pytest.approx({"final.val_loss": expected["loss"], "final.val_accuracy": expected["accuracy"]})
+    client = MlflowClient(tracking_uri=uri)
+    [logged] = client.search_runs([client.get_experiment_by_name("e").experiment_id])
+    assert logged.data.tags["vtx.pipeline_run_id"] == "vtx-run-7" and logged.info.status == "FINISHED"
+    assert logged.data.params["learning_rate"] == "0.01" and "versions.tfx" in logged.data.params
+    assert logged.data.metrics["final.val_accuracy"] == pytest.approx(final["final.val_accuracy"])
+    history = client.get_metric_history(logged.info.run_id, "loss")
+    assert [m.step for m in history] == [1, 2, 3] and all(np.isfinite([m.value for m in history]))
     # The last epoch's validation is the model fit() returns, so it equals the final metrics.
-    assert fields["training/validation/epoch/accuracy"][-1] == pytest.approx(final["val_accuracy"])
-    assert fields["training/validation/epoch/loss"][-1] == pytest.approx(final["val_loss"], rel=1e-5)
+    val = client.get_metric_history(logged.info.run_id, "val_accuracy")
+    assert val[-1].value == pytest.approx(final["final.val_accuracy"])
+    recorded = (tmp_path / "model_run" / "tracking.json").read_text()
+    assert logged.info.run_id in recorded and "mlflow ui --backend-store-uri" in recorded

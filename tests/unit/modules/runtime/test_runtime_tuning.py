@@ -1,6 +1,4 @@
-"""Unit tests of modules.runtime.tuning: the random search tuner_fn returns, its trials logged to one Neptune run."""
-
-import copy
+"""Unit tests of modules.runtime.tuning: the random search tuner_fn returns, each trial a child of the run."""
 
 import keras_tuner
 import pytest
@@ -10,7 +8,6 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 from modules import features, hparams
 from modules.model import OBJECTIVE, build_model
 from modules.runtime import tracking, training, tuning
-from tests.builders.neptune_offline import read_offline_runs
 
 pytestmark = pytest.mark.unit
 
@@ -53,15 +50,14 @@ def test_random_search_defaults_to_three_trials(tmp_path):
     assert tuner.oracle.max_trials == tuning.DEFAULT_MAX_TRIALS == 3
 
 
-def test_a_trial_callback_is_shared_not_copied(monkeypatch):
-    monkeypatch.setenv(tracking.MODE_ENV, "debug")
-    run = tracking.start_run("tuning")
-    try:
-        callback = tuning._TrialCallback(run=run, base_namespace="trials/00")
-        assert copy.deepcopy(callback) is callback
-        assert copy.deepcopy([callback])[0] is callback
-    finally:
-        run.stop()
+def test_an_epoch_callback_is_shared_not_copied():
+    import copy
+
+    from modules.runtime.tracking.keras import epoch_callback
+
+    callback = epoch_callback(tracking.pipeline_run(tracking.Settings(), "r"))
+    assert copy.deepcopy(callback) is callback
+    assert copy.deepcopy([callback])[0] is callback
 
 
 def _batches() -> tf.data.Dataset:
@@ -71,25 +67,31 @@ def _batches() -> tf.data.Dataset:
     return tf.data.Dataset.from_tensors((inputs, tf.reshape(islands, [-1]))).repeat()
 
 
-def test_search_logs_every_trial_and_the_best_hyperparameters_to_one_run(tmp_path, monkeypatch):
-    for name in (tracking.TOKEN_ENV, tracking.PROJECT_ENV, tracking.MODE_ENV):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NEPTUNE_DATA_DIRECTORY", str(tmp_path / ".neptune"))
-    fn_args = _fn_args(tmp_path, {"max_trials": 2})
+def test_search_logs_every_trial_as_a_child_of_the_pipeline_run(tmp_path, monkeypatch):
+    from mlflow import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    settings = {"backend": "mlflow", "uri": uri, "experiment": "e", "timeout_seconds": 60}
+    monkeypatch.setenv(tracking.context.RUN_ID_ENV, "vtx-run-3")
+    fn_args = _fn_args(tmp_path, {"max_trials": 2, tracking.SETTINGS_KEY: settings})
+    monkeypatch.setattr(tracking.context, "files_fingerprint", lambda patterns: "fp")
     tuner = tuning.random_search(_build, hparams.search_space(), OBJECTIVE, fn_args, seed=SEED)
 
     tuner.search(**training.fit_kwargs(fn_args, _batches(), _batches(), epochs=1))
 
     assert tuner._run is None
-    [fields] = read_offline_runs(tmp_path / ".neptune")
-    assert fields["sys/name"] == "tuning" and fields["sys/tags"] == ["tuning"]
-    assert fields["tuning/max_trials"] == 2
+    client = MlflowClient(tracking_uri=uri)
+    runs = client.search_runs([client.get_experiment_by_name("e").experiment_id])
+    [parent] = [r for r in runs if r.data.tags["vtx.role"] == "pipeline"]
+    children = {r.info.run_name: r for r in runs if r.data.tags["vtx.role"] == "trial"}
+    assert parent.data.params == {"tuning.max_trials": "2"}
+    assert parent.data.tags["vtx.input_fingerprint"] == "fp"
     trials = tuner.oracle.trials
-    assert len(trials) == 2
+    assert sorted(children) == sorted(f"trial-{trial_id}" for trial_id in trials)
     for trial_id, trial in trials.items():
-        for name, value in trial.hyperparameters.values.items():
-            assert fields[f"trials/{trial_id}/hyperparameters/{name}"] == value
-        assert fields[f"trials/{trial_id}/score"] == pytest.approx(trial.score)
-        assert len(fields[f"trials/{trial_id}/train/epoch/loss"]) == 1
-    best = tuner.get_best_hyperparameters(1)[0].values
-    assert {name: fields[f"tuning/best_hyperparameters/{name}"] for name in best} == best
+        child = children[f"trial-{trial_id}"]
+        assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
+        assert child.data.params == {name: str(value) for name, value in trial.hyperparameters.values.items()}
+        assert child.data.metrics["score"] == pytest.approx(trial.score)
+        assert [m.step for m in client.get_metric_history(child.info.run_id, "loss")] == [1]
+    assert parent.data.metrics["tuning.best_score"] == pytest.approx(max(t.score for t in trials.values()))

@@ -84,7 +84,10 @@ def test_flags_override_the_environment():
         ("vertex.pipeline_root=/tmp/root", "'vertex.pipeline_root': String should match pattern"),
         ("vertex.pipeline_root=s3://bucket/root", "'vertex.pipeline_root': String should match pattern"),
         ("vertex.modules_uri=/tmp/modules", "'vertex.modules_uri': String should match pattern"),
-        ("vertex.dataflow.temp_location=/tmp", "'vertex.dataflow.temp_location': String should match pattern"),
+        ("data_root=/local/data", "data_root must be a gs:// URI on Vertex AI, not '/local/data'"),
+        ("beam.runner=flink", "beam.runner flink is not offered on Vertex AI"),
+        ("beam.extra_args=[--sdk_container_image=other:1]", "--sdk_container_image=other:1 is not vertex.image"),
+        ("beam.extra_args=[--max_num_workers=many]", "'beam.extra_args': Value error, argument --max_num_workers"),
         ("vertex.project=My_Project", "'vertex.project': String should match pattern"),
         ("vertex.region=europe west4", "'vertex.region': String should match pattern"),
         ("vertex.training.accelerator_type=NVIDIA_TESLA_T4", "'vertex.training': Value error, accelerator_type"),
@@ -92,7 +95,7 @@ def test_flags_override_the_environment():
         ("vertex.pusher.min_replicas=5", "'vertex.pusher': Value error, max_replicas (2) is below min_replicas (5)"),
         ("vertex.labels.Team=ml", "'vertex.labels': Value error, label Team=ml is not a valid Google Cloud label"),
         ("vertex.labels.team=Data Science", "label team=Data Science is not a valid Google Cloud label"),
-        ("vertex.dataflow.max_workers=0", "'vertex.dataflow.max_workers': Input should be greater than or equal to 1"),
+        ("vertex.dataflow.max_workers=8", "unknown key 'vertex.dataflow.max_workers': it moved to beam.extra_args"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_key(override, message):
@@ -111,31 +114,31 @@ def test_accelerators_are_accepted_in_pairs():
 # ---------------------------------------------------------------- Dataflow
 
 
-def test_dataflow_args_by_default():
-    assert vertex().vertex.dataflow_args() == [
+def test_beam_args_by_default_send_the_beam_steps_to_dataflow_on_the_image():
+    assert vertex().beam_args() == [
         "--runner=DataflowRunner",
         "--project=my-proj-1",
         "--region=europe-west4",
         "--temp_location=gs://my-bucket-1/root/dataflow/tmp",
+        f"--sdk_container_image={IMAGE}",
         "--machine_type=n1-standard-4",
         "--max_num_workers=4",
         "--experiments=use_runner_v2",
-        f"--sdk_container_image={IMAGE}",
     ]
 
 
-def test_dataflow_args_follow_the_dataflow_settings():
+def test_extra_args_replace_the_profiles_and_win_over_the_derived_flags():
     args = vertex(
-        "vertex.dataflow.machine_type=n2-standard-8",
-        "vertex.dataflow.max_workers=20",
-        "vertex.dataflow.temp_location=gs://scratch-bucket/tmp",
-        "vertex.dataflow.use_pipeline_image=false",
-    ).vertex.dataflow_args()
+        "beam.extra_args=[--machine_type=n2-standard-8, --max_num_workers=20, --temp_location=gs://scratch-bucket/tmp]"
+    ).beam_args()
 
-    assert "--temp_location=gs://scratch-bucket/tmp" in args
-    assert "--machine_type=n2-standard-8" in args
-    assert "--max_num_workers=20" in args
-    assert not [arg for arg in args if arg.startswith("--sdk_container_image")]
+    from apache_beam.options.pipeline_options import GoogleCloudOptions, PipelineOptions, WorkerOptions
+
+    options = PipelineOptions(args)
+    assert options.view_as(GoogleCloudOptions).temp_location == "gs://scratch-bucket/tmp"
+    assert options.view_as(WorkerOptions).machine_type == "n2-standard-8"
+    assert options.view_as(WorkerOptions).max_num_workers == 20
+    assert "--experiments=use_runner_v2" not in args
 
 
 @pytest.mark.parametrize(
@@ -143,33 +146,41 @@ def test_dataflow_args_follow_the_dataflow_settings():
     [
         ([], None),
         (["vertex.service_account=run@my-proj-1.iam.gserviceaccount.com"], "run@my-proj-1.iam.gserviceaccount.com"),
-        (
-            [
-                "vertex.service_account=run@my-proj-1.iam.gserviceaccount.com",
-                "vertex.dataflow.service_account=df@my-proj-1.iam.gserviceaccount.com",
-            ],
-            "df@my-proj-1.iam.gserviceaccount.com",
-        ),
     ],
 )
-def test_dataflow_workers_run_as_their_own_account_else_the_pipeline_one(overrides, account):
-    args = vertex(*overrides).vertex.dataflow_args()
+def test_dataflow_workers_run_as_the_pipeline_account(overrides, account):
+    args = vertex(*overrides).beam_args()
 
     accounts = [arg.split("=", 1)[1] for arg in args if arg.startswith("--service_account_email=")]
     assert accounts == ([account] if account else [])
 
 
-def test_beam_args_are_dataflow_args_when_dataflow_is_enabled():
-    config = vertex()
-
-    assert config.beam_args() == config.vertex.dataflow_args()
-
-
-def test_beam_args_are_the_direct_runner_ones_when_dataflow_is_disabled():
-    assert vertex("vertex.dataflow.enabled=false").beam_args() == []
+def test_the_direct_runner_runs_the_beam_steps_in_the_task():
+    assert vertex("beam.runner=direct", "beam.extra_args=[]").beam_args() == []
     assert vertex(
-        "vertex.dataflow.enabled=false", "beam.direct_num_workers=0", "beam.direct_running_mode=multi_processing"
+        "beam.runner=direct",
+        "beam.extra_args=[]",
+        "beam.direct_num_workers=0",
+        "beam.direct_running_mode=multi_processing",
     ).beam_args() == ["--direct_num_workers=0", "--direct_running_mode=multi_processing"]
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("vertex.dataflow.machine_type", "--machine_type"),
+        ("vertex.dataflow.use_pipeline_image", "Dataflow's workers always run vertex.image"),
+        ("vertex.dataflow.enabled", "beam.runner"),
+    ],
+)
+def test_the_old_dataflow_keys_say_where_they_went(tmp_path, old, new):
+    key = old.rsplit(".", 1)[1]
+    config = tmp_path / "vertex.yaml"
+    config.write_text(f"vertex:\n  dataflow:\n    {key}: x\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(profile="vertex", config_file=str(config), overrides=REQUIRED, environ={})
+    assert f"unknown key '{old}': it moved to" in str(caught.value)
+    assert new in str(caught.value)
 
 
 # ---------------------------------------------------------------- roots, secrets and paths
@@ -179,7 +190,7 @@ def test_the_pipeline_root_is_the_gcs_root_not_the_local_output_root():
     config = vertex()
 
     assert config.pipeline_root == "gs://my-bucket-1/root/"
-    assert config.vertex.temp_location == "gs://my-bucket-1/root/dataflow/tmp"
+    assert "--temp_location=gs://my-bucket-1/root/dataflow/tmp" in config.beam_args()
     assert config.output_root == str(PROJECT_ROOT / "outputs" / "vertex")
 
 

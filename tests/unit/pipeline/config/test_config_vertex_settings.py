@@ -46,7 +46,9 @@ def test_a_bad_value_is_refused_naming_the_key(override, message):
 
 
 def test_dataflow_flags_follow_the_settings():
-    config = vertex("vertex.service_account=run@my-proj-1.iam.gserviceaccount.com", "vertex.dataflow.max_workers=8")
+    config = vertex(
+        "vertex.service_account=run@my-proj-1.iam.gserviceaccount.com", "beam.extra_args=[--max_num_workers=8]"
+    )
 
     args = config.beam_args()
 
@@ -55,7 +57,7 @@ def test_dataflow_flags_follow_the_settings():
     assert "--max_num_workers=8" in args
     assert "--sdk_container_image=europe-west4-docker.pkg.dev/my-proj-1/vtx/vertex-tfx:abc" in args
     assert "--service_account_email=run@my-proj-1.iam.gserviceaccount.com" in args
-    assert vertex("vertex.dataflow.enabled=false").beam_args() == []
+    assert vertex("beam.runner=direct", "beam.extra_args=[]").beam_args() == []
 
 
 @pytest.mark.parametrize(

@@ -191,7 +191,16 @@ def test_real_closures_split_at_the_runtime_package():
         "runtime/data.py",
         "runtime/determinism.py",
         "runtime/export.py",
-        "runtime/tracking.py",
+        # Every tracking backend: a change to any of them re-runs the Tuner and Trainer that use one.
+        "runtime/tracking/__init__.py",
+        "runtime/tracking/base.py",
+        "runtime/tracking/context.py",
+        "runtime/tracking/guard.py",
+        "runtime/tracking/keras.py",
+        "runtime/tracking/mlflow_store.py",
+        "runtime/tracking/neptune_server.py",
+        "runtime/tracking/off.py",
+        "runtime/tracking/vertex_experiments.py",
         "runtime/training.py",
         "runtime/tuning.py",
     }

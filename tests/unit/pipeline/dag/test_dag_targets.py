@@ -1,6 +1,7 @@
 """What differs between a local and a Vertex run: the Vertex job specs and the custom_config of user code."""
 
 import json
+from pathlib import Path
 
 import pytest
 from google.cloud.aiplatform_v1.types import CustomJob
@@ -162,30 +163,42 @@ PENGUINS = {
 }
 
 
-def test_local_user_code_config_is_the_code_fingerprint_the_dataset_and_the_seed(local):
-    custom = targets.user_code_config(local, local.modules.run_fn, neptune=True)
+def test_local_user_code_config_is_the_fingerprint_the_dataset_the_seed_and_where_runs_are_tracked(local):
+    custom = targets.user_code_config(local, local.modules.run_fn, tracked=True)
 
     assert custom == {
         "code_fingerprint": fingerprint.code_fingerprint(local.modules.package_dir, local.modules.run_fn),
         "dataset": PENGUINS,
         "seed": 7,
+        "tracking": local.tracking_settings(),
     }
+    assert custom["tracking"]["backend"] == "mlflow"
+    assert custom["tracking"]["uri"] == f"sqlite:///{Path(local.output_root).resolve() / 'mlflow.db'}"
+    assert custom["tracking"]["artifact_uri"] == str(Path(local.output_root).resolve() / "mlartifacts")
+    assert custom["tracking"]["params"] == {"split": "4:1", "eval_steps": 5}
     assert len(custom["code_fingerprint"]) == 64
 
 
-def test_only_the_tuner_and_trainer_get_the_seed(local):
+def test_only_the_tuner_and_trainer_get_the_seed_and_the_tracking(local):
     transform = targets.user_code_config(local, local.modules.preprocessing_fn)
 
     assert set(transform) == {"code_fingerprint", "dataset"}
 
 
-def test_vertex_user_code_config_without_options_is_only_the_fingerprint():
+def test_vertex_runs_are_tracked_in_vertex_ai_experiments_with_no_secret():
     config = vertex()
 
-    assert set(targets.user_code_config(config, config.modules.run_fn, neptune=True)) == {
-        "code_fingerprint",
-        "dataset",
-        "seed",
+    custom = targets.user_code_config(config, config.modules.run_fn, tracked=True)
+
+    assert set(custom) == {"code_fingerprint", "dataset", "seed", "tracking"}
+    assert custom["tracking"] == {
+        "backend": "vertex",
+        "experiment": "vertex-tfx-penguins",
+        "timeout_seconds": 20.0,
+        "pipeline_root": config.vertex.pipeline_root,
+        "project": "my-proj-1",
+        "location": "europe-west4",
+        "params": {"split": "4:1", "eval_steps": 5},
     }
 
 
@@ -196,25 +209,29 @@ def test_the_modules_uri_reaches_every_user_code_component():
         assert targets.user_code_config(config, entry)["modules_uri"] == "gs://my-bucket-1/modules/abc123/"
 
 
-def test_neptune_settings_reach_only_components_that_track(monkeypatch):
+def test_neptune_settings_reach_only_components_that_track_and_only_for_neptune(monkeypatch):
     monkeypatch.setenv("NEPTUNE_API_TOKEN", TOKEN)
-    config = vertex("vertex.neptune.project=team/penguins", "vertex.neptune.token_secret=neptune-token")
+    settings = ("vertex.neptune.project=team/penguins", "vertex.neptune.token_secret=neptune-token")
+    config = vertex(*settings, "tracking.backend=neptune")
 
-    tracking = targets.user_code_config(config, config.modules.run_fn, neptune=True)
+    tracking = targets.user_code_config(config, config.modules.run_fn, tracked=True)
     transform = targets.user_code_config(config, config.modules.preprocessing_fn)
+    on_vertex = targets.user_code_config(vertex(*settings), config.modules.run_fn, tracked=True)
 
     assert tracking["neptune_project"] == "team/penguins"
     assert tracking["neptune_token_secret"] == "projects/my-proj-1/secrets/neptune-token/versions/latest"
+    assert tracking["tracking"]["backend"] == "neptune" and tracking["tracking"]["project"] == "team/penguins"
     assert set(transform) == {"code_fingerprint", "dataset"}
     assert TOKEN not in json.dumps(tracking)
+    assert set(on_vertex) == {"code_fingerprint", "dataset", "seed", "tracking"}
 
 
 def test_a_neptune_project_without_a_secret_adds_no_secret():
-    config = vertex("vertex.neptune.project=team/penguins")
+    config = vertex("vertex.neptune.project=team/penguins", "tracking.backend=neptune")
 
-    custom = targets.user_code_config(config, config.modules.run_fn, neptune=True)
+    custom = targets.user_code_config(config, config.modules.run_fn, tracked=True)
 
-    assert set(custom) == {"code_fingerprint", "dataset", "seed", "neptune_project"}
+    assert set(custom) == {"code_fingerprint", "dataset", "seed", "neptune_project", "tracking"}
 
 
 def test_the_code_fingerprint_follows_the_entry_module():

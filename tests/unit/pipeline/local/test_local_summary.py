@@ -73,30 +73,55 @@ def test_render_says_where_the_model_went(config, status, pushed, expected):
     assert text.splitlines()[1:] == [expected]
 
 
+MLFLOW = {
+    "backend": "mlflow",
+    "run": "1d32b243",
+    "experiment": "vertex-tfx-penguins",
+    "open": "/v/bin/mlflow ui --backend-store-uri sqlite:////o/mlflow.db",
+}
+
+
 @pytest.mark.parametrize(
-    ("info", "expected"),
+    ("trainer", "tracked", "expected"),
     [
-        ({"url": "https://app.neptune.ai/x/y/e/PEN-1"}, ["Neptune: https://app.neptune.ai/x/y/e/PEN-1"]),
         (
-            {"mode": "offline", "offline_dir": "/o/.neptune"},
-            ["Neptune: offline run stored under /o/.neptune", "upload it with: neptune sync --path"],
+            MLFLOW,
+            MLFLOW,
+            [
+                "Tracking: mlflow: run 1d32b243 of experiment vertex-tfx-penguins; "
+                "open: /v/bin/mlflow ui --backend-store-uri sqlite:////o/mlflow.db"
+            ],
         ),
-        ({"mode": "disabled"}, ["Neptune: logging off (NEPTUNE_MODE=disabled)"]),
+        (
+            {"backend": "neptune", "mode": "offline", "offline_dir": "/o/.neptune"},
+            {"backend": "neptune", "mode": "offline", "offline_dir": "/o/.neptune"},
+            ["Tracking: neptune: offline run under /o/.neptune (Neptune's hosted service is closed)"],
+        ),
+        (
+            {**MLFLOW, "warning": "experiment tracking (mlflow) is off for the rest of this run: refused"},
+            {"backend": "mlflow", "warning": "experiment tracking (mlflow) is off for the rest of this run: refused"},
+            [
+                "Tracking warning (Trainer): experiment tracking (mlflow) is off for the rest of this run: refused",
+                "Tracking warning: experiment tracking (mlflow) is off for the rest of this run: refused",
+            ],
+        ),
+        ({"backend": "none"}, {"backend": "none"}, ["Tracking: off (tracking.backend: none)"]),
     ],
+    ids=["mlflow", "neptune-offline", "dead", "none"],
 )
-def test_render_says_where_the_tracking_went(config, tmp_path: Path, info, expected):
-    (tmp_path / "neptune.json").write_text(json.dumps(info))
+def test_render_says_where_the_tracking_went(config, tmp_path: Path, trainer, tracked, expected):
+    (tmp_path / "tracking.json").write_text(json.dumps(trainer))
 
-    lines = summary.render(config, "r", {"Trainer": node("Trainer", model_run=artifact(str(tmp_path)))}, 1.0)
+    text = summary.render(config, "r", {"Trainer": node("Trainer", model_run=artifact(str(tmp_path)))}, 1.0, tracked)
 
-    for line, text in zip(lines.splitlines()[1:], expected, strict=True):
-        assert text in line
+    assert text.splitlines()[1:] == expected
+    assert "neptune sync" not in text
 
 
-def test_render_without_tracking_info_says_nothing_about_neptune(config, tmp_path):
+def test_render_without_tracking_info_says_nothing_about_tracking(config, tmp_path):
     text = summary.render(config, "r", {"Trainer": node("Trainer", model_run=artifact(str(tmp_path)))}, 1.0)
 
-    assert "Neptune" not in text
+    assert "Tracking" not in text
 
 
 def test_verdict_lines_compare_with_the_threshold_and_the_baseline(config):

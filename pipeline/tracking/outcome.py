@@ -1,0 +1,55 @@
+"""After a local run: its outcome (evaluation, verdict, pushed version, MLMD run) added to its tracked run.
+
+modules/ owns the trackers; the pipeline names the tracking module by path (modules.tracking), as it names
+run_fn, and imports it only here, at run time, after the DAG ran.
+"""
+
+import importlib
+import logging
+from typing import Any, Dict
+
+from pipeline import mlmd
+from pipeline.config import PipelineConfig
+from pipeline.report.verdict import METRIC, read_verdict
+
+LOGGER = logging.getLogger("vtx.tracking")
+
+
+def outcome(run_id: str, nodes: Dict[str, mlmd.NodeRun], failed: bool) -> Dict[str, Any]:
+    """The metrics (the Evaluator's accuracy, overall and per slice) and tags only the end of a run knows."""
+    metrics: Dict[str, float] = {}
+    tags: Dict[str, str] = {"vtx.mlmd_run_id": run_id, "vtx.verdict": "FAILED" if failed else "INCOMPLETE"}
+    evaluator, pusher = nodes.get("Evaluator"), nodes.get("Pusher")
+    if evaluator and evaluator.outputs.get("evaluation"):
+        blessed = mlmd.custom_property(evaluator.outputs["blessing"][0], "blessed") == 1
+        verdict = read_verdict(evaluator.outputs["evaluation"][0].uri, blessed)
+        tags["vtx.verdict"] = "BLESSED" if blessed else "NOT BLESSED"
+        if verdict.overall is not None:
+            metrics[f"eval.{METRIC}"] = verdict.overall
+        if verdict.baseline is not None:
+            metrics[f"eval.baseline_{METRIC}"] = verdict.baseline
+        for name, value in verdict.by_slice:
+            metrics[f"eval.{METRIC}.{_metric_name(name)}"] = value
+    if pusher and pusher.outputs.get("pushed_model"):
+        pushed = pusher.outputs["pushed_model"][0]
+        if mlmd.custom_property(pushed, "pushed") == 1:
+            tags["vtx.pushed_version"] = str(mlmd.custom_property(pushed, "pushed_version"))
+    return {"metrics": metrics, "tags": tags, "failed": failed}
+
+
+def _metric_name(slice_name: str) -> str:
+    # MLflow metric names take letters, digits, _ - . / and spaces; slices read `island = Biscoe`.
+    return "".join(c if c.isalnum() or c in "_-./" else "_" for c in slice_name.replace(" = ", "=")).replace("=", "_")
+
+
+def record(config: PipelineConfig, run_id: str, nodes: Dict[str, mlmd.NodeRun], failed: bool) -> Dict[str, Any]:
+    """Records the outcome on the run's tracked run; where it is, or a warning. Never raises."""
+    if config.tracking.backend == "none":
+        return {"backend": "none"}
+    try:
+        module = importlib.import_module(config.modules.tracking)
+        return dict(module.record_outcome(config.tracking_settings(), run_id, outcome(run_id, nodes, failed)))
+    except Exception as error:  # noqa: BLE001 - a tracker never fails a run; the summary says what happened
+        message = f"experiment tracking ({config.tracking.backend}) failed: {type(error).__name__}: {error}"
+        LOGGER.warning(message)
+        return {"backend": config.tracking.backend, "warning": message}
