@@ -107,4 +107,4 @@ def test_a_gcs_output_root_keeps_its_scheme_in_every_derived_location():
     config = local("output_root=gs://my-bucket/vtx")
 
     assert config.pipeline_root == "gs://my-bucket/vtx/tfx"
-    assert config.serving_dir == "gs://my-bucket/vtx/serving_model"
+    assert config.serving_dir == "gs://my-bucket/vtx/serving_model/penguins"
