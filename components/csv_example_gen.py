@@ -78,7 +78,8 @@ def _feature(cell: bytes, column: csv_decoder.ColumnInfo) -> tf.train.Feature:
 def _to_example(row: List[bytes], columns: List[csv_decoder.ColumnInfo]) -> tf.train.Example:
     if len(row) != len(columns):
         raise ValueError(f"CSV row has {len(row)} cells but the header has {len(columns)}: {row!r}")
-    feature = {column.name: _feature(cell, column) for cell, column in zip(row, columns, strict=True)}
+    # A column without a name (row names, as R's write.csv leaves them) is left out: it carries no signal.
+    feature = {column.name: _feature(cell, column) for cell, column in zip(row, columns, strict=True) if column.name}
     return tf.train.Example(features=tf.train.Features(feature=feature))
 
 

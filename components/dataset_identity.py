@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping, Optional
 
 from tfx import types
 
-# custom_config key: {"name", "label", "numeric", "categorical"}, from modules/dataset.yaml.
+# custom_config key: {"name", "label", "numeric", "categorical", "date"}, from modules/dataset.yaml.
 CONFIG_KEY = "dataset"
 # Custom properties of Model and ModelBlessing artifacts.
 IDENTITY = "dataset_identity"
@@ -22,13 +22,16 @@ LABEL = "dataset_label"
 
 
 def identity(definition: Mapping[str, Any]) -> str:
-    """'<name>-<12 hex digits>' over the name, the label and the sorted numeric and categorical features."""
+    """'<name>-<12 hex digits>' over the name, the label and the sorted numeric, categorical and date features."""
     canonical = {
         "name": str(definition["name"]),
         "label": str(definition["label"]),
         "numeric": sorted(str(column) for column in definition.get("numeric") or []),
         "categorical": sorted(str(column) for column in definition.get("categorical") or []),
     }
+    # Only when there are any, so that the identity of a dataset without dates stays what it was.
+    if definition.get("date"):
+        canonical["date"] = sorted(str(column) for column in definition["date"])
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:12]
     return f"{canonical['name']}-{digest}"
 

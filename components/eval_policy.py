@@ -3,8 +3,9 @@
 An accuracy measured on n examples has a standard error of sqrt(p(1-p)/n), at most 0.5/sqrt(n). A drop
 against the baseline blocks a push only when it exceeds both max_accuracy_drop and `standard_errors` of
 those, so a verdict on 70 eval examples is not decided by one or two of them. The least accuracy is the
-configured threshold, and (unless turned off) better than always answering the eval split's most common
-class by the same margin, a bar that fits any dataset without knowing it.
+configured threshold, and (unless turned off) better than the trivial model by the same margin: the one that
+always answers the training split's most frequent class, scored on the eval split. That bar fits any dataset
+without knowing it, so a new dataset needs no threshold to get a meaningful verdict.
 """
 
 import json
@@ -17,6 +18,8 @@ from typing import Any, Dict, Optional, Tuple
 # The Evaluator's extra parameter: this policy as JSON (the pipeline's evaluation settings and dataset).
 POLICY = "evaluation_policy"
 ACCURACY_METRIC = "accuracy"
+# The split the trivial model learns its one answer from (pipeline/dag/factory.py names the splits).
+TRAIN_SPLIT = "train"
 # Custom properties of the ModelBlessing: the bars in force, for the summary and the report.
 PREFIX = "bar_"
 
@@ -41,7 +44,9 @@ class Bars:
     """What a candidate must reach, on this eval split."""
 
     eval_examples: int
-    most_common_share: float
+    # The trivial model: always answering the training split's most frequent class, and its accuracy on eval.
+    trivial_class: str
+    trivial_accuracy: float
     accuracy: float
     allowed_drop: float
 
@@ -51,13 +56,20 @@ def standard_error(examples: int) -> float:
     return 0.5 / math.sqrt(examples) if examples else 0.5
 
 
-def bars(label_counts: Counter, threshold: float, max_drop: float, policy: Policy) -> Bars:
-    """The least accuracy and the largest allowed drop for an eval split with these label counts."""
-    examples = sum(label_counts.values())
+def trivial_class(train_counts: Counter) -> Any:
+    """The training split's most frequent class; of equally frequent ones, the first in sorted order."""
+    return min(train_counts, key=lambda name: (-train_counts[name], str(name))) if train_counts else ""
+
+
+def bars(train_counts: Counter, eval_counts: Counter, threshold: float, max_drop: float, policy: Policy) -> Bars:
+    """The least accuracy and the largest allowed drop, from the label counts of the train and eval splits."""
+    examples = sum(eval_counts.values())
     margin = policy.standard_errors * standard_error(examples)
-    share = max(label_counts.values()) / examples if examples else 0.0
+    trivial = trivial_class(train_counts)
+    share = eval_counts.get(trivial, 0) / examples if examples else 0.0
     least = max(threshold, min(1.0, share + margin)) if policy.beat_most_common_class else threshold
-    return Bars(examples, share, least, max(max_drop, margin))
+    name = trivial.decode() if isinstance(trivial, bytes) else str(trivial)
+    return Bars(examples, name, share, least, max(max_drop, margin))
 
 
 def label_counts(split_uri: str, label: str, schema_file: str) -> Counter:
@@ -78,8 +90,8 @@ def label_counts(split_uri: str, label: str, schema_file: str) -> Counter:
     return counts
 
 
-def apply(eval_config_json: str, policy: Policy, counts: Counter) -> Tuple[str, Bars]:
-    """(the eval config with the bars in its accuracy thresholds, the Bars) for this split's label counts.
+def apply(eval_config_json: str, policy: Policy, train_counts: Counter, counts: Counter) -> Tuple[str, Bars]:
+    """(the eval config with the bars in its accuracy thresholds, the Bars) for the splits' label counts.
 
     The configured bars are read from the config itself: the lower bound of accuracy (the threshold, after
     the accuracy_threshold parameter) and the change threshold (-max_accuracy_drop).
@@ -98,7 +110,7 @@ def apply(eval_config_json: str, policy: Policy, counts: Counter) -> Tuple[str, 
     ]
     given = [e.value_threshold.lower_bound.value for e in entries if e.HasField("value_threshold")]
     drops = [-e.change_threshold.absolute.value for e in entries if e.HasField("change_threshold")]
-    found = bars(counts, max(given, default=0.0), max(drops, default=0.0), policy)
+    found = bars(train_counts, counts, max(given, default=0.0), max(drops, default=0.0), policy)
     for entry in entries:
         if entry.HasField("value_threshold"):
             entry.value_threshold.lower_bound.value = found.accuracy
@@ -110,5 +122,6 @@ def apply(eval_config_json: str, policy: Policy, counts: Counter) -> Tuple[str, 
 def record(blessing: Any, found: Bars) -> None:
     """Writes the bars in force on the ModelBlessing artifact."""
     blessing.set_int_custom_property(PREFIX + "eval_examples", found.eval_examples)
-    for name in ("most_common_share", "accuracy", "allowed_drop"):
+    blessing.set_string_custom_property(PREFIX + "trivial_class", found.trivial_class)
+    for name in ("trivial_accuracy", "accuracy", "allowed_drop"):
         blessing.set_float_custom_property(PREFIX + name, float(getattr(found, name)))

@@ -16,12 +16,12 @@ from modules.runtime import data, determinism, export, training, tuning
 
 # >>> Edit here: the network. It reads the transformed features, and its knobs come from hparams.py. <<<
 def build_model(hp: keras_tuner.HyperParameters, vocab_sizes: Dict[str, int], num_classes: int) -> tf.keras.Model:
-    """A small MLP over z-scored numerics and one-hot categoricals; softmax over classes."""
+    """A small MLP over z-scored numerics (and date parts) and one-hot categoricals; softmax over classes."""
     inputs = {
         features.transformed_name(key): tf.keras.Input(shape=(1,), name=features.transformed_name(key))
-        for key in features.feature_keys()
+        for key in features.model_inputs()
     }
-    parts = [inputs[features.transformed_name(key)] for key in features.NUMERIC_FEATURES]
+    parts = [inputs[features.transformed_name(key)] for key in features.numeric_inputs()]
     for key in features.CATEGORICAL_FEATURES:
         encode = tf.keras.layers.CategoryEncoding(num_tokens=vocab_sizes[key], output_mode="one_hot")
         parts.append(encode(tf.cast(inputs[features.transformed_name(key)], tf.int64)))

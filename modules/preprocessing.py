@@ -1,4 +1,4 @@
-"""preprocessing_fn: impute missing values, z-score numerics, build vocabularies."""
+"""preprocessing_fn: impute missing values, z-score numerics and date parts, build vocabularies."""
 
 from typing import Any, Dict
 
@@ -6,6 +6,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 from modules import features
+from modules.runtime import dates
 
 # >>> Edit here: how raw features become model inputs. preprocessing_fn returns each feature and the label
 # under features.transformed_name(key), which build_model reads. <<<
@@ -46,6 +47,15 @@ def impute_and_scale(value: Any) -> tf.Tensor:
     return tf.math.divide_no_nan(imputed - mean, std)
 
 
+def scale_present(dense: tf.Tensor) -> tf.Tensor:
+    """Z-scores a [batch] float tensor with the mean and std of its non-NaN values; NaN -> 0 (the mean)."""
+    present = tf.boolean_mask(dense, tf.logical_not(tf.math.is_nan(dense)))
+    mean = tft.mean(present)
+    std = tf.sqrt(tft.var(present))
+    imputed = tf.where(tf.math.is_nan(dense), mean, dense)
+    return tf.math.divide_no_nan(imputed - mean, std)
+
+
 def _text(values: tf.Tensor) -> tf.Tensor:
     if values.dtype == tf.string:
         return values
@@ -77,9 +87,22 @@ def preprocessing_fn(inputs: Dict[str, Any]) -> Dict[str, Any]:
             num_oov_buckets=features.OOV_BUCKETS,
             vocab_filename=features.vocabulary_name(key),
         )
-    # At serving time the label is absent and TFT prunes this output away.
-    outputs[features.transformed_name(features.LABEL_KEY)] = tft.compute_and_apply_vocabulary(
-        _dense(as_text(inputs[features.LABEL_KEY]), ""),
-        vocab_filename=features.label_vocabulary_name(),
-    )
+    for key in features.DATE_FEATURES:
+        parts = dates.date_parts(_dense(as_text(inputs[key]), ""), key, features.CHOSEN_DATE_PARTS)
+        for part, values in parts.items():
+            outputs[features.transformed_name(features.date_part_name(key, part))] = scale_present(values)
+    outputs[features.transformed_name(features.LABEL_KEY)] = label_ids(inputs[features.LABEL_KEY])
     return outputs
+
+
+def label_ids(label: Any) -> tf.Tensor:
+    """The label's class ids: classes named in dataset.yaml first, in that order; any other by frequency.
+
+    A label of any type (text, integers, booleans) is read as its text, so class names are strings. At
+    serving time the label is absent and TFT prunes this output away.
+    """
+    return tft.compute_and_apply_vocabulary(
+        _dense(as_text(label), ""),
+        vocab_filename=features.label_vocabulary_name(),
+        reserved_tokens=features.LABEL_CLASSES or None,
+    )

@@ -16,7 +16,7 @@ def as_model_inputs(transformed: Dict[str, tf.Tensor]) -> Dict[str, tf.Tensor]:
     """Selects the model's transformed features and shapes each as [batch, 1]."""
     return {
         features.transformed_name(key): tf.reshape(transformed[features.transformed_name(key)], [-1, 1])
-        for key in features.feature_keys()
+        for key in features.model_inputs()
     }
 
 

@@ -9,7 +9,18 @@ import pyarrow as pa
 from pyarrow import compute as pc
 from pyarrow import csv as pa_csv
 
-from pipeline.batch.rows import MISSING, Chunk, FeatureKinds, RowError, UnreadableError, line_chunks, row_text, to_float
+from pipeline.batch.rows import (
+    MISSING,
+    Chunk,
+    FeatureKinds,
+    RowError,
+    UnreadableError,
+    line_chunks,
+    row_text,
+    to_date,
+    to_float,
+)
+from pipeline.config.dataset import is_date
 
 
 def read_header(stream: BinaryIO, kinds: FeatureKinds, reserved: List[str]) -> List[str]:
@@ -63,6 +74,8 @@ def _fast(data: bytes, kinds: FeatureKinds, names: List[str]) -> Optional[Chunk]
         features = {name: _column(table.column(name), kind) for name, kind in kinds.items()}
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+    if any(value and not is_date(value) for name, kind in kinds.items() if kind == "date" for value in features[name]):
+        return None
     return Chunk(features=features, rows=table, count=table.num_rows)
 
 
@@ -114,6 +127,8 @@ def _slow(data: bytes, first_line: int, kinds: FeatureKinds, names: List[str]) -
 
 
 def _value(text: str, kind: str, name: str):
+    if kind == "date":
+        return to_date(text, name)
     if kind == "string":
         return "" if text in MISSING else text
     try:

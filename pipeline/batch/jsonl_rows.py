@@ -5,7 +5,17 @@ from typing import BinaryIO, Dict, Iterator, List
 
 import numpy as np
 
-from pipeline.batch.rows import MISSING, Chunk, FeatureKinds, RowError, UnreadableError, line_chunks, row_text, to_float
+from pipeline.batch.rows import (
+    MISSING,
+    Chunk,
+    FeatureKinds,
+    RowError,
+    UnreadableError,
+    line_chunks,
+    row_text,
+    to_date,
+    to_float,
+)
 
 
 def chunks(stream: BinaryIO, kinds: FeatureKinds, reserved: List[str], chunk_bytes: int) -> Iterator[Chunk]:
@@ -53,6 +63,8 @@ def _value(value, kind: str, name: str):
             return to_float(value)
         except ValueError as error:
             raise ValueError(f"{name}: {error}") from None
+    if kind == "date":
+        return to_date(value, name)
     if value is None or value in MISSING:
         return ""
     if not isinstance(value, str):

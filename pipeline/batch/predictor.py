@@ -49,6 +49,20 @@ class Predictor:
         # The output columns name every class, also for a file with no rows: ask once, on one all-missing row.
         empty = {name: np.asarray([np.nan if kind == "float" else ""]) for name, kind in self.kinds.items()}
         self.class_names: List[str] = [name.decode() for name in self._call(empty, 0, 1)[CLASS_NAMES][0].numpy()]
+        self.kinds.update({name: "date" for name in self._dates(empty)})
+
+    def _dates(self, empty: Dict[str, np.ndarray]) -> List[str]:
+        """The string inputs the model reads as dates: those it refuses "not a date" for, naming them."""
+        import tensorflow as tf
+
+        found = []
+        for name in [name for name, kind in self.kinds.items() if kind == "string"]:
+            try:
+                self._call({**empty, name: np.asarray(["not a date"], dtype=object)}, 0, 1)
+            except tf.errors.InvalidArgumentError as error:
+                if f"date feature '{name}'" in error.message:
+                    found.append(name)
+        return found
 
     def _call(self, features: Dict[str, np.ndarray], start: int, end: int):
         import tensorflow as tf

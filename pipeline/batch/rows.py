@@ -5,7 +5,9 @@ from typing import Any, BinaryIO, Dict, Iterator, List, Tuple
 
 import numpy as np
 
-# Names of the model's inputs -> "float" or "string".
+from pipeline.config.dataset import DATE_FORMAT, is_date
+
+# Names of the model's inputs -> "float", "string" or "date" (a string that must be a date).
 FeatureKinds = Dict[str, str]
 MAX_ROW_TEXT = 2000
 # Cells that mean "missing", as the pipeline's CsvExampleGen reads them (components/csv_example_gen.py).
@@ -72,3 +74,12 @@ def to_float(value: Any) -> float:
         return float(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a number") from None
+
+
+def to_date(value: Any, name: str) -> str:
+    """A date input: missing as "", else the text as written if it is a date; ValueError naming the field."""
+    if value is None or value in MISSING:
+        return ""
+    if not isinstance(value, str) or not is_date(value):
+        raise ValueError(f"{name}: {value!r} is not a date; a date is written {DATE_FORMAT}")
+    return value

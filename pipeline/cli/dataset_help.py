@@ -41,7 +41,7 @@ def replacements() -> Dict[str, str]:
         return {"<PIPELINE>": "vertex-tfx-<dataset>", "<INSTANCE>": '{"FEATURE": VALUE}', "<FEATURE>": "FEATURE"}
     dataset, row = config.dataset, _first_row(config.data_root)
     instance = {key: _value(row.get(key), True) for key in dataset.features.numeric}
-    instance.update({key: _value(row.get(key), False) for key in dataset.features.categorical})
+    instance.update({key: _value(row.get(key), False) for key in dataset.features.categorical + dataset.features.date})
     feature = (dataset.features.categorical or dataset.features.numeric)[0]
     return {"<PIPELINE>": dataset.pipeline_name, "<INSTANCE>": json.dumps(instance), "<FEATURE>": feature}
 

@@ -14,6 +14,7 @@ Examples:
   vtx run --data ~/more-of-my-csv --output /tmp/another-run
   vtx run --trials 5 --set training.train_steps=500
   vtx run --no-tuning --no-cache -v         # default hyperparameters, show TFX logs
+  vtx run --fail-if-not-blessed             # in CI: exit status 3 when the model is not blessed
 """
 
 
@@ -24,6 +25,12 @@ Examples:
 @click.option("--trials", type=click.IntRange(1, 1000), help="Tuner trials (tuning.trials).")
 @click.option("--no-tuning", is_flag=True, help="Skip the Tuner; train with the default hyperparameters.")
 @click.option("--no-cache", is_flag=True, help="Re-execute every component.")
+@click.option(
+    "--fail-if-not-blessed",
+    is_flag=True,
+    help="Exit with status 3 when the Evaluator does not bless the model (for CI). Without it, a run that "
+    "finishes exits 0, blessed or not.",
+)
 @common.verbose_option("Show TFX, Beam and TensorFlow logs too.")
 def run_command(
     profile: Optional[str],
@@ -34,6 +41,7 @@ def run_command(
     trials: Optional[int],
     no_tuning: bool,
     no_cache: bool,
+    fail_if_not_blessed: bool,
     verbose: bool,
 ) -> None:
     """Run the whole pipeline locally, then print a summary."""
@@ -49,4 +57,7 @@ def run_command(
         common.fail(f"profile '{config.profile}' targets Vertex AI; use `vtx compile` or `vtx submit` with it")
     from pipeline.local import execute
 
-    sys.exit(execute.execute(config, git_commit=common.git_commit(), verbose=verbose))
+    code = execute.execute(
+        config, git_commit=common.git_commit(), verbose=verbose, fail_if_not_blessed=fail_if_not_blessed
+    )
+    sys.exit(code)

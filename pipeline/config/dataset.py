@@ -1,10 +1,11 @@
 """The dataset definition (modules/dataset.yaml), read as data, and the settings derived from it."""
 
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from pipeline.config.base import Section
 
@@ -14,6 +15,13 @@ DATASET_FILE = "dataset.yaml"
 # cannot be imported here, so this is a copy; tests/unit/modules/test_features.py holds the two equal.
 TRANSFORMED_SUFFIX = "_xf"
 PIPELINE_PREFIX = "vertex-tfx-"
+# The numeric parts preprocessing_fn makes of a date column (modules/features.py: DATE_PARTS is a copy;
+# tests/unit/modules/test_features.py holds the two equal).
+DATE_PARTS = ("year", "month", "day", "day_of_week", "hour")
+DEFAULT_DATE_PARTS = ["year", "month", "day_of_week", "hour"]
+# What a date column's cells may hold (modules/runtime/dates.py: DATE_PATTERN is a copy, held equal by a test).
+DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?"
+DATE_FORMAT = "YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] (a T may stand for the space)"
 
 
 class DatasetError(ValueError):
@@ -23,6 +31,9 @@ class DatasetError(ValueError):
 class Features(Section):
     numeric: List[str] = []
     categorical: List[str] = []
+    # Dates or timestamps (2013-01-01, 2013-01-01 05:00[:00], 2013-01-01T05:00:00): preprocessing_fn turns each
+    # into the numeric parts date_parts names.
+    date: List[str] = []
     # Columns of the CSV that the model does not read (ids, free text, leaks of the label).
     ignored: List[str] = []
 
@@ -36,13 +47,34 @@ class DatasetConfig(Section):
     features: Features
     slices: List[str] = []
     split_key: Optional[str] = None
+    # The label's classes in the order the model numbers them (the order of every answer's class names);
+    # empty: the order of their frequency in the training data. `vtx init` writes them in numeric order for a
+    # numeric label, else in alphabetical order.
+    classes: List[str] = []
+    date_parts: List[str] = Field(default_factory=lambda: list(DEFAULT_DATE_PARTS))
+
+    @field_validator("classes", mode="before")
+    @classmethod
+    def _class_names(cls, value: Any) -> Any:
+        # YAML reads 3 as a number; a class name is the CSV cell's text. An unquoted true could stand for true,
+        # True or TRUE in the CSV, so it is refused rather than guessed.
+        if isinstance(value, list):
+            if any(isinstance(item, bool) for item in value):
+                raise ValueError("quote boolean class names as the CSV writes them, e.g. ['True', 'False']")
+            return [str(item) for item in value]
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> "DatasetConfig":
-        if not self.features.numeric and not self.features.categorical:
-            raise ValueError("features: name at least one numeric or categorical column")
+        if not self.feature_columns:
+            raise ValueError("features: name at least one numeric, categorical or date column")
+        unknown_parts = [part for part in self.date_parts if part not in DATE_PARTS]
+        if unknown_parts or (self.features.date and not self.date_parts):
+            raise ValueError(f"date_parts: choose among {', '.join(DATE_PARTS)}, not {unknown_parts or 'none'}")
+        if len(set(self.classes)) != len(self.classes):
+            raise ValueError("classes: a class is named twice")
         seen: Dict[str, str] = {self.label: "label"}
-        for kind in ("numeric", "categorical", "ignored"):
+        for kind in ("numeric", "categorical", "date", "ignored"):
             for column in getattr(self.features, kind):
                 if column in seen:
                     raise ValueError(f"column '{column}' is named twice: as {seen[column]} and in features.{kind}")
@@ -58,7 +90,7 @@ class DatasetConfig(Section):
     @property
     def feature_columns(self) -> List[str]:
         """The columns the model reads, numerics first (the order of modules/features.py: feature_keys)."""
-        return self.features.numeric + self.features.categorical
+        return self.features.numeric + self.features.categorical + self.features.date
 
     @property
     def columns(self) -> List[str]:
@@ -73,6 +105,14 @@ class DatasetConfig(Section):
     def label_key(self) -> str:
         """The label after preprocessing_fn, which the Evaluator reads."""
         return self.label + TRANSFORMED_SUFFIX
+
+
+def is_date(cell: str) -> bool:
+    """True when preprocessing_fn can read the cell as a date (DATE_PATTERN, with a month, day and hour in range)."""
+    if not re.fullmatch(DATE_PATTERN, cell, re.ASCII):
+        return False
+    hour = int(cell[11:13]) if len(cell) >= 13 else 0
+    return 1 <= int(cell[5:7]) <= 12 and 1 <= int(cell[8:10]) <= 31 and hour <= 23
 
 
 def dataset_path(package_dir: str) -> Path:

@@ -1,4 +1,4 @@
-"""The Evaluator's TFMA config: accuracy overall (gated) and per slice (reported)."""
+"""The Evaluator's TFMA config: accuracy overall (gated) and per slice (reported); AUC for two classes."""
 
 import tensorflow_model_analysis as tfma
 
@@ -43,5 +43,22 @@ def eval_config(config: PipelineConfig) -> tfma.EvalConfig:
                     ),
                 ]
             )
-        ],
+        ]
+        + _auc_spec(config),
     )
+
+
+# The metric reported for a label of two classes, next to the trivial model's 0.5 (ranking at random).
+AUC_METRIC = "auc"
+
+
+def _auc_spec(config: PipelineConfig) -> list:
+    """For two classes named in the dataset definition: the AUC of the second class's probability."""
+    if len(config.dataset.classes) != 2:
+        return []
+    return [
+        tfma.MetricsSpec(
+            metrics=[tfma.MetricConfig(class_name="AUC", config=f'{{"name": "{AUC_METRIC}"}}')],
+            binarize=tfma.BinarizationOptions(class_ids={"values": [1]}),
+        )
+    ]

@@ -102,13 +102,14 @@ def _trainer(config: PipelineConfig, params: RunParameters, transform: Transform
 
 def _pusher(config: PipelineConfig, trainer: Trainer, evaluator: Evaluator):
     if not config.vertex:
-        return Pusher(
+        pusher = Pusher(
             model=trainer.outputs["model"],
             model_blessing=evaluator.outputs["blessing"],
             push_destination=pusher_pb2.PushDestination(
                 filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=config.serving_dir)
             ),
         )
+        return extend.with_executor(pusher, executors.PusherExecutor)
     from components.vertex.pusher import VertexPusher
 
     vertex, push = config.vertex, config.vertex.pusher

@@ -23,6 +23,7 @@ def dataset_definition(config: PipelineConfig) -> Dict[str, Any]:
         "label": dataset.label,
         "numeric": list(dataset.features.numeric),
         "categorical": list(dataset.features.categorical),
+        "date": list(dataset.features.date),
     }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Set
 
 from components.csv_cells import is_missing
+from pipeline.config.dataset import DEFAULT_DATE_PARTS, is_date
 
 # Past this many distinct values a column's values are not kept, only counted as "many".
 DISTINCT_CAP = 100_000
@@ -18,6 +19,10 @@ MAX_CLASSES = 50
 # Slices are categorical columns with at most this many values; the Evaluator reports one accuracy per value.
 MAX_SLICE_VALUES = 10
 MAX_SLICES = 3
+
+
+# The kind of a column without a name: not in the dataset definition at all, as the pipeline never reads it.
+LEFT_OUT = "left out"
 
 
 class InitError(ValueError):
@@ -33,6 +38,9 @@ class Column:
     missing: int = 0
     numbers: int = 0
     integers: int = 0
+    dates: int = 0
+    # Whether every value so far equals its row's number in the file, counted from 1 or from 0.
+    row_numbers: Dict[int, bool] = field(default_factory=lambda: {0: True, 1: True})
     values: Set[str] = field(default_factory=set)
     many_values: bool = False
     first_missing: Optional[str] = None  # "file line N" of the first row without a value
@@ -46,8 +54,10 @@ class Column:
     def distinct(self) -> str:
         return f"over {DISTINCT_CAP}" if self.many_values else str(len(self.values))
 
-    def add(self, cell: str, where: str) -> None:
+    def add(self, cell: str, where: str, row: int = -1) -> None:
         self.rows += 1
+        for start, holds in self.row_numbers.items():
+            self.row_numbers[start] = holds and cell.strip() == str(row - 1 + start)
         if is_missing(cell):
             self.missing += 1
             self.first_missing = self.first_missing or where
@@ -57,6 +67,7 @@ class Column:
             self.integers += "." not in cell and float(cell) == int(float(cell))
         else:
             self.first_text = self.first_text or f"{cell!r} on {where}"
+            self.dates += is_date(cell)
         if not self.many_values:
             self.values.add(cell)
             self.many_values = len(self.values) > DISTINCT_CAP
@@ -65,7 +76,7 @@ class Column:
 @dataclass(frozen=True)
 class Guess:
     column: str
-    kind: str  # numeric, categorical, ignored
+    kind: str  # numeric, categorical, date, ignored, or LEFT_OUT
     reason: str
 
 
@@ -92,12 +103,14 @@ def scan(files: List[Path]) -> Dict[str, Column]:
                 raise InitError(f"{path} is empty; it needs a header line and rows")
             header = first
             columns = columns or {name: Column(name) for name in header}
+            number = 0
             for row in reader:
                 if not row:
                     continue
+                number += 1
                 where = f"{path.name} line {reader.line_num}"
                 for name, cell in zip(header, row, strict=False):
-                    columns[name].add(cell, where)
+                    columns[name].add(cell, where, number)
     return columns
 
 
@@ -106,7 +119,16 @@ def _share(part: int, whole: int) -> str:
 
 
 def guess(column: Column) -> Guess:
-    """numeric, categorical or ignored, and the reason a person can check."""
+    """numeric, categorical, date or ignored, and the reason a person can check."""
+    if not column.name.strip():
+        return Guess(
+            column.name,
+            LEFT_OUT,
+            "no name in the header: row names (as R's write.csv leaves them) carry no "
+            "signal, and the pipeline's reader leaves such a column out",
+        )
+    if column.rows > 1 and any(column.row_numbers.values()):
+        return Guess(column.name, "ignored", "the row's number in the file: no signal, and it leaks the file's order")
     if not column.present:
         return Guess(column.name, "ignored", "no value in any row")
     missing = _share(column.missing, column.rows)
@@ -117,6 +139,13 @@ def guess(column: Column) -> Guess:
         if column.integers == column.present and every_different and _dense(column.values):
             return Guess(column.name, "ignored", "whole numbers, each row a different one: an id, not a measure")
         return Guess(column.name, "numeric", f"numbers, {missing}")
+    if column.dates == column.present:
+        first = min(column.values) if column.values else ""
+        return Guess(
+            column.name,
+            "date",
+            f"dates like {first!r}, {missing}: the model reads its {', '.join(DEFAULT_DATE_PARTS)} (date_parts)",
+        )
     if column.numbers >= 0.9 * column.present:
         text = column.present - column.numbers
         return Guess(
@@ -162,6 +191,13 @@ def check_label(columns: Dict[str, Column], label: str) -> Column:
             f"label needs at most {MAX_CLASSES} classes"
         )
     return column
+
+
+def classes(column: Column) -> List[str]:
+    """The label's classes in the order the model will number them: numeric order for numbers, else alphabetical."""
+    if column.numbers == column.present:
+        return sorted(column.values, key=float)
+    return sorted(column.values)
 
 
 def slices(columns: Dict[str, Column], guesses: List[Guess]) -> List[str]:

@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import yaml
 
-from pipeline.config.dataset import DATASET_FILE, DatasetConfig
+from pipeline.config.dataset import DATASET_FILE, DEFAULT_DATE_PARTS, DatasetConfig
 from pipeline.init import columns as scan
 from pipeline.init.columns import Guess, InitError
 
@@ -39,10 +39,13 @@ class Written:
 
 
 def _definition(request: Request, files: List[Path], guesses: List[Guess], found: Dict) -> Dict[str, Any]:
-    kinds: Dict[str, List[str]] = {"numeric": [], "categorical": [], "ignored": []}
+    kinds: Dict[str, List[str]] = {"numeric": [], "categorical": [], "date": [], "ignored": []}
     for item in guesses:
-        kinds[item.kind].append(item.column)
-    if not kinds["numeric"] and not kinds["categorical"]:
+        if item.kind in kinds:
+            kinds[item.kind].append(item.column)
+    if not kinds["date"]:
+        del kinds["date"]
+    if not kinds["numeric"] and not kinds["categorical"] and not kinds.get("date"):
         raise InitError("no column looks like a feature (all are ignored); name them in dataset.yaml yourself")
     if request.split_key and request.split_key not in found:
         raise InitError(f"--split-key '{request.split_key}' is not a column; the header: {', '.join(found)}")
@@ -52,14 +55,20 @@ def _definition(request: Request, files: List[Path], guesses: List[Guess], found
         "features": kinds,
         "slices": scan.slices(found, guesses),
         "split_key": request.split_key,
+        "classes": scan.classes(found[request.label]),
+        **({"date_parts": list(DEFAULT_DATE_PARTS)} if kinds.get("date") else {}),
     }
 
 
 def _yaml(definition: Dict[str, Any], files: List[Path], guesses: List[Guess]) -> str:
-    reasons = "\n".join(f"#   {g.column}: {g.kind}, {g.reason}" for g in guesses)
+    reasons = "\n".join(f"#   {_shown(g.column)}: {g.kind}, {g.reason}" for g in guesses)
     text = DEFINITION_HEADER.format(files=", ".join(path.name for path in files), reasons=reasons)
     body = yaml.safe_dump(definition, sort_keys=False, default_flow_style=None, width=120)
     return text + body
+
+
+def _shown(column: str) -> str:
+    return column if column.strip() else "(a column with no name)"
 
 
 def _refuse_to_overwrite(paths: List[Path]) -> None:
@@ -90,9 +99,10 @@ def init(request: Request, echo: Callable[[str], None]) -> Written:
     except ValueError as error:
         raise InitError(f"the guessed definition is not valid ({error}); pass --name or edit the data") from None
     echo(f"Read {found[request.label].rows} rows of {', '.join(str(path) for path in files)}:")
-    echo(f"  {request.label}: the label, {len(found[request.label].values)} classes")
+    classes = definition["classes"]
+    echo(f"  {request.label}: the label, {len(classes)} classes, in this order: {', '.join(classes)}")
     for item in guesses:
-        echo(f"  {item.column}: {item.kind}, {item.reason}")
+        echo(f"  {_shown(item.column)}: {item.kind}, {item.reason}")
     schema = schema_draft.infer(files, definition, found)
     targets[0].write_text(_yaml(definition, files, guesses))
     targets[1].write_text(schema)

@@ -34,7 +34,9 @@ def _rows(files: List[Path]) -> Tuple[List[str], List[List[bytes]]]:
             for row in reader:
                 if row:
                     rows.append([b"" if cell.encode() in MISSING_TOKENS else cell.encode() for cell in row])
-    return header, rows
+    # The pipeline's reader leaves a column without a name out, so the schema has none either.
+    named = [index for index, name in enumerate(header) if name.strip()]
+    return [header[i] for i in named], [[row[i] if i < len(row) else b"" for i in named] for row in rows]
 
 
 def _record_batch(header: List[str], rows: List[List[bytes]]):

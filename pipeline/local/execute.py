@@ -8,6 +8,10 @@ from typing import Optional
 from pipeline.config import PipelineConfig
 from pipeline.local import preflight
 
+# Exit statuses of `vtx run` (docs/local-runs.md): 0 the run finished, blessed or not; 1 a component failed;
+# 2 the input or settings are refused before the run; 3 NOT BLESSED with --fail-if-not-blessed (summary.py);
+# 130 interrupted.
+
 
 def _find(error: BaseException, kind: type) -> Optional[BaseException]:
     """The first exception of `kind` in an exception's cause/context chain."""
@@ -21,13 +25,13 @@ def _find(error: BaseException, kind: type) -> Optional[BaseException]:
     return None
 
 
-def execute(config: PipelineConfig, git_commit: str, verbose: bool) -> int:
-    """Runs the pipeline; returns the process exit code."""
+def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_blessed: bool = False) -> int:
+    """Runs the pipeline; returns the process exit code (NOT_BLESSED, if asked, for a model not blessed)."""
     import click
 
     started = time.monotonic()
     try:
-        files = preflight.check_data(config)
+        files = preflight.check_data(config, lambda line: click.echo(f"Note: {line}"))
     except preflight.InputDataError as error:
         click.echo(f"Error: {error}", err=True)
         return 2
@@ -62,9 +66,12 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool) -> int:
 
             nodes = mlmd.node_runs(mlmd.open_store(config.metadata_path), config.pipeline_name, run_id)
             console.write(summary.render(config, run_id, nodes, time.monotonic() - started, tracked) + "\n")
+            code = summary.exit_code(nodes, fail_if_not_blessed)
+            if code:
+                console.write(f"Exit status {code}: the model is NOT BLESSED (--fail-if-not-blessed).\n")
         elif tracked.get("warning"):
             console.write(f"Tracking warning: {tracked['warning']}\n")
-        if code in (0, 1):
+        if code in (0, 1, 3):
             _write_report(config, run_id, console)
     return code
 

@@ -25,8 +25,11 @@ def _scanned(path: Path) -> CsvFacts:
     return facts
 
 
-def check_data(config: PipelineConfig) -> List[Path]:
-    """Returns the CSV files under data_root, or raises InputDataError naming the file, line and problem."""
+def check_data(config: PipelineConfig, note: Callable[[str], None] = lambda _: None) -> List[Path]:
+    """Returns the CSV files under data_root, or raises InputDataError naming the file, line and problem.
+
+    `note` is told what the run will leave out of the data (columns without a name).
+    """
     if "://" in config.data_root:
         return []
     root = Path(config.data_root)
@@ -43,7 +46,10 @@ def check_data(config: PipelineConfig) -> List[Path]:
         if header and facts.header != header:
             raise InputDataError(f"{path} has a different header from {files[0]}: {_difference(header, facts.header)}")
         header = facts.header
+    for line in columns.notes(header):
+        note(f"{files[0]}: {line}")
     _check(columns.check_header, config, header, files[0])
+    _check(columns.check_kinds, config, files)
     _check(columns.check_numbers, config, files)
     return files
 

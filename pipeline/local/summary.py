@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Optional
 from pipeline import mlmd
 from pipeline.config import PipelineConfig
 from pipeline.report.tracking import describe, tracking_info
-from pipeline.report.verdict import METRIC, Verdict, bars_of, read_verdict
+from pipeline.report.verdict import AUC, METRIC, TRIVIAL_AUC, Verdict, bars_of, read_verdict
 
 
 def render(
@@ -42,10 +42,30 @@ def render(
                 lines.append(
                     "  it is the staging version: `vtx smoke` tries it, then `vtx promote` makes it production"
                 )
+        elif mlmd.custom_property(pushed, "unchanged_version") is not None:
+            version = mlmd.custom_property(pushed, "unchanged_version")
+            lines.append(f"Model: unchanged: version {version} already holds this model; nothing pushed: {destination}")
         else:
             lines.append("Model: not pushed (not blessed).")
     lines += tracking_lines(nodes.get("Trainer"), tracked)
     return "\n".join(lines)
+
+
+# `vtx run --fail-if-not-blessed`'s exit status for a finished run whose model is not blessed.
+NOT_BLESSED = 3
+
+
+def exit_code(nodes: Dict[str, mlmd.NodeRun], fail_if_not_blessed: bool) -> int:
+    """0 for a finished run, or NOT_BLESSED when asked to fail on a verdict that is not BLESSED."""
+    return NOT_BLESSED if fail_if_not_blessed and blessed(nodes) is False else 0
+
+
+def blessed(nodes: Dict[str, mlmd.NodeRun]) -> Optional[bool]:
+    """Whether this run's Evaluator blessed the model; None when it did not run."""
+    evaluator = nodes.get("Evaluator")
+    if evaluator is None or not evaluator.outputs.get("blessing"):
+        return None
+    return mlmd.custom_property(evaluator.outputs["blessing"][0], "blessed") == 1
 
 
 def _verdict_lines(config: PipelineConfig, verdict: Verdict) -> List[str]:
@@ -61,12 +81,19 @@ def _verdict_lines(config: PipelineConfig, verdict: Verdict) -> List[str]:
             else f"no baseline yet (first blessed model of dataset {config.dataset.name})"
         )
         lines.append(f"  {METRIC:<10} {verdict.overall:.3f}  threshold >= {threshold:.3f}  {baseline}")
+    if "eval_examples" in bars:
+        lines.append(
+            f"  {'trivial':<10} {bars.get('trivial_accuracy', 0.0):.3f}  always answering "
+            f"'{bars.get('trivial_class', '?')}', the training split's most frequent class"
+        )
+    if verdict.auc is not None:
+        lines.append(f"  {AUC:<10} {verdict.auc:.3f}  the trivial model's is {TRIVIAL_AUC:.3f} (ranking at random)")
     for name, value in verdict.by_slice:
         lines.append(f"  {'':<10} {value:.3f}  {name}")
     if "eval_examples" in bars:
         lines.append(
-            f"  judged on {int(bars['eval_examples'])} eval examples: always answering the most common class "
-            f"scores {bars.get('most_common_share', 0.0):.3f}; changes under {drop:.3f} are within sampling error"
+            f"  judged on {int(bars['eval_examples'])} eval examples: changes under {drop:.3f} are within "
+            "sampling error"
         )
     lines += [f"  FAILED: {failure}" for failure in verdict.failures]
     return lines

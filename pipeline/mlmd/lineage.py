@@ -176,6 +176,10 @@ def _facts(store, pushed_id: int) -> Optional[Facts]:
     if evaluator is not None:
         evaluations = linked(store, evaluator.id, "evaluation", OUTPUT_EVENTS)
         metrics = _metrics(evaluations[0].uri) if evaluations else {}
+        # The trivial model's accuracy on the same eval split (components/eval_policy.py), beside the model's.
+        trivial = custom_property(blessings[0], "bar_trivial_accuracy")
+        if trivial is not None:
+            metrics["trivial_accuracy"] = float(trivial)
     fingerprint = stored_run_facts(run).get("data_fingerprint") if run is not None else None
     return Facts(
         found=True,

@@ -52,6 +52,8 @@ class FeatureCheck:
 def _numeric(feature) -> bool:
     from tensorflow_metadata.proto.v0 import schema_pb2
 
+    if feature.HasField("int_domain") and feature.int_domain.is_categorical:
+        return False  # a discrete number, compared value by value (pipeline/monitor/discrete.py)
     return feature.type in (schema_pb2.FLOAT, schema_pb2.INT) and not feature.HasField("bool_domain")
 
 

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Tuple
 from pipeline.config.monitoring import MonitoringConfig
 from pipeline.contract import RAW_SIGNATURE
 from pipeline.mlmd import lineage
-from pipeline.monitor import checks, instances
+from pipeline.monitor import checks, discrete, instances
 from pipeline.monitor.readers import LoggedRequest, RequestLogReader
 from pipeline.monitor.result import MonitorResult, Window
 from pipeline.report import data, model_info
@@ -59,7 +59,7 @@ def _kinds(schema) -> Dict[str, str]:
     return {feature.name: names.get(feature.type, instances.STRING) for feature in schema.feature}
 
 
-def _statistics(rows: List[LoggedRequest], served: List[str], kinds: Dict[str, str], window: Window):
+def _statistics(rows: List[LoggedRequest], served: List[str], kinds: Dict[str, str], window: Window, options=None):
     """TFDV statistics of the window's instances (None when it has none); fills in the window's counts."""
     import tensorflow_data_validation as tfdv
 
@@ -67,7 +67,22 @@ def _statistics(rows: List[LoggedRequest], served: List[str], kinds: Dict[str, s
     window.requests, window.instances, window.unreadable = len(rows), found.count, found.unreadable
     if not found.count:
         return None
-    return tfdv.generate_statistics_from_dataframe(found.dataframe(kinds))
+    if options is None:
+        return tfdv.generate_statistics_from_dataframe(found.dataframe(kinds))
+    return tfdv.generate_statistics_from_dataframe(found.dataframe(kinds), stats_options=options)
+
+
+def _like_with_like(found: lineage.Lineage, training, schema, served: List[str]):
+    """(training statistics, schema, statistics options) under which discrete numbers are counted by value."""
+    import tensorflow_data_validation as tfdv
+
+    chosen = discrete.discrete_features(training, schema, served)
+    if not chosen or not found.examples_uri:
+        return training, schema, None
+    schema = discrete.categorical_schema(schema, chosen)
+    options = discrete.stats_options(schema)
+    frame = discrete.training_frame(os.path.join(found.examples_uri, "Split-train"), schema, served)
+    return tfdv.generate_statistics_from_dataframe(frame, stats_options=options), schema, options
 
 
 def _training(statistics_uri: str):
@@ -117,11 +132,11 @@ def monitor(reader: RequestLogReader, metadata_path: str, config: MonitoringConf
 
     schema = tfdv.load_schema_text(found.schema_file)
     kinds = _kinds(schema)
-    current = _statistics(rows, served, kinds, window)
+    training, schema, options = _like_with_like(found, _training(found.statistics_uri), schema, served)
+    current = _statistics(rows, served, kinds, window, options)
     if current is None:
         raise MonitorError(f"the {len(rows)} requests logged in the window hold no readable instance")
-    before = _statistics(reader.read(previous.start, previous.end), served, kinds, previous)
-    training = _training(found.statistics_uri)
+    before = _statistics(reader.read(previous.start, previous.end), served, kinds, previous, options)
     features = checks.check(training, current, before, schema, served, config)
     return MonitorResult(
         source=reader.description,

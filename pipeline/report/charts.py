@@ -73,13 +73,13 @@ def feature(stats: FeatureStats, index: int) -> str:
         figure = Figure(figsize=(3.6, 2.1))
         axes = figure.subplots()
         labels = list(dict.fromkeys(label for s in stats.by_split.values() for label, _ in s.ranks))[:MAX_CATEGORIES]
+        # Every split on the same bucket edges, so that their bars compare.
+        edges, shared = stats.shared_histograms()
         for offset, (split, split_stats) in enumerate(stats.by_split.items()):
             total = split_stats.count or 1
             color = SPLIT_COLORS.get(split, "#555555")
-            if split_stats.numeric and split_stats.histogram:
-                edges = [low for low, _, _ in split_stats.histogram] + [split_stats.histogram[-1][1]]
-                shares = [count / total for *_, count in split_stats.histogram]
-                axes.stairs(shares, edges, label=split, color=color, fill=split == "train", alpha=0.55)
+            if split in shared:
+                axes.stairs(shared[split], edges, label=split, color=color, fill=split == "train", alpha=0.55)
             elif split_stats.ranks:
                 counts = dict(split_stats.ranks)
                 positions = [i + (offset - 0.5) * 0.4 for i in range(len(labels))]

@@ -40,6 +40,37 @@ class FeatureStats:
     def numeric(self) -> bool:
         return any(stats.numeric for stats in self.by_split.values())
 
+    def shared_histograms(self, buckets: int = 10) -> Tuple[List[float], Dict[str, List[float]]]:
+        """(edges, each split's share of examples per bucket) on one set of equal-width edges for every split.
+
+        TFDV gives each split its own bucket edges, so bars of two splits cannot be compared; each split's
+        counts are moved onto the shared edges, spread evenly within the bucket TFDV counted them in.
+        """
+        histograms = {split: s.histogram for split, s in self.by_split.items() if s.numeric and s.histogram}
+        if not histograms:
+            return [], {}
+        low = min(bucket[0] for histogram in histograms.values() for bucket in histogram)
+        high = max(bucket[1] for histogram in histograms.values() for bucket in histogram)
+        width = (high - low) / buckets if high > low else 1.0
+        edges = [low + i * width for i in range(buckets + 1)]
+        shares = {}
+        for split, histogram in histograms.items():
+            counted: float = sum(bucket[2] for bucket in histogram)
+            total = float(self.by_split[split].count or counted or 1.0)
+            moved = [0.0] * buckets
+            for start, end, count in histogram:
+                for index in range(buckets):
+                    moved[index] += count * _overlap(start, end, edges[index], edges[index + 1], index == buckets - 1)
+            shares[split] = [value / total for value in moved]
+        return edges, shares
+
+
+def _overlap(start: float, end: float, low: float, high: float, last: bool) -> float:
+    """The share of a bucket [start, end] that falls in [low, high); a bucket of one value falls where it is."""
+    if end <= start:
+        return 1.0 if low <= start < high or (last and start == high) else 0.0
+    return max(0.0, min(end, high) - max(start, low)) / (end - start)
+
 
 @dataclass
 class DataSection:

@@ -1,11 +1,11 @@
 """The Evaluation section: metrics overall and per slice, thresholds, the baseline, and the blessing."""
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from components import evaluation
 from pipeline import mlmd
-from pipeline.report.verdict import METRIC, read_verdict
+from pipeline.report.verdict import METRIC, TRIVIAL_CLASS, bars_of, read_verdict
 
 COUNT = "example_count"
 
@@ -42,6 +42,11 @@ class EvaluationSection:
     baseline_model: Optional[str] = None
     candidate_model: Optional[str] = None
     evaluation_uri: Optional[str] = None
+    # The trivial model (always the training split's most frequent class): its answer and its accuracy on eval.
+    trivial_class: Optional[str] = None
+    trivial_accuracy: Optional[float] = None
+    # For two classes: the model's AUC (the trivial model's is 0.5).
+    auc: Optional[float] = None
 
 
 def _slice_label(spec) -> str:
@@ -118,6 +123,13 @@ def extract(nodes: Dict[str, mlmd.NodeRun]) -> EvaluationSection:
         candidate_model=locations.get("candidate"),
         evaluation_uri=uri,
     )
+    _add_trivial(section, bars_of(evaluator.outputs["blessing"][0]))
+    section.auc = verdict.auc
     if not blessed and not section.reasons:
         section.reasons = ["the Evaluator did not bless the model, and named no failed threshold"]
     return section
+
+
+def _add_trivial(section: EvaluationSection, bars: Dict[str, Any]) -> None:
+    section.trivial_class = bars.get(TRIVIAL_CLASS)
+    section.trivial_accuracy = bars.get("trivial_accuracy")

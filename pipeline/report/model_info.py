@@ -77,7 +77,12 @@ def _push(pusher: Optional[mlmd.NodeRun], section: ModelSection) -> None:
         return
     pushed = pusher.outputs["pushed_model"][0]
     section.pushed = mlmd.custom_property(pushed, "pushed") == 1
-    if section.pushed:
+    unchanged = mlmd.custom_property(pushed, "unchanged_version")
+    if unchanged is not None:
+        # A version already held this very model, so the Pusher pushed nothing (components/executors.py).
+        section.pushed, section.version = True, str(unchanged)
+        section.destination = mlmd.custom_property(pushed, "pushed_destination")
+    elif section.pushed:
         section.pushed_now = pusher.status == "executed"
         section.version = str(mlmd.custom_property(pushed, "pushed_version"))
         section.destination = mlmd.custom_property(pushed, "pushed_destination")

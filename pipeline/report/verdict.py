@@ -6,6 +6,9 @@ from typing import Any, Dict, List, Optional, Tuple
 from components import evaluation
 
 METRIC = "accuracy"
+# Reported for two classes (pipeline/dag/eval_config.py: AUC_METRIC); the trivial model's is TRIVIAL_AUC.
+AUC = "auc"
+TRIVIAL_AUC = 0.5
 
 
 @dataclass
@@ -17,20 +20,28 @@ class Verdict:
     baseline: Optional[float] = None
     by_slice: List[Tuple[str, float]] = field(default_factory=list)
     failures: List[str] = field(default_factory=list)
+    # The AUC of a two-class label's model (the trivial model's is 0.5), when the Evaluator computed one.
+    auc: Optional[float] = None
     # The bars the Evaluator set for this eval split (components/eval_policy.py), when it recorded them.
-    bars: Dict[str, float] = field(default_factory=dict)
+    bars: Dict[str, Any] = field(default_factory=dict)
 
 
 # Custom properties of the ModelBlessing that hold those bars (components/eval_policy.py: record).
-BAR_PROPERTIES = ("eval_examples", "most_common_share", "accuracy", "allowed_drop")
+BAR_PROPERTIES = ("eval_examples", "trivial_accuracy", "accuracy", "allowed_drop")
+# The trivial model's one answer (a string property beside those numbers).
+TRIVIAL_CLASS = "trivial_class"
 
 
-def bars_of(blessing: Any) -> Dict[str, float]:
+def bars_of(blessing: Any) -> Dict[str, Any]:
     """The bars recorded on a ModelBlessing (an ML Metadata artifact); empty for an older run."""
     from pipeline import mlmd
 
     found = {name: mlmd.custom_property(blessing, f"bar_{name}") for name in BAR_PROPERTIES}
-    return {name: float(value) for name, value in found.items() if value is not None}
+    bars: Dict[str, Any] = {name: float(value) for name, value in found.items() if value is not None}
+    trivial = mlmd.custom_property(blessing, f"bar_{TRIVIAL_CLASS}")
+    if trivial is not None:
+        bars[TRIVIAL_CLASS] = str(trivial)
+    return bars
 
 
 def read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:
@@ -43,6 +54,8 @@ def read_verdict(evaluation_uri: str, blessed: Optional[bool]) -> Verdict:
         return verdict
     by_slice: Dict[str, float] = {}
     for metric in evaluation.metric_values(evaluation_uri):
+        if metric.name == AUC and not (metric.slice or metric.baseline or metric.is_diff):
+            verdict.auc = metric.value if verdict.auc is None else verdict.auc
         if metric.name != METRIC or metric.is_diff:
             continue
         if metric.baseline:

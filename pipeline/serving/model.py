@@ -1,6 +1,7 @@
 """One loaded model version: its `serving_raw` inputs read from the signature, and a batched predict call."""
 
 import functools
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
@@ -87,7 +88,16 @@ class LoadedModel:
 
 
 def _first_line(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0][:300]
+    """The message's first line, or the model's own words when an assertion in its graph failed."""
+    lines = text.strip().splitlines() or [""]
+    asserted = next((line for line in lines if line.startswith(_ASSERTION)), None)
+    if asserted is None:
+        return lines[0][:300]
+    # "assertion failed: [message] [values]" -> "message values"
+    return re.sub(r"\\(['\"])", r"\1", asserted[len(_ASSERTION) :]).replace("] [", " ").strip("[] ")[:300]
+
+
+_ASSERTION = "assertion failed: "
 
 
 def _jsonable(value: Any) -> Any:

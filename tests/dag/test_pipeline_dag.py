@@ -171,6 +171,7 @@ def test_overrides_reach_the_nodes(build, compile_nodes):
             "label": "species",
             "numeric": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"],
             "categorical": ["island", "sex"],
+            "date": [],
         },
     }
     assert json.loads(parameter(nodes["ExampleValidator"], "numeric_columns")) == [

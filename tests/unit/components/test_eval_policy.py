@@ -23,29 +23,49 @@ def test_the_standard_error_is_the_largest_an_accuracy_on_n_examples_can_have():
     assert eval_policy.standard_error(0) == 0.5
 
 
-def test_the_bar_is_the_most_common_class_plus_one_standard_error():
-    found = eval_policy.bars(Counter({"a": 60, "b": 30, "c": 10}), threshold=0.0, max_drop=0.01, policy=POLICY)
+def test_the_bar_is_the_trivial_model_plus_one_standard_error():
+    counts = Counter({"a": 60, "b": 30, "c": 10})
+    found = eval_policy.bars(counts, counts, threshold=0.0, max_drop=0.01, policy=POLICY)
 
-    assert found == eval_policy.Bars(eval_examples=100, most_common_share=0.6, accuracy=0.65, allowed_drop=0.05)
+    assert found == eval_policy.Bars(
+        eval_examples=100, trivial_class="a", trivial_accuracy=0.6, accuracy=0.65, allowed_drop=0.05
+    )
+
+
+def test_the_trivial_model_answers_the_most_frequent_training_class_scored_on_eval():
+    # 'b' is the most frequent class in training but not in eval: the trivial model scores its eval share.
+    train, evaluation = Counter({b"a": 30, b"b": 50, b"c": 20}), Counter({b"a": 50, b"b": 30, b"c": 20})
+    found = eval_policy.bars(train, evaluation, threshold=0.0, max_drop=0.01, policy=POLICY)
+
+    assert found.trivial_class == "b"
+    assert found.trivial_accuracy == pytest.approx(0.3)
+    assert found.accuracy == pytest.approx(0.35)
+
+
+def test_of_equally_frequent_training_classes_the_first_in_order_is_the_trivial_answer():
+    assert eval_policy.trivial_class(Counter({8: 5, 4: 5, 6: 1})) == 4
+    assert eval_policy.trivial_class(Counter()) == ""
 
 
 def test_a_configured_threshold_above_the_bar_wins_and_a_large_split_keeps_the_configured_drop():
-    found = eval_policy.bars(Counter({"a": 5000, "b": 5000}), threshold=0.9, max_drop=0.01, policy=POLICY)
+    counts = Counter({"a": 5000, "b": 5000})
+    found = eval_policy.bars(counts, counts, threshold=0.9, max_drop=0.01, policy=POLICY)
 
     assert found.accuracy == 0.9
     assert found.allowed_drop == 0.01
 
 
 def test_a_drop_of_two_examples_in_seventy_does_not_block_but_a_real_one_does():
-    found = eval_policy.bars(Counter({"a": 35, "b": 35}), threshold=0.0, max_drop=0.01, policy=POLICY)
+    counts = Counter({"a": 35, "b": 35})
+    found = eval_policy.bars(counts, counts, threshold=0.0, max_drop=0.01, policy=POLICY)
 
     assert 2 / 70 < found.allowed_drop < 5 / 70
 
 
 def test_the_margin_scales_with_standard_errors_and_the_most_common_class_rule_can_be_turned_off():
     counts = Counter({"a": 80, "b": 20})
-    wide = eval_policy.bars(counts, 0.0, 0.0, Policy("y", standard_errors=2.0))
-    off = eval_policy.bars(counts, 0.3, 0.0, Policy("y", beat_most_common_class=False))
+    wide = eval_policy.bars(counts, counts, 0.0, 0.0, Policy("y", standard_errors=2.0))
+    off = eval_policy.bars(counts, counts, 0.3, 0.0, Policy("y", beat_most_common_class=False))
 
     assert wide.accuracy == pytest.approx(0.9) and wide.allowed_drop == pytest.approx(0.1)
     assert off.accuracy == 0.3
@@ -68,7 +88,8 @@ def accuracy_config(lower: float, drop: float) -> str:
 
 
 def test_apply_reads_the_configured_bars_from_the_config_and_writes_the_ones_in_force():
-    text, found = eval_policy.apply(accuracy_config(0.5, 0.01), POLICY, Counter({"a": 90, "b": 10}))
+    counts = Counter({"a": 90, "b": 10})
+    text, found = eval_policy.apply(accuracy_config(0.5, 0.01), POLICY, counts, counts)
 
     config = json_format.Parse(text, tfma.EvalConfig())
     threshold = config.metrics_specs[0].metrics[1].per_slice_thresholds[0].threshold

@@ -286,8 +286,11 @@ def outputs_in(tmp_path, blessing):
 
 @pytest.fixture
 def evaluator_inputs(tmp_path, monkeypatch):
-    """What the Evaluator receives, with an eval split of 60 'a' and 40 'b' labels."""
-    monkeypatch.setattr(eval_policy, "label_counts", lambda split_uri, label, schema: Counter({b"a": 60, b"b": 40}))
+    """What the Evaluator receives, with a train split of mostly 'b' and an eval split of 60 'a' and 40 'b' labels."""
+    splits = {"Split-train": Counter({b"a": 10, b"b": 30}), "Split-eval": Counter({b"a": 60, b"b": 40})}
+    monkeypatch.setattr(
+        eval_policy, "label_counts", lambda split_uri, label, schema: splits[split_uri.rstrip("/").rsplit("/")[-1]]
+    )
     received = []
     monkeypatch.setattr(evaluator_executor.Executor, "Do", lambda self, i, o, p: received.append((i, p)))
     # The candidate's outputs pass their check here (tests/unit/components/test_output_check.py checks them).
@@ -326,10 +329,13 @@ def test_the_evaluator_sets_and_records_the_bars_of_the_eval_split_and_the_datas
 
     ((_, given),) = received
     threshold = accuracy_metric(json_format.Parse(given["eval_config"], tfma.EvalConfig())).per_slice_thresholds[0]
-    assert threshold.threshold.value_threshold.lower_bound.value == pytest.approx(0.65)
+    # The trivial model answers 'b' (the training split's most frequent class): 0.4 on eval, plus 0.05.
+    assert threshold.threshold.value_threshold.lower_bound.value == pytest.approx(0.45)
     assert threshold.threshold.change_threshold.absolute.value == pytest.approx(-0.05)
     assert "evaluation_policy" not in given and "accuracy_threshold" not in given
-    assert blessing.get_float_custom_property("bar_accuracy") == pytest.approx(0.65)
+    assert blessing.get_float_custom_property("bar_accuracy") == pytest.approx(0.45)
+    assert blessing.get_string_custom_property("bar_trivial_class") == "b"
+    assert blessing.get_float_custom_property("bar_trivial_accuracy") == pytest.approx(0.4)
     assert blessing.get_int_custom_property("bar_eval_examples") == 100
     assert dataset_identity.of(blessing) == dataset_identity.identity(PENGUINS)
 

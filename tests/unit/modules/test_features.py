@@ -51,3 +51,23 @@ def test_the_features_are_the_dataset_definitions():
 
     assert (dataset.name, dataset.label) == (features.DATASET_NAME, features.LABEL_KEY)
     assert features.feature_keys() == dataset.feature_columns
+
+
+def test_the_date_format_and_parts_are_the_pipelines():
+    from modules.runtime import dates
+    from pipeline.config import dataset
+
+    assert dates.DATE_PATTERN == dataset.DATE_PATTERN
+    assert dates.EXPECTED == dataset.DATE_FORMAT
+    assert features.DATE_PARTS == dataset.DATE_PARTS
+
+
+def test_the_model_reads_each_chosen_part_of_each_date(monkeypatch):
+    monkeypatch.setattr(features, "NUMERIC_FEATURES", ["distance"])
+    monkeypatch.setattr(features, "CATEGORICAL_FEATURES", ["origin"])
+    monkeypatch.setattr(features, "DATE_FEATURES", ["departed"])
+    monkeypatch.setattr(features, "CHOSEN_DATE_PARTS", ["year", "hour"])
+
+    assert features.feature_keys() == ["distance", "origin", "departed"]
+    assert features.model_inputs() == ["distance", "departed_year", "departed_hour", "origin"]
+    assert features.raw_dtypes() == {"distance": "float", "origin": "string", "departed": "string"}

@@ -127,3 +127,31 @@ def test_a_jsonl_output_fed_back_as_input_is_refused():
     stream = io.BytesIO(b'{"island": "Dream", "predicted_class": "Adelie"}\n')
     with pytest.raises(UnreadableError, match="line 1 already has the output field predicted_class"):
         list(jsonl_rows.chunks(stream, KINDS, ["predicted_class"], 1 << 20))
+
+
+DATE_KINDS = {"distance": "float", "departed": "date"}
+
+
+def test_a_date_that_is_not_one_is_a_row_error_naming_the_field_and_the_format():
+    text = ",distance,departed\n1,5,2013-01-01 05:00\n2,6,NA\n3,7,01/02/2013\n4,8,2013-01-02T06:00:00\n"
+    stream = io.BytesIO(text.encode())
+    names = csv_rows.read_header(stream, DATE_KINDS, ["predicted_class"])
+
+    [chunk] = list(csv_rows.chunks(stream, DATE_KINDS, names, 1 << 20))
+
+    assert chunk.features["departed"].tolist() == ["2013-01-01 05:00", "", "2013-01-02T06:00:00"]
+    assert [(error.line, error.reason) for error in chunk.errors] == [
+        (4, "departed: '01/02/2013' is not a date; a date is written YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] "
+         "(a T may stand for the space)")
+    ]  # fmt: skip
+
+
+def test_jsonl_dates_must_be_date_strings():
+    lines = [{"distance": 1, "departed": "2013-01-01"}, {"distance": 2, "departed": 20130101}, {"distance": 3}]
+    stream = io.BytesIO("\n".join(json.dumps(line) for line in lines).encode() + b"\n")
+
+    [chunk] = list(jsonl_rows.chunks(stream, DATE_KINDS, ["predicted_class"], 1 << 20))
+
+    assert chunk.features["departed"].tolist() == ["2013-01-01", ""]
+    assert [error.line for error in chunk.errors] == [2]
+    assert chunk.errors[0].reason.startswith("departed: 20130101 is not a date")

@@ -36,7 +36,7 @@ def test_init_writes_the_definition_and_a_schema_draft_and_prints_the_next_comma
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1:6] == [
-        "  bought: the label, 2 classes",
+        "  bought: the label, 2 classes, in this order: no, yes",
         "  age: numeric, numbers, 20% missing",
         "  colour: categorical, text with 3 values, never missing",
         "  name: ignored, text with 60 different values in 60 rows: free text or an id, not a category",
@@ -50,6 +50,7 @@ def test_init_writes_the_definition_and_a_schema_draft_and_prints_the_next_comma
         "features": {"numeric": ["age"], "categorical": ["colour"], "ignored": ["name"]},
         "slices": ["colour"],
         "split_key": None,
+        "classes": ["no", "yes"],
     }
     draft = (modules / "schema.pbtxt").read_text()
     assert draft.startswith("# DRAFT of the reviewed schema of dataset 'shop-visits'")

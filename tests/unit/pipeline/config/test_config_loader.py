@@ -414,7 +414,7 @@ def test_the_dataset_is_not_a_setting():
         ("name: [", r"dataset\.yaml is not valid YAML"),
         ("- a\n", r"dataset\.yaml must be a mapping"),
         ("name: Titanic\nlabel: s\nfeatures: {numeric: [a]}\n", r"dataset\.yaml: name: String should match"),
-        ("name: t1\nlabel: s\nfeatures: {}\n", r"dataset\.yaml: features: name at least one numeric or categorical"),
+        ("name: t1\nlabel: s\nfeatures: {}\n", r"dataset\.yaml: features: name at least one numeric, categ"),
         ("name: t1\nlabel: s\nfeatures: {numeric: [a, s]}\n", r"column 's' is named twice: as label and in"),
         ("name: t1\nlabel: s\nfeatures: {numeric: [a]}\nslices: [b]\n", r"slices: 'b' is not a column named here"),
         ("name: t1\nlabel: s\nfeatures: {numeric: [a]}\nsplit_key: s\n", r"split_key: the label cannot decide"),

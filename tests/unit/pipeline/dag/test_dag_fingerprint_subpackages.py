@@ -204,4 +204,11 @@ def test_real_closures_split_at_the_runtime_package():
         "runtime/training.py",
         "runtime/tuning.py",
     }
-    assert preprocessing == {"__init__.py", "preprocessing.py", "features.py"}
+    # Transform follows the date parts into runtime/, and no other file there.
+    assert preprocessing == {
+        "__init__.py",
+        "preprocessing.py",
+        "features.py",
+        "runtime/__init__.py",
+        "runtime/dates.py",
+    }

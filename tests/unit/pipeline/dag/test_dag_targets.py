@@ -159,6 +159,7 @@ PENGUINS = {
     "label": "species",
     "numeric": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"],
     "categorical": ["island", "sex"],
+    "date": [],
 }
 
 

@@ -26,7 +26,10 @@ def guess_of(tmp_path: Path, header: str, cells) -> columns.Guess:
         (["1.5", "NA", "2", "NA", "7"], "numeric", "numbers, 40% missing"),
         ([str(i * 97) for i in range(30)], "numeric", "numbers, never missing"),
         (["3", "4", "5"] * 10, "numeric", "numbers, never missing"),
-        ([str(i) for i in range(30)], "ignored", "whole numbers, each row a different one: an id, not a measure"),
+        ([str(i + 100) for i in range(30)], "ignored", "whole numbers, each row a different one: an id, not a"),
+        ([str(i) for i in range(1, 31)], "ignored", "the row's number in the file: no signal, and it leaks"),
+        ([str(i) for i in range(30)], "ignored", "the row's number in the file: no signal, and it leaks"),
+        (["2013-01-01 05:00:00", "NA", "2013-01-02T17:00", "2013-02-03"] * 5, "date", "dates like '2013-01-01 05:00"),
         (["red", "blue", "red", "green", "blue", "red"], "categorical", "text with 3 values, never missing"),
         ([f"person {i}" for i in range(40)], "ignored", "text with 40 different values in 40 rows: free text or an id"),
         (["x"] * 10, "ignored", "one value only ('x'): nothing to learn"),
@@ -38,6 +41,9 @@ def guess_of(tmp_path: Path, header: str, cells) -> columns.Guess:
         "sparse-whole-numbers",
         "integers",
         "an-id",
+        "row-numbers-from-1",
+        "row-numbers-from-0",
+        "dates-and-timestamps",
         "categories",
         "free-text",
         "constant",
@@ -102,3 +108,41 @@ def test_slices_are_the_categorical_columns_with_few_values(tmp_path):
 
     assert [g.kind for g in guesses] == ["categorical", "categorical"]
     assert columns.slices(found, guesses) == ["kind"]
+
+
+def test_a_column_without_a_name_is_left_out_saying_why(tmp_path):
+    found = scanned(tmp_path, ",a,label\n1,x,p\n2,y,q\n")
+
+    guess = columns.guess(found[""])
+    assert guess.kind == columns.LEFT_OUT
+    assert "no name in the header" in guess.reason
+
+
+def test_a_date_guess_says_which_parts_the_model_reads(tmp_path):
+    found = guess_of(tmp_path, "when", ["2013-01-01", "2014-06-30", "NA", "2015-12-31"])
+
+    assert found.kind == "date"
+    assert found.reason == (
+        "dates like '2013-01-01', 25% missing: the model reads its year, month, day_of_week, hour (date_parts)"
+    )
+
+
+def test_a_date_that_does_not_exist_in_the_calendar_is_text(tmp_path):
+    found = guess_of(tmp_path, "when", ["2013-13-01", "2014-06-30"] * 3)
+
+    assert found.kind == "categorical"
+
+
+@pytest.mark.parametrize(
+    ("cells", "classes"),
+    [
+        (["10", "2", "1", "2", "0", "10"], ["0", "1", "2", "10"]),
+        (["b", "C", "a", "b"], ["C", "a", "b"]),
+        (["True", "False", "True"], ["False", "True"]),
+    ],
+    ids=["integers-in-numeric-order", "text-in-alphabetical-order", "booleans"],
+)
+def test_the_label_classes_are_in_a_stable_order(tmp_path, cells, classes):
+    found = scanned(tmp_path, "label\n" + "\n".join(cells) + "\n")
+
+    assert columns.classes(found["label"]) == classes

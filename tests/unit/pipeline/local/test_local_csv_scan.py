@@ -172,3 +172,10 @@ def test_arrow_gets_its_signal_settings_back():
     before = pa.lib.have_signal_refcycle
     assert csv_fast.arrow_rows(b'Adelie,"Dream, north",3750\n\n', 3) == 1
     assert pa.lib.have_signal_refcycle == before
+
+
+def test_an_unnamed_column_before_the_last_passes_as_r_writes_row_names():
+    data = b',species,mass\n"1",Adelie,3750\n"2",Gentoo,5000\n'
+
+    for block in BLOCKS:
+        assert verdict(data, block) == (["", "species", "mass"], 2), block

@@ -143,26 +143,34 @@ def test_verdict_lines_compare_with_the_threshold_and_the_baseline(config):
 
 
 def test_verdict_lines_show_the_bars_the_evaluator_set_for_the_eval_split(config):
-    bars = {"eval_examples": 69.0, "most_common_share": 0.464, "accuracy": 0.524, "allowed_drop": 0.060}
+    bars = {
+        "eval_examples": 69.0,
+        "trivial_class": "Adelie",
+        "trivial_accuracy": 0.464,
+        "accuracy": 0.524,
+        "allowed_drop": 0.060,
+    }
     verdict = summary.Verdict(blessed=True, overall=0.971, baseline=0.95, bars=bars)
 
     lines = summary._verdict_lines(config, verdict)
 
     assert " ".join(lines[1].split()) == "accuracy 0.971 threshold >= 0.524 baseline 0.950 (allowed drop 0.060)"
-    assert lines[2] == (
-        "  judged on 69 eval examples: always answering the most common class scores 0.464; "
-        "changes under 0.060 are within sampling error"
+    assert " ".join(lines[2].split()) == (
+        "trivial 0.464 always answering 'Adelie', the training split's most frequent class"
     )
+    assert lines[3] == "  judged on 69 eval examples: changes under 0.060 are within sampling error"
 
 
 def test_bars_are_read_from_the_blessing_artifact():
     blessing = artifact(bar_eval_examples=69)
-    for name, value in (("bar_most_common_share", 0.464), ("bar_accuracy", 0.524), ("bar_allowed_drop", 0.06)):
+    for name, value in (("bar_trivial_accuracy", 0.464), ("bar_accuracy", 0.524), ("bar_allowed_drop", 0.06)):
         blessing.custom_properties[name].double_value = value
+    blessing.custom_properties["bar_trivial_class"].string_value = "Adelie"
 
     assert summary.bars_of(blessing) == {
         "eval_examples": 69.0,
-        "most_common_share": 0.464,
+        "trivial_class": "Adelie",
+        "trivial_accuracy": 0.464,
         "accuracy": 0.524,
         "allowed_drop": 0.06,
     }
@@ -199,3 +207,24 @@ def test_a_change_failure_says_how_much_worse_than_the_baseline():
     text = describe_failure("overall", failure(-0.05, is_diff=True))
 
     assert text == "accuracy (overall) changed by -0.050 against the baseline; the allowed change is >= -0.010"
+
+
+@pytest.mark.parametrize(
+    ("blessed", "fail", "code"),
+    [(0, True, 3), (0, False, 0), (1, True, 0), (None, True, 0)],
+    ids=["not-blessed-in-ci", "not-blessed", "blessed-in-ci", "no-evaluator"],
+)
+def test_only_a_not_blessed_verdict_asked_to_fail_gives_exit_status_3(blessed, fail, code):
+    nodes = {} if blessed is None else {"Evaluator": node("Evaluator", blessing=artifact(blessed=blessed))}
+
+    assert summary.exit_code(nodes, fail) == code
+
+
+def test_an_unchanged_model_is_said_to_be_unchanged(config):
+    pushed = artifact(pushed=0, unchanged_version="1796403994", pushed_destination="/serving/cars/1796403994")
+
+    text = summary.render(config, "run-2", {"Pusher": node("Pusher", pushed_model=pushed)}, 1.0)
+
+    assert text.splitlines()[-1] == (
+        "Model: unchanged: version 1796403994 already holds this model; nothing pushed: /serving/cars/1796403994"
+    )

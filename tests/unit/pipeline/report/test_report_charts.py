@@ -68,3 +68,20 @@ def test_the_same_chart_renders_the_same_svg(svgs):
 def test_no_data_no_chart():
     assert charts.tuning([Trial("0", None, {})]) is None
     assert charts.evaluation([SliceMetrics("overall")], "accuracy", None) is None
+
+
+def test_every_split_is_drawn_on_the_same_edges_with_its_counts_moved_onto_them():
+    stats = FeatureStats("stops")
+    # TFDV's own edges: 0-1.2 for train, 0-0.8 for eval; one bucket of a single value in serving.
+    stats.by_split["train"] = SplitStats(
+        count=10, missing=0, numeric=True, histogram=[(0.0, 1.2, 6.0), (1.2, 2.4, 4.0)]
+    )
+    stats.by_split["eval"] = SplitStats(count=4, missing=0, numeric=True, histogram=[(0.0, 0.8, 2.0), (0.8, 1.6, 2.0)])
+    stats.by_split["serving"] = SplitStats(count=2, missing=0, numeric=True, histogram=[(2.4, 2.4, 2.0)])
+
+    edges, shares = stats.shared_histograms(buckets=3)
+
+    assert edges == pytest.approx([0.0, 0.8, 1.6, 2.4])
+    assert shares["train"] == pytest.approx([0.4, 1 / 3, 0.8 / 3])
+    assert shares["eval"] == pytest.approx([0.5, 0.5, 0.0])
+    assert shares["serving"] == pytest.approx([0.0, 0.0, 1.0])
