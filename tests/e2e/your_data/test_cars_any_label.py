@@ -13,7 +13,7 @@ from typing import Dict, List
 import httpx
 import pytest
 
-from tests.builders.pipeline_runs import serving_versions
+from tests.builders.pipeline_runs import release, serving_versions
 from tests.builders.project_copy import environment, project_copy, shell
 from tests.builders.serving import free_port, stop, wait_ready
 
@@ -84,6 +84,8 @@ def test_the_verdict_is_measured_against_the_trivial_model(cars: Cars):
 
 
 def test_serve_batch_and_monitor_give_classes_in_numeric_order_and_no_alert_on_training_traffic(cars: Cars):
+    # The run pushed to staging; production is what serving and batch prediction use, once promoted.
+    release(cars.output, "cars")
     port = free_port()
     server = subprocess.Popen(
         [".venv/bin/vtx", "serve", "--port", str(port)],
