@@ -66,7 +66,13 @@ def test_date_parts_are_z_scored_with_missing_ones_at_the_mean(tmp_path, monkeyp
         {"when": [], label: [b"a"]},
     ]
     spec = {"when": tf.io.VarLenFeature(tf.string), label: tf.io.VarLenFeature(tf.string)}
-    out, _ = _analyze(tmp_path, preprocessing.preprocessing_fn, spec, rows)
+
+    def fn(inputs):
+        # A closure, pickled by value: TFT pickles a module's function by name, and a worker resolving that name
+        # would find the copy of modules/ in sys.modules, which another test may have replaced, unpatched.
+        return preprocessing.preprocessing_fn(inputs)
+
+    out, _ = _analyze(tmp_path, fn, spec, rows)
     # preprocessing's own features module: another test may have loaded a fresh copy of modules/.
     features = preprocessing.features
     month, hour = features.transformed_name("when_month"), features.transformed_name("when_hour")
