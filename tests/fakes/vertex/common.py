@@ -3,7 +3,7 @@
 import itertools
 import re
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from tests.fakes.errors import ApiError
 
@@ -37,24 +37,30 @@ class Ids:
         return str(next(self._counter))
 
 
-def matches_filter(resource: Dict[str, Any], expression: Optional[str]) -> bool:
-    """Supports `display_name="x"` and `labels.k="v"` clauses joined by AND; anything else is a 400."""
+def all_clauses(expression: Optional[str], clause: "re.Pattern[str]", holds: Callable[["re.Match[str]"], bool]) -> bool:
+    """Whether every clause of an AIP-160 filter, joined by AND, holds; a clause `clause` cannot read is a 400."""
     if not expression:
         return True
-    for clause in re.split(r"\s+AND\s+", expression.strip()):
-        found = _CLAUSE.match(clause)
+    for text in re.split(r"\s+AND\s+", expression.strip()):
+        found = clause.match(text)
         if not found:
-            raise ApiError(400, f"Unsupported filter clause: {clause!r}", "INVALID_ARGUMENT")
-        field, value = found["field"], found["value"]
-        if field in ("display_name", "displayName"):
-            actual = resource.get("displayName")
-        elif field.startswith("labels."):
-            actual = resource.get("labels", {}).get(field[len("labels.") :])
-        else:
-            raise ApiError(400, f"Unsupported filter field: {field!r}", "INVALID_ARGUMENT")
-        if actual != value:
+            raise ApiError(400, f"Unsupported filter clause: {text!r}", "INVALID_ARGUMENT")
+        if not holds(found):
             return False
     return True
+
+
+def matches_filter(resource: Dict[str, Any], expression: Optional[str]) -> bool:
+    """Supports `display_name="x"` and `labels.k="v"` clauses joined by AND; anything else is a 400."""
+    return all_clauses(expression, _CLAUSE, lambda found: _field_equals(resource, found["field"], found["value"]))
+
+
+def _field_equals(resource: Dict[str, Any], field: str, value: str) -> bool:
+    if field in ("display_name", "displayName"):
+        return resource.get("displayName") == value
+    if field.startswith("labels."):
+        return resource.get("labels", {}).get(field[len("labels.") :]) == value
+    raise ApiError(400, f"Unsupported filter field: {field!r}", "INVALID_ARGUMENT")
 
 
 # The `response` types of the operations the fake finishes.

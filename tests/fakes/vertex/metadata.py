@@ -10,7 +10,7 @@ import copy
 import re
 from typing import Any, Dict, List, Optional, Set
 
-from tests.fakes.vertex.common import ApiError, Ids, location_path, now
+from tests.fakes.vertex.common import ApiError, Ids, all_clauses, location_path, now
 
 KINDS = ("contexts", "executions", "artifacts")
 # Output-only fields: a request may carry them (the SDK sends whole resources) but they never change.
@@ -150,15 +150,7 @@ class MetadataFake:
         return seen
 
     def _matches(self, node: Dict[str, Any], expression: Optional[str]) -> bool:
-        if not expression:
-            return True
-        for clause in re.split(r"\s+AND\s+", expression.strip()):
-            found = _CLAUSE.match(clause)
-            if not found:
-                raise ApiError(400, f"Unsupported filter clause: {clause!r}", "INVALID_ARGUMENT")
-            if not self._clause(node, found):
-                return False
-        return True
+        return all_clauses(expression, _CLAUSE, lambda found: self._clause(node, found))
 
     def _clause(self, node: Dict[str, Any], found: "re.Match[str]") -> bool:
         if found["context"] is not None:
