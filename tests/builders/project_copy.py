@@ -36,6 +36,18 @@ def shell(project: Path, line: str, timeout: float = 900) -> subprocess.Complete
     )
 
 
+def serve(project: Path, port: int) -> subprocess.Popen:
+    """`vtx serve` on 127.0.0.1:`port` in the copy, its output kept for `serving.stop`."""
+    return subprocess.Popen(
+        [".venv/bin/vtx", "serve", "--port", str(port)],
+        cwd=project,
+        env=environment(project),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def documented_commands(page: Path, heading: str) -> List[str]:
     """The lines of the first shell block under a heading of a Markdown page, as the page shows them."""
     text = page.read_text(encoding="utf-8")

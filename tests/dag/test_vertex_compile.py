@@ -9,18 +9,15 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.config import PROJECT_ROOT
+from tests.builders import vertex_settings
 from tests.builders.pipeline_runs import FAKE_TOKEN, NODE_IDS
+from tests.builders.vertex_settings import IMAGE
 
 pytestmark = pytest.mark.dag
 
-IMAGE = "europe-west4-docker.pkg.dev/my-proj-1/vtx/vertex-tfx:0123abc"
 MODULES_URI = "gs://my-bucket-1/modules/0123abc/"
 REQUIRED = [
-    "data_root=gs://my-bucket-1/data",
-    "vertex.project=my-proj-1",
-    "vertex.region=europe-west4",
-    "vertex.pipeline_root=gs://my-bucket-1/pipeline-root",
-    f"vertex.image={IMAGE}",
+    *vertex_settings.REQUIRED,
     "vertex.service_account=pipelines@my-proj-1.iam.gserviceaccount.com",
     "vertex.neptune.project=acme/penguins",
     "vertex.neptune.token_secret=neptune-token",

@@ -9,17 +9,9 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.dag import serving_container
+from tests.builders.vertex_settings import IMAGE, REQUIRED
 
 pytestmark = pytest.mark.dag
-
-IMAGE = "europe-west4-docker.pkg.dev/my-proj-1/vtx/vertex-tfx:0123abc"
-REQUIRED = [
-    "data_root=gs://my-bucket-1/data",
-    "vertex.project=my-proj-1",
-    "vertex.region=europe-west4",
-    "vertex.pipeline_root=gs://my-bucket-1/pipeline-root",
-    f"vertex.image={IMAGE}",
-]
 
 
 def compile_command(out: Path, *extra: str):

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.builders.pipeline_runs import release, serving_versions
-from tests.builders.project_copy import environment, project_copy, shell
+from tests.builders.project_copy import project_copy, serve, shell
 from tests.builders.serving import free_port, stop, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -87,14 +87,7 @@ def test_serve_batch_and_monitor_give_classes_in_numeric_order_and_no_alert_on_t
     # The run pushed to staging; production is what serving and batch prediction use, once promoted.
     release(cars.output, "cars")
     port = free_port()
-    server = subprocess.Popen(
-        [".venv/bin/vtx", "serve", "--port", str(port)],
-        cwd=cars.project,
-        env=environment(cars.project),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = serve(cars.project, port)
     url = f"http://127.0.0.1:{port}/predict"
     try:
         wait_ready(f"http://127.0.0.1:{port}", process=server)

@@ -4,14 +4,13 @@ already holds a penguin run, and nothing the new dataset's commands print is abo
 import csv
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.builders.pipeline_runs import Run, release, serving_versions
-from tests.builders.project_copy import environment, penguin_words, shell
+from tests.builders.project_copy import penguin_words, serve, shell
 from tests.builders.serving import free_port, stop, wait_ready
 from tests.e2e.your_data.conftest import Swap
 
@@ -70,14 +69,7 @@ def test_serve_batch_predict_and_monitor_answer_with_the_datasets_classes_and_ne
     # The run pushed to staging; production is what serving and batch prediction use, once promoted.
     release(swap.output, "titanic")
     port = free_port()
-    server = subprocess.Popen(
-        [".venv/bin/vtx", "serve", "--port", str(port)],
-        cwd=swap.project,
-        env=environment(swap.project),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = serve(swap.project, port)
     try:
         wait_ready(f"http://127.0.0.1:{port}", process=server)
         instance = {"class": "1st", "sex": "female", "age": 30}

@@ -9,6 +9,7 @@ from ml_metadata.proto import metadata_store_pb2
 
 from pipeline import mlmd
 from pipeline.report import runs
+from tests.builders.vertex_settings import REQUIRED
 
 pytestmark = pytest.mark.unit
 
@@ -111,14 +112,7 @@ def test_vtx_report_on_vertex_without_credentials_is_one_line(monkeypatch):
         raise DefaultCredentialsError("Your default credentials were not found.")
 
     monkeypatch.setattr(google.auth, "default", no_credentials)
-    settings = [
-        "data_root=gs://my-bucket-1/data",
-        "vertex.project=my-proj-1",
-        "vertex.region=europe-west4",
-        "vertex.pipeline_root=gs://my-bucket-1/pipeline-root",
-        "vertex.image=europe-west4-docker.pkg.dev/my-proj-1/vtx/vertex-tfx:0123abc",
-    ]
-    flags = [arg for item in settings for arg in ("--set", item)]
+    flags = [arg for item in REQUIRED for arg in ("--set", item)]
 
     result = CliRunner().invoke(main, ["report", "--profile", "vertex", *flags])
 

@@ -11,16 +11,13 @@ from google.protobuf import json_format
 from pipeline.cli import main
 from pipeline.config.loader import load_config
 from pipeline.vertex.compile import compile_for_vertex
+from tests.builders.vertex_settings import REQUIRED
 from tests.fakes.vertex.jobs import pipeline_task
 
 pytestmark = pytest.mark.unit
 
 SETTINGS = [
-    "data_root=gs://my-bucket-1/data",
-    "vertex.project=my-proj-1",
-    "vertex.region=europe-west4",
-    "vertex.pipeline_root=gs://my-bucket-1/pipeline-root",
-    "vertex.image=europe-west4-docker.pkg.dev/my-proj-1/vtx/vertex-tfx:0123abc",
+    *REQUIRED,
     "vertex.service_account=pipelines@my-proj-1.iam.gserviceaccount.com",
     "vertex.labels.team=penguins",
 ]
