@@ -5,16 +5,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import ConfigError, load_config
+from tests.builders.vertex_settings import REQUIRED
 
 pytestmark = pytest.mark.unit
 
-VERTEX = [
-    "data_root=gs://my-bucket-1/data",
-    "vertex.project=my-proj-1",
-    "vertex.region=europe-west4",
-    "vertex.pipeline_root=gs://my-bucket-1/root",
-    "vertex.image=europe-west4-docker.pkg.dev/my-proj-1/vtx/vertex-tfx:abc",
-]
+VERTEX = REQUIRED
 
 
 def test_local_runs_go_to_the_embedded_mlflow_store_under_the_output_root(tmp_path):

@@ -6,16 +6,11 @@ from pipeline import contract
 from pipeline.config import load_config
 from pipeline.dag import serving_container, targets
 from pipeline.dag.eval_config import eval_config
+from tests.builders.vertex_settings import REQUIRED
 
 pytestmark = pytest.mark.unit
 
-VERTEX = [
-    "data_root=gs://my-bucket-1/data",
-    "vertex.project=my-proj-1",
-    "vertex.region=europe-west4",
-    "vertex.pipeline_root=gs://my-bucket-1/root",
-    "vertex.image=europe-west4-docker.pkg.dev/my-proj-1/vtx/vertex-tfx:abc",
-]
+VERTEX = REQUIRED
 
 
 @pytest.mark.parametrize(
