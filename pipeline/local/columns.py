@@ -3,7 +3,7 @@ numeric columns when the schema is inferred (a single text cell would make the w
 
 import csv
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from components.csv_cells import is_missing
 from pipeline.config import PipelineConfig
@@ -58,36 +58,56 @@ def _cells(path: Path, columns: List[str]) -> Iterator[Tuple[int, str, str]]:
                     yield reader.line_num, column, row[index]
 
 
-def check_numbers(config: PipelineConfig, files: List[Path]) -> None:
-    """With an inferred schema, the first text cell of a numeric column, named with its file and line."""
-    numeric = config.dataset.features.numeric
-    if config.schema_path is not None or not numeric:
-        return
-    for path in files:
-        for line, column, cell in _cells(path, numeric):
-            if is_missing(cell):
-                continue
-            try:
-                float(cell)
-            except ValueError:
-                raise ColumnError(
-                    f"{path} line {line}: column '{column}' is numeric in "
-                    f"{dataset_path(config.modules.package_dir)} but holds {cell!r}; with an inferred schema "
-                    "(schema_path: null) the whole column would be read as text. Fix the data, or review a "
-                    "schema (modules/schema.pbtxt, schema_path) so that ExampleValidator stops such rows"
-                ) from None
+def check_cells(config: PipelineConfig, files: List[Path]) -> None:
+    """One read of the numeric and date columns, before anything runs; each problem is one error naming it.
 
+    - a date column with a cell that is not a date;
+    - a numeric column whose first TEXT_SAMPLE values are all text (dates, words): declared numeric by mistake,
+      whatever the schema, since no schema can tell a date from a word;
+    - with an inferred schema, the first text cell of a numeric column (a single one makes the whole column text).
 
-def check_kinds(config: PipelineConfig, files: List[Path]) -> None:
-    """A numeric column that holds text (dates, words), or a date column with a cell that is not a date, is one
-    error naming the column and what it holds, before anything runs (whatever the schema: no schema can
-    tell a date from a word)."""
-    source = dataset_path(config.modules.package_dir)
+    The read stops as soon as nothing further could change the verdict, so a large file with a reviewed schema
+    and no date column costs little more than its first rows.
+    """
     numeric, dates = config.dataset.features.numeric, config.dataset.features.date
     if not numeric and not dates:
         return
-    text = _sample_and_check_dates(files, numeric, dates, source)
-    for column, cells in text.items():
+    source, inferred = dataset_path(config.modules.package_dir), config.schema_path is None
+    samples: Dict[str, List[Tuple[Path, int, str]]] = {column: [] for column in numeric}
+    first_text: Optional[Tuple[Path, int, str, str]] = None
+    for path, line, column, cell in _cells_of(files, numeric + dates):
+        if column in samples:
+            if len(samples[column]) < TEXT_SAMPLE:
+                samples[column].append((path, line, cell))
+            if first_text is None and not _is_number(cell):
+                first_text = (path, line, column, cell)
+            if not dates and (first_text or not inferred) and all(len(s) == TEXT_SAMPLE for s in samples.values()):
+                break
+        elif not is_date(cell):
+            raise ColumnError(
+                f"{path} line {line}: column '{column}' is a date in {source} but holds {cell!r}; "
+                f"a date is written {DATE_FORMAT}"
+            )
+    _check_declared_numeric(samples, source)
+    if inferred and first_text:
+        path, line, column, cell = first_text
+        raise ColumnError(
+            f"{path} line {line}: column '{column}' is numeric in {source} but holds {cell!r}; with an inferred "
+            "schema (schema_path: null) the whole column would be read as text. Fix the data, or review a "
+            "schema (modules/schema.pbtxt, schema_path) so that ExampleValidator stops such rows"
+        )
+
+
+def _cells_of(files: List[Path], columns: List[str]) -> Iterator[Tuple[Path, int, str, str]]:
+    """(file, line, column, cell) of the given columns, missing cells left out."""
+    for path in files:
+        for line, column, cell in _cells(path, columns):
+            if not is_missing(cell):
+                yield path, line, column, cell
+
+
+def _check_declared_numeric(samples: Dict[str, List[Tuple[Path, int, str]]], source: Path) -> None:
+    for column, cells in samples.items():
         if cells and not any(_is_number(cell) for *_, cell in cells):
             where_found, line, cell = cells[0]
             where = "features.date" if is_date(cell) else "features.categorical or features.ignored"
@@ -96,31 +116,6 @@ def check_kinds(config: PipelineConfig, files: List[Path]) -> None:
                 f"column '{column}' is numeric in {source} but holds {what}, e.g. {cell!r} "
                 f"({where_found} line {line}); move it to {where}"
             )
-
-
-def _sample_and_check_dates(files: List[Path], numeric: List[str], dates: List[str], source: Path) -> dict:
-    """The first TEXT_SAMPLE values of each numeric column; every date cell checked on the way.
-
-    Without date columns the read stops once every numeric column has its sample, so a large file costs
-    little more than its first rows.
-    """
-    text: dict = {column: [] for column in numeric}
-    unsampled = len(numeric)
-    for path in files:
-        for line, column, cell in _cells(path, numeric + dates):
-            if is_missing(cell):
-                continue
-            if column in dates and not is_date(cell):
-                raise ColumnError(
-                    f"{path} line {line}: column '{column}' is a date in {source} but holds {cell!r}; "
-                    f"a date is written {DATE_FORMAT}"
-                )
-            if column in text and len(text[column]) < TEXT_SAMPLE:
-                text[column].append((path, line, cell))
-                unsampled -= len(text[column]) == TEXT_SAMPLE
-                if not unsampled and not dates:
-                    return text
-    return text
 
 
 def _is_number(cell: str) -> bool:

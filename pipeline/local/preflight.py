@@ -49,8 +49,7 @@ def check_data(config: PipelineConfig, note: Callable[[str], None] = lambda _: N
     for line in columns.notes(header):
         note(f"{files[0]}: {line}")
     _check(columns.check_header, config, header, files[0])
-    _check(columns.check_kinds, config, files)
-    _check(columns.check_numbers, config, files)
+    _check(columns.check_cells, config, files)
     return files
 
 
