@@ -10,16 +10,15 @@ from typing import Any, Dict, List, Optional
 from tfx import types
 from tfx.components.evaluator import constants as evaluator_constants
 from tfx.components.evaluator import executor as evaluator_executor
-from tfx.components.pusher import executor as pusher_executor
 from tfx.components.trainer import executor as trainer_executor
 from tfx.components.transform import executor as transform_executor
 from tfx.components.tuner import executor as tuner_executor
 from tfx.dsl.io import fileio
-from tfx.proto import pusher_pb2, trainer_pb2
+from tfx.proto import trainer_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import json_utils, proto_utils
 
-from components import dataset_identity, eval_policy, model_content, modules_source, neptune_secret, wheels
+from components import dataset_identity, eval_policy, modules_source, neptune_secret, wheels
 
 # Keys of custom_config that this package sets; see pipeline/pipeline.py.
 MODULES_URI = "modules_uri"
@@ -237,25 +236,3 @@ class EvaluatorExecutor(evaluator_executor.Executor):
             marker.write("")
         blessing.set_int_custom_property(BLESSED_KEY, 0)
         return True
-
-
-# Custom property of a PushedModel whose model an earlier version already holds: that version.
-UNCHANGED_VERSION = "unchanged_version"
-
-
-class PusherExecutor(pusher_executor.Executor):
-    """TFX's filesystem Pusher, which does not push a model that a version already holds, byte for byte."""
-
-    def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
-        pushed = artifact_utils.get_single_instance(output_dict[standard_component_specs.PUSHED_MODEL_KEY])
-        destination = pusher_pb2.PushDestination()
-        proto_utils.json_to_proto(exec_properties[standard_component_specs.PUSH_DESTINATION_KEY], destination)
-        base = destination.filesystem.base_directory
-        if self.CheckBlessing(input_dict) and base:
-            version = model_content.same_version(self.GetModelPath(input_dict), base)
-            if version is not None:
-                pushed.set_int_custom_property("pushed", 0)
-                pushed.set_string_custom_property(UNCHANGED_VERSION, version)
-                pushed.set_string_custom_property("pushed_destination", os.path.join(base, version))
-                return
-        super().Do(input_dict, output_dict, exec_properties)

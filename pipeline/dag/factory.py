@@ -13,7 +13,7 @@ from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2, tuner_pb2
 from tfx.types import Channel, standard_artifacts
 
-from components import csv_example_gen, eval_policy, executors, extend, validation_gate
+from components import csv_example_gen, eval_policy, executors, extend, local_pusher, validation_gate
 from components.curated_schema import CuratedSchema
 from pipeline.config import PipelineConfig
 from pipeline.dag import fingerprint, serving_container, targets
@@ -109,7 +109,7 @@ def _pusher(config: PipelineConfig, trainer: Trainer, evaluator: Evaluator):
                 filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=config.serving_dir)
             ),
         )
-        return extend.with_executor(pusher, executors.PusherExecutor)
+        return extend.with_executor(pusher, local_pusher.PusherExecutor)
     from components.vertex.pusher import VertexPusher
 
     vertex, push = config.vertex, config.vertex.pusher

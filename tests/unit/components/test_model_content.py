@@ -7,7 +7,7 @@ from tfx.proto import pusher_pb2
 from tfx.types import standard_artifacts
 from tfx.utils import proto_utils
 
-from components import executors, model_content
+from components import local_pusher, model_content
 
 pytestmark = pytest.mark.unit
 
@@ -59,13 +59,13 @@ def test_the_pusher_pushes_a_new_model_and_not_the_same_one_again(tmp_path):
     inputs, outputs, properties, pushed = pusher_inputs(tmp_path / "first", b"w1")
     for path in (tmp_path / "first" / "serving", tmp_path / "second"):
         path.mkdir(parents=True, exist_ok=True)
-    executors.PusherExecutor().Do(inputs, outputs, properties)
+    local_pusher.PusherExecutor().Do(inputs, outputs, properties)
     assert pushed.get_int_custom_property("pushed") == 1
     version = pushed.get_string_custom_property("pushed_version")
 
     inputs, outputs, _, again = pusher_inputs(tmp_path / "second", b"w1")
-    executors.PusherExecutor().Do(inputs, outputs, properties)
+    local_pusher.PusherExecutor().Do(inputs, outputs, properties)
 
     assert again.get_int_custom_property("pushed") == 0
-    assert again.get_string_custom_property(executors.UNCHANGED_VERSION) == version
+    assert again.get_string_custom_property(local_pusher.UNCHANGED_VERSION) == version
     assert [path.name for path in (tmp_path / "first" / "serving").iterdir()] == [version]
