@@ -3,7 +3,8 @@
 Each RPC's HTTP method, path template and body field come from the transport's own http rules
 (`_get_http_options`), its request and response classes from the transport's signature. A request is
 parsed with json_format into that request message with unknown fields refused, the documented-required
-fields must be set, and every answer must parse strictly into the response message before it is sent.
+fields must be set, labels must follow Google's rules, and every answer must parse strictly into the response
+message before it is sent.
 """
 
 import re
@@ -15,6 +16,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from tests.fakes.errors import ApiError, FakeAnswerError, invalid_argument
+from tests.fakes.labels import label_violations
 from tests.fakes.required import missing_required
 
 # Standard query parameters every Google REST API accepts beside the request's own fields.
@@ -99,6 +101,9 @@ class Rpc:
         except json_format.ParseError as error:
             raise _parse_error(str(error)) from None
         self._check_required(message, body_field)
+        bad_labels = label_violations(message)
+        if bad_labels:
+            raise invalid_argument(bad_labels)
         return message
 
     def _check_required(self, message: Message, body_field: Optional[str]) -> None:

@@ -65,6 +65,35 @@ def test_a_value_of_the_wrong_type_is_a_400_naming_the_field(vertex_fake, send):
     assert answer["error"]["details"][0]["@type"] == "type.googleapis.com/google.rpc.BadRequest"
 
 
+@pytest.mark.parametrize(
+    ("labels", "field", "problem"),
+    [
+        ({"Team": "penguins"}, "model.labels", "label key 'Team' must be 1-63 characters, start with a lowercase"),
+        ({"git_commit": "ABC123"}, "model.labels", "label value 'ABC123' of 'git_commit' must be at most 63"),
+        ({"run": "x" * 64}, "model.labels", "label value 'xxxx"),
+        ({"1st": "a"}, "model.labels", "label key '1st' must be"),
+        ({f"k{n}": "v" for n in range(65)}, "model.labels", "at most 64 labels, not 65"),
+    ],
+)
+def test_labels_google_refuses_are_a_400_naming_the_field(vertex_fake, send, labels, field, problem):
+    status, answer = send(vertex_fake, "POST", UPLOAD, model_body(labels=labels))
+
+    assert status == 400
+    assert answer["error"]["status"] == "INVALID_ARGUMENT"
+    violations = answer["error"]["details"][0]["fieldViolations"]
+    assert [v["field"] for v in violations] == [field]
+    assert violations[0]["description"].startswith(problem)
+    assert vertex_fake.models.models == {}
+
+
+def test_labels_google_accepts_pass(vertex_fake, send):
+    labels = {"pipeline": "vertex-tfx-penguins", "git_commit": "0123abc", "empty": "", "smoke": "passed_1796"}
+
+    status, _ = send(vertex_fake, "POST", UPLOAD, model_body(labels=labels))
+
+    assert status == 200
+
+
 def test_an_unknown_query_parameter_is_a_400(vertex_fake, send):
     status, answer = send(vertex_fake, "GET", f"/v1/{PARENT}/models?pageTokn=x")
 
