@@ -137,7 +137,7 @@ def _serve_pool(args) -> grpc.Server:
     from apache_beam.utils import thread_pool_executor
 
     server = grpc.server(thread_pool_executor.shared_unbounded_instance())
-    port = server.add_insecure_port("[::]:0")
+    port = server.add_insecure_port("127.0.0.1:0")
     pool = BootingWorkerPool(Path(args.work_dir), args.image_code)
     beam_fn_api_pb2_grpc.add_BeamFnExternalWorkerPoolServicer_to_server(pool, server)
     server.start()
