@@ -76,7 +76,7 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
     version_labels.update(evaluation_facts.metric_labels(evaluation.uri))
 
     vertex_registry.connect(project, region, api_endpoint)
-    serving_dir = _serving_dir(model.uri)
+    serving_dir = _serving_dir(model.uri, api_endpoint)
     version = vertex_registry.find_version(model_display_name, serving_dir)
     held = [a for a in (stage, PRODUCTION_ALIAS) if a in (version.version_aliases or [])] if version else []
     if version is not None and held:
@@ -105,10 +105,13 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
     )
 
 
-def _serving_dir(model_uri: str) -> str:
-    """Where the Trainer put the SavedModel; Vertex AI reads it straight from Cloud Storage."""
+def _serving_dir(model_uri: str, api_endpoint: str = "") -> str:
+    """Where the Trainer put the SavedModel; Vertex AI reads it straight from Cloud Storage.
+
+    A loopback fake (an http:// api_endpoint, as `vtx rehearse` uses) takes a local folder too.
+    """
     serving_dir = path_utils.serving_model_dir(model_uri)
-    if not serving_dir.startswith("gs://"):
+    if not serving_dir.startswith("gs://") and not api_endpoint.startswith("http://"):
         raise ValueError(f"VertexPusher needs the model on Cloud Storage (gs://...), not {serving_dir}")
     return serving_dir
 

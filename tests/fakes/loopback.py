@@ -55,9 +55,10 @@ class LoopbackFake:
     def _register_types(self) -> None:
         """Makes the protobuf classes known that the clients parse from Any fields (operations' responses)."""
 
-    def start(self):
+    def start(self, port: int = 0):
+        """Serves on 127.0.0.1:`port` (0: a free one)."""
         self._register_types()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(self))
         server.daemon_threads = True
         # A short poll keeps stop() from waiting half a second per test.
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
