@@ -75,7 +75,7 @@ def _written_parameters(output_file: Path) -> Dict[str, Any]:
     return dict(json.loads(output_file.read_text()).get("parameterValues", {}))
 
 
-def _resolve(task: spec.Task, inputs: Artifacts, store: Store) -> Artifacts:
+def resolve(task: spec.Task, inputs: Artifacts, store: Store) -> Artifacts:
     """A resolver's answer: per output, the newest artifact its filter matches, or none."""
     outputs: Artifacts = {}
     for key, query in task.executor["resolver"]["outputArtifactQueries"].items():
@@ -121,13 +121,13 @@ class Rehearsal:
 
     def _task(self, task: spec.Task, inputs: Artifacts) -> TaskResult:
         if task.kind == "resolver":
-            return TaskResult(task.name, "resolved", outputs=_resolve(task, inputs, self.store))
+            return TaskResult(task.name, "resolved", outputs=resolve(task, inputs, self.store))
         if task.kind != "container":
             raise spec.SpecError(f"task {task.name}: {task.kind} tasks are not rehearsed")
         if self.setup.no_push and task.executor_class.startswith(PUSHER_PREFIX):
             return TaskResult(task.name, "skipped", detail="--no-push")
         started = time.monotonic()
-        prepared = self._prepare(task, inputs)
+        prepared = self.prepare(task, inputs)
         parameters = spec.task_parameters(task, self.setup.parameters, None)
         driver = task.executor["container"].get("lifecycle", {}).get("preCacheCheck")
         if driver:
@@ -149,7 +149,7 @@ class Rehearsal:
         self.store.save()
         return TaskResult(task.name, "executed", time.monotonic() - started, outputs=outputs)
 
-    def _prepare(self, task: spec.Task, inputs: Artifacts) -> "Prepared":
+    def prepare(self, task: spec.Task, inputs: Artifacts) -> "Prepared":
         """The task's output artifacts under a new task folder, and its ExecutorInput with local paths."""
         task_root = self.place.task_root(task.name, self.store.new_id())
         outputs: Dict[str, Dict[str, Any]] = {

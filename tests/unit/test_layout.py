@@ -29,6 +29,8 @@ ALLOWED: Dict[str, Tuple[str, ...]] = {
     "pipeline.config": ("pipeline.config", "pipeline.contract"),
     "pipeline.contract": (),
     "pipeline.mlmd": ("pipeline.mlmd",),
+    # A rehearsal compiles as `vtx compile` does, and runs the spec; it knows no other command.
+    "pipeline.rehearse": ("pipeline.rehearse", "pipeline.config", "pipeline.dag", "pipeline.vertex"),
 }
 
 
