@@ -40,8 +40,9 @@ def user_code_config(config: PipelineConfig, entry_fn: str, tracked: bool = Fals
     if tracked:
         custom[SEED_KEY] = config.training.seed
     vertex = config.vertex
-    if vertex and vertex.modules_uri:
-        custom[executors.MODULES_URI] = vertex.modules_uri
+    modules = config.modules_location()
+    if modules:
+        custom[executors.MODULES_URI] = modules
     if tracked:
         custom[SETTINGS_KEY] = config.tracking_settings()
     if vertex and tracked and config.tracking.backend == "neptune":
