@@ -9,8 +9,6 @@ from pipeline.rehearse import beam_args, spec
 from pipeline.rehearse.places import GS, Places
 from pipeline.rehearse.vertex_fake import is_loopback
 
-MODULES_URI = "modules_uri"
-
 
 def _custom_configs(job: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
     for task in spec.tasks_in_order(job):
@@ -55,10 +53,6 @@ def dataflow_flags(job: Dict[str, Any]) -> List[str]:
     return flags
 
 
-def modules_uris(job: Dict[str, Any]) -> List[str]:
-    return sorted({config[MODULES_URI] for config in _custom_configs(job) if config.get(MODULES_URI)})
-
-
 def stage(source: Path, uri: str, places: Places, replace: bool) -> Optional[str]:
     """Copies `source` to the local place of gs:// `uri` (keeping mtimes: ExampleGen's fingerprint reads them).
 
@@ -69,9 +63,13 @@ def stage(source: Path, uri: str, places: Places, replace: bool) -> Optional[str
     target = Path(places.local(uri))
     if target.exists() and not replace:
         return None
-    if target.exists():
+    if target.is_dir():
         shutil.rmtree(target)
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    if source.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    else:
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
     return str(target)
 
 

@@ -61,9 +61,14 @@ def _stage(job: Dict[str, Any], values: Mapping[str, Any], request: Request, pla
     data_root = str(values.get("data_root", ""))
     if prepare.stage(request.data or PROJECT_ROOT / "data", data_root, places, replace=True):
         say(f"Staged {request.data or 'data/'} at {data_root}")
-    for uri in prepare.modules_uris(job):
-        if prepare.stage(PROJECT_ROOT / "modules", uri, places, replace=False):
-            say(f"Staged modules/ at {uri}")
+    # A modules-only deploy uploads modules/ and the schema to their content addresses; so does a rehearsal.
+    config = request.config
+    if config.vertex and config.vertex.modules_uri:
+        shipped = [config.modules.package_dir] + ([config.schema_path] if config.schema_path else [])
+        for local in shipped:
+            uri = config.runtime_path(local)
+            if uri.startswith("gs://") and prepare.stage(Path(local), uri, places, replace=False):
+                say(f"Staged {Path(local).relative_to(PROJECT_ROOT)} at {uri}")
 
 
 def _start_fake(endpoint: str) -> VertexFakeProcess:
