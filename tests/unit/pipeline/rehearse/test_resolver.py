@@ -55,8 +55,7 @@ def test_the_newest_blessed_model_of_this_dataset_is_the_baseline(tasks, store):
     assert found == {"model_blessing": [newest]}
     # The model resolver's filter names the blessing's current_model_id, a placeholder the launcher fills in.
     assert (
-        resolve(tasks["Resolver-model-resolver"], {"input": found["model_blessing"]}, store)["model"][0]["name"]
-        == "m2"
+        resolve(tasks["Resolver-model-resolver"], {"input": found["model_blessing"]}, store)["model"][0]["name"] == "m2"
     )
 
 
