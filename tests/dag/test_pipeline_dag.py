@@ -227,6 +227,12 @@ def test_trainer_and_tuner_steps(nodes, config):
     assert parameter(nodes["Transform"], "preprocessing_fn") == config.modules.preprocessing_fn
 
 
+def test_transform_runs_in_tfts_graph_mode_without_statistics(nodes):
+    """One trace of preprocessing_fn into one graph (benchmarks/findings.md); no statistics nobody reads."""
+    assert parameter(nodes["Transform"], "force_tf_compat_v1") == 1
+    assert parameter(nodes["Transform"], "disable_statistics") == 1
+
+
 def test_pusher_pushes_to_the_serving_dir(nodes, config):
     destination = json.loads(parameter(nodes["Pusher"], "push_destination"))
 
