@@ -4,7 +4,7 @@ import functools
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -65,6 +65,8 @@ class LoadedModel:
     # The loaded object owns the signature's variables and tables; it lives as long as this model.
     saved_model: Any = field(repr=False, default=None)
     load_seconds: float = 0.0
+    # The signature called with its tensors in flat order (_flat_call); without it, the signature itself.
+    call: Optional[Callable[[Dict[str, Any]], Mapping[str, Any]]] = field(repr=False, default=None)
 
     def predict(self, columns: Mapping[str, Sequence[Any]]) -> List[Dict[str, Any]]:
         """One model call on a batch given column-wise; one JSON-ready prediction per row.
@@ -79,7 +81,7 @@ class LoadedModel:
         except (ValueError, TypeError, OverflowError) as error:  # UnicodeEncodeError is a ValueError
             raise ModelInputError(f"the values do not convert to the model's input types: {error}") from None
         try:
-            result = self.signature(**tensors)
+            result = self.call(tensors) if self.call is not None else self.signature(**tensors)
         except tf.errors.InvalidArgumentError as error:
             raise ModelInputError(f"the model refused the values: {_first_line(error.message)}") from None
         arrays = {name: result[name].numpy() for name in self.outputs}
@@ -124,6 +126,16 @@ def _feature(name: str, spec: Any) -> Feature:
     raise ModelLoadError(f"input '{name}' of {SIGNATURE} has dtype {spec.dtype.name}, which JSON cannot send")
 
 
+def _flat_call(signature: Any) -> Callable[[Dict[str, Any]], Mapping[str, Any]]:
+    """The signature's concrete function called with its tensors in the order of its parameters, as TensorFlow
+    does once it has bound the keyword arguments: skipping that binding saves about 150 us of a one-row call."""
+    if signature.function_type is None:
+        return lambda tensors: signature(**tensors)
+    names = list(signature.function_type.parameters)
+    flat, captured = signature._call_flat, signature.captured_inputs
+    return lambda tensors: flat([tensors[name] for name in names], captured)
+
+
 def load(version: str, uri: str) -> LoadedModel:
     """Loads the SavedModel at `uri` and reads its feature names and types from the `serving_raw` signature."""
     import tensorflow as tf
@@ -142,7 +154,8 @@ def load(version: str, uri: str) -> LoadedModel:
     signature = saved.signatures[SIGNATURE]
     _, inputs = signature.structured_input_signature
     features = {name: _feature(name, spec) for name, spec in sorted(inputs.items())}
-    model = LoadedModel(version, uri, features, sorted(signature.structured_outputs), signature, saved)
+    outputs = sorted(signature.structured_outputs)
+    model = LoadedModel(version, uri, features, outputs, signature, saved, call=_flat_call(signature))
     # The first call is slower (lazy initialisation); pay it here rather than on a request.
     model.predict({name: [f.missing_value() if f.kind != "integer" else 0] for name, f in features.items()})
     model.load_seconds = time.monotonic() - started
