@@ -96,6 +96,7 @@ class PredictService:
         self.settings, self.holder, self.batcher = settings, holder, batcher
         self.writer, self.metrics, self.on_vertex = writer, metrics, on_vertex
         self.errors = ErrorResponses(metrics)
+        self._answered = metrics.requests.labels(code="200")
 
     def _body(self, predictions: Any, model_name: str, version: str) -> Dict[str, Any]:
         """The response: PredictResponse's fields. On Vertex AI only those it leaves to the container."""
@@ -151,7 +152,7 @@ class PredictService:
         )
         if self.writer.log(row):
             self.metrics.logged_rows.inc()
-        self.metrics.requests.labels(code="200").inc()
+        self._answered.inc()
         self.metrics.instances.inc(count)
         self.metrics.request_latency.observe(latency)
         headers = {"X-Request-Id": request_id, "X-Model-Version": version}
