@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 from pipeline.config import PipelineConfig
-from pipeline.local import preflight
+from pipeline.local import preflight, tracker_store
 
 # Exit statuses of `vtx run` (docs/local-runs.md): 0 the run finished, blessed or not; 1 a component failed;
 # 2 the input or settings are refused before the run; 3 NOT BLESSED with --fail-if-not-blessed (summary.py);
@@ -52,12 +52,14 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
     log_file = Path(config.log_dir) / f"run-{run_id}.log"
     click.echo(f"vtx run {run_id}: profile {config.profile}, data {config.data_root}")
     click.echo(f"  logs: {log_file}")
+    store = tracker_store.start(config)
     with logs.capture(log_file, verbose) as console:
         # Imported here: TensorFlow's import-time messages go to the log file.
         from pipeline.local.runner import RunContext
 
         context = RunContext(run_id=run_id, git_commit=git_commit, data_fingerprint=fingerprint)
-        code = _run(config, context, console)
+        code = _run(config, context, console, lambda: tracker_store.finish(store))
+        tracker_store.finish(store)  # a run that stopped before its first node
         _record_facts(config, context, time.monotonic() - started)
         tracked = _track(config, run_id, failed=code != 0)
         if code == 0:
@@ -121,7 +123,7 @@ def _write_report(config: PipelineConfig, run_id: str, console) -> None:
     console.write(f"Report: {path}\n")
 
 
-def _run(config: PipelineConfig, context, console) -> int:
+def _run(config: PipelineConfig, context, console, before_nodes=lambda: None) -> int:
     import logging
 
     from components.validation_gate import SchemaAnomaliesError
@@ -143,7 +145,7 @@ def _run(config: PipelineConfig, context, console) -> int:
     reporter = progress.NodeProgress(console, status_of)
     logging.getLogger("absl").addHandler(reporter)
     try:
-        runner.run_local(config, context)
+        runner.run_local(config, context, before_nodes)
         return 0
     except KeyboardInterrupt:
         reporter.failed()
