@@ -11,7 +11,10 @@ NODES = [
 ]  # fmt: skip
 # The edits a data scientist makes: a model knob, and a preprocessing step that computes the same thing.
 MODEL_EDIT = ('"learning_rate": 0.01,', '"learning_rate": 0.03,')
-PREPROCESSING_EDIT = ("std = tf.sqrt(tft.var(present))", "std = tft.var(present) ** 0.5")
+PREPROCESSING_EDIT = (
+    'std = tf.sqrt(tft.var(present))\n    dense = _dense(value, float("nan"))',
+    'std = tft.var(present) ** 0.5\n    dense = _dense(value, float("nan"))',
+)
 MODEL_RERUNS = {"Tuner", "Trainer", "Evaluator", "Pusher"}
 # Issue 18's targets, in wall seconds on a quiet machine.
 COLD_SECONDS, NOOP_SECONDS, MODEL_CHANGE_SECONDS, EVALUATOR_SECONDS = 30, 6, 25, 3
