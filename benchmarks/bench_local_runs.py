@@ -1,4 +1,4 @@
-"""Issue 7 rows 1-3: a cold `vtx run`, a no-op re-run, and modules-only changes, with where the time goes."""
+"""Issues 7 and 18: a cold `vtx run`, a no-op re-run, and modules-only changes, with where the time goes."""
 
 from typing import Any, Dict, List
 
@@ -11,8 +11,13 @@ NODES = [
 ]  # fmt: skip
 # The edits a data scientist makes: a model knob, and a preprocessing step that computes the same thing.
 MODEL_EDIT = ('"learning_rate": 0.01,', '"learning_rate": 0.03,')
-PREPROCESSING_EDIT = ("std = tf.sqrt(tft.var(present))", "std = tft.var(present) ** 0.5")
+PREPROCESSING_EDIT = (
+    'std = tf.sqrt(tft.var(present))\n    dense = _dense(value, float("nan"))',
+    'std = tft.var(present) ** 0.5\n    dense = _dense(value, float("nan"))',
+)
 MODEL_RERUNS = {"Tuner", "Trainer", "Evaluator", "Pusher"}
+# Issue 18's targets, in wall seconds on a quiet machine.
+COLD_SECONDS, NOOP_SECONDS, MODEL_CHANGE_SECONDS, EVALUATOR_SECONDS = 30, 6, 25, 3
 PREPROCESSING_RERUNS = {"Transform"} | MODEL_RERUNS
 
 
@@ -81,9 +86,9 @@ def _targets(results: Dict[str, List[PipelineRun]]) -> List[Dict[str, Any]]:
     targets = [
         harness.target(
             "cold run, 3 tuner trials, accuracy >= 0.9",
-            "<= 60 s",
+            f"<= {COLD_SECONDS} s",
             f"median {harness.median(wall):.1f} s (min {min(wall):.1f}), lowest accuracy {worst:.3f}",
-            harness.median(wall) <= 60 and worst >= 0.9,
+            harness.median(wall) <= COLD_SECONDS and worst >= 0.9,
         )
     ]
     noop_wall = [r.measured.seconds for r in noop]
@@ -92,14 +97,17 @@ def _targets(results: Dict[str, List[PipelineRun]]) -> List[Dict[str, Any]]:
     targets.append(
         harness.target(
             "no-op re-run",
-            "<= 35 s, 0 executed, 0 pushed",
+            f"<= {NOOP_SECONDS} s, 0 executed, 0 pushed",
             f"median {harness.median(noop_wall):.1f} s (min {min(noop_wall):.1f}), "
             f"{executed} executed, {pushed} pushed",
-            harness.median(noop_wall) <= 35 and executed == 0 and pushed == 0,
+            harness.median(noop_wall) <= NOOP_SECONDS and executed == 0 and pushed == 0,
         )
     )
     model_wall = [r.measured.seconds for r in model]
-    for label, runs, limit in (("cold run", cold, 60), ("modules-only change (learning rate)", model, 50)):
+    for label, runs, limit in (
+        ("cold run", cold, COLD_SECONDS),
+        ("modules-only change (learning rate)", model, MODEL_CHANGE_SECONDS),
+    ):
         cpu = [r.measured.cpu_seconds for r in runs]
         targets.append(
             harness.target(
@@ -113,9 +121,19 @@ def _targets(results: Dict[str, List[PipelineRun]]) -> List[Dict[str, Any]]:
     targets.append(
         harness.target(
             "modules-only change (learning rate in modules/hparams.py)",
-            "<= 50 s; only Tuner, Trainer, Evaluator, Pusher re-run",
+            f"<= {MODEL_CHANGE_SECONDS} s; only Tuner, Trainer, Evaluator, Pusher re-run",
             f"median {harness.median(model_wall):.1f} s (min {min(model_wall):.1f}); right components: {reran}",
-            harness.median(model_wall) <= 50 and reran,
+            harness.median(model_wall) <= MODEL_CHANGE_SECONDS and reran,
+        )
+    )
+    # The model change's Evaluator judges the new model against the cold run's: the baseline case.
+    evaluator = [r.nodes["Evaluator"].seconds for r in model if "Evaluator" in r.nodes]
+    targets.append(
+        harness.target(
+            "Evaluator with a baseline (the modules-only change's run)",
+            f"<= {EVALUATOR_SECONDS} s",
+            f"median {harness.median(evaluator):.1f} s (min {min(evaluator):.1f})" if evaluator else "not run",
+            bool(evaluator) and harness.median(evaluator) <= EVALUATOR_SECONDS,
         )
     )
     if results.get("preprocessing"):

@@ -25,6 +25,8 @@ from pipeline.config import load_config  # noqa: E402
 from pipeline.config.core import serving_dir  # noqa: E402
 from pipeline.registry import RegistryError, open_registry  # noqa: E402
 
+# The most the server may add at p50 to a single-instance request, logging on, in milliseconds (issue 18).
+TARGET_OVERHEAD_MS = 0.5
 COLUMNS = ["setup", "clients", "instances/request", "requests", "p50 ms", "p99 ms", "requests/s", "instances/s"]
 
 
@@ -154,9 +156,9 @@ def _targets(rows: List[list], checks: Dict, mixed: tuple) -> List[Dict]:
     targets = [
         {
             "what": "server overhead at p50, single-instance requests, logging on (vtx serve p50 - SavedModel p50)",
-            "target": "<= 2 ms",
+            "target": f"<= {TARGET_OVERHEAD_MS} ms",
             "measured": f"{overhead:.2f} ms ({served[4]:.2f} - {limit:.2f})",
-            "met": overhead <= 2.0,
+            "met": overhead <= TARGET_OVERHEAD_MS,
         }
     ]
     targets += mixed_targets(*mixed)

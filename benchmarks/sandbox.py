@@ -18,7 +18,7 @@ from pipeline.report import runs
 PIPELINE_NAME = load_config(environ={}).pipeline_name
 DATASET_NAME = load_config(environ={}).dataset.name
 # Python's -X importtime line of the import `vtx run` makes before its first node (it lands in the run's log).
-RUNNER_IMPORT = re.compile(r"^import time:\s+\d+ \|\s+(\d+) \| pipeline\.runner$", re.MULTILINE)
+RUNNER_IMPORT = re.compile(r"^import time:\s+\d+ \|\s+(\d+) \| pipeline\.local\.runner$", re.MULTILINE)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+import tensorflow as tf
 from tfx import types
 from tfx.components.evaluator import constants as evaluator_constants
 from tfx.components.evaluator import executor as evaluator_executor
@@ -209,7 +210,10 @@ class EvaluatorExecutor(evaluator_executor.Executor):
                 for name in (eval_policy.TRAIN_SPLIT, split)
             ]
             properties["eval_config"], found = eval_policy.apply(properties["eval_config"], policy, *counts)
-        super().Do(input_dict, output_dict, properties)
+        # TFMA updates Keras metrics eagerly, batch by batch; AutoGraph would convert each metric's update
+        # (Python source to AST and back) for nothing, as eager code runs as written.
+        evaluate = tf.autograph.experimental.do_not_convert(super().Do)
+        evaluate(input_dict, output_dict, properties)
         blessings = output_dict.get(standard_component_specs.BLESSING_KEY, [])
         for blessing in blessings:
             if found is not None:

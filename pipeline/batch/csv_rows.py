@@ -1,7 +1,6 @@
 """Reads a CSV file in chunks: pyarrow parses clean chunks in C++; a chunk with a bad row is re-read line by line."""
 
 import csv
-import io
 from typing import BinaryIO, Dict, Iterator, List, Optional
 
 import numpy as np
@@ -53,38 +52,43 @@ def chunks(stream: BinaryIO, kinds: FeatureKinds, names: List[str], chunk_bytes:
 
 def _fast(data: bytes, kinds: FeatureKinds, names: List[str]) -> Optional[Chunk]:
     """The chunk parsed by pyarrow, or None when any line is not a clean row (the slow path then names it)."""
-    invalid: List[object] = []
-
-    def skip(row: object) -> str:
-        invalid.append(row)
-        return "skip"
-
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(data),
             read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
-            parse_options=pa_csv.ParseOptions(invalid_row_handler=skip),
             convert_options=pa_csv.ConvertOptions(
                 column_types={name: pa.string() for name in names}, null_values=[""], strings_can_be_null=True
             ),
         )
-        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        if invalid or table.num_rows != lines:
+        # A row with too many or too few fields raised above; a blank line was skipped, and is counted here.
+        if table.num_rows != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
             return None
-        features = {name: _column(table.column(name), kind) for name, kind in kinds.items()}
+        cells = {name: _cells(table.column(name)) for name in kinds}
+        features = {name: _column(cells[name], kind) for name, kind in kinds.items()}
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if any(value and not is_date(value) for name, kind in kinds.items() if kind == "date" for value in features[name]):
+    # Each distinct date once: a chunk holds few distinct values of a column, and far more rows.
+    dates = [value for name, kind in kinds.items() if kind == "date" for value in pc.unique(cells[name]).to_pylist()]
+    if any(value and not is_date(value) for value in dates):
         return None
     return Chunk(features=features, rows=table, count=table.num_rows)
 
 
-def _column(column: pa.ChunkedArray, kind: str) -> np.ndarray:
-    """A model input from a column of strings (null = empty); MISSING cells become NaN or ""."""
-    column = pc.if_else(pc.is_in(column, pa.array(MISSING[1:], pa.string())), pa.scalar(None, pa.string()), column)
+def _cells(column: pa.ChunkedArray) -> pa.Array:
+    """A column of strings with every MISSING cell null (an empty cell is null already)."""
+    missing = pc.is_in(column, pa.array(MISSING[1:], pa.string()))
+    if not pc.any(missing).as_py():
+        return column.combine_chunks()
+    return pc.if_else(missing, pa.scalar(None, pa.string()), column).combine_chunks()
+
+
+def _column(cells: pa.Array, kind: str) -> np.ndarray:
+    """A model input: floats (NaN where missing), or strings as an object array ("" where missing)."""
     if kind == "float":
-        return pc.fill_null(pc.cast(column, pa.float32()), np.float32("nan")).combine_chunks().to_numpy()
-    return pc.fill_null(column, "").combine_chunks().to_numpy(zero_copy_only=False)
+        return pc.cast(cells, pa.float32()).fill_null(np.float32("nan")).to_numpy()
+    # Through a dictionary: one Python string per distinct value, not one per row.
+    encoded = cells.fill_null("").dictionary_encode()
+    return encoded.dictionary.to_numpy(zero_copy_only=False)[encoded.indices.to_numpy()]
 
 
 def _slow(data: bytes, first_line: int, kinds: FeatureKinds, names: List[str]) -> Chunk:

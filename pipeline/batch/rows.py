@@ -45,7 +45,10 @@ def row_text(raw: bytes) -> str:
 
 
 def line_chunks(stream: BinaryIO, chunk_bytes: int, first_line: int) -> Iterator[Tuple[int, bytes]]:
-    """(number of the chunk's first line, whole lines of up to about chunk_bytes) until the stream ends."""
+    """(number of the chunk's first line, whole lines of up to about chunk_bytes) until the stream ends.
+
+    Each chunk is copied once (the tail of the last block joined to the whole lines of this one).
+    """
     carry = b""
     line = first_line
     while True:
@@ -54,14 +57,14 @@ def line_chunks(stream: BinaryIO, chunk_bytes: int, first_line: int) -> Iterator
             if carry:
                 yield line, carry
             return
-        data = carry + block
-        cut = data.rfind(b"\n")
+        cut = block.rfind(b"\n")
         if cut < 0:
-            carry = data
+            carry += block
             continue
-        carry = data[cut + 1 :]
-        yield line, data[: cut + 1]
-        line += data.count(b"\n", 0, cut + 1)
+        data = b"".join((carry, memoryview(block)[: cut + 1]))
+        carry = block[cut + 1 :]
+        yield line, data
+        line += data.count(b"\n")
 
 
 def to_float(value: Any) -> float:

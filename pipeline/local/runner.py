@@ -2,7 +2,7 @@
 
 import os
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Mapping
 
 from tfx.dsl.compiler import compiler, constants
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
@@ -30,12 +30,14 @@ class RunContext:
         }
 
 
-def run_local(config: PipelineConfig, context: RunContext) -> None:
-    """Runs the whole DAG in this process; raises whatever a component raised."""
+def run_local(config: PipelineConfig, context: RunContext, before_nodes: Callable[[], object] = lambda: None) -> None:
+    """Runs the whole DAG in this process; raises whatever a component raised. before_nodes: called once the DAG
+    is compiled, before its first node runs."""
     os.environ.update(context.environment())
     os.environ.setdefault("NEPTUNE_DATA_DIRECTORY", config.neptune_dir)
     loopback.bind_grpc_to_loopback()
     ir = compiler.Compiler().compile(create_pipeline(staging.with_project_wheel(config)))
     bindings = {**default_parameter_values(config), constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id}
     runtime_parameter_utils.substitute_runtime_parameter(ir, bindings)
+    before_nodes()
     LocalDagRunner().run_with_ir(ir)

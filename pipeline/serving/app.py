@@ -25,8 +25,7 @@ from pipeline.serving.log_writer import RequestLogWriter, WriterStats
 from pipeline.serving.metrics import ServerMetrics
 from pipeline.serving.model import ModelInputError
 from pipeline.serving.model_holder import ModelHolder
-
-VERTEX_ROUTE = "/v1/projects/{project}/locations/{location}/endpoints/{endpoint}:predict"
+from pipeline.serving.predict_routes import PredictRoutes
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -97,6 +96,7 @@ class PredictService:
         self.settings, self.holder, self.batcher = settings, holder, batcher
         self.writer, self.metrics, self.on_vertex = writer, metrics, on_vertex
         self.errors = ErrorResponses(metrics)
+        self._answered = metrics.requests.labels(code="200")
 
     def _body(self, predictions: Any, model_name: str, version: str) -> Dict[str, Any]:
         """The response: PredictResponse's fields. On Vertex AI only those it leaves to the container."""
@@ -152,7 +152,7 @@ class PredictService:
         )
         if self.writer.log(row):
             self.metrics.logged_rows.inc()
-        self.metrics.requests.labels(code="200").inc()
+        self._answered.inc()
         self.metrics.instances.inc(count)
         self.metrics.request_latency.observe(latency)
         headers = {"X-Request-Id": request_id, "X-Model-Version": version}
@@ -197,7 +197,6 @@ def create_app(
             on_stopped(stats)
 
     app = FastAPI(title="vtx serve", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(_CloseWhenDraining, draining=draining)
     app.add_exception_handler(HTTPException, service.errors.http_exception)
 
     async def ready() -> JSONResponse:
@@ -206,21 +205,21 @@ def create_app(
         return JSONResponse({"ready": True, "model": model_name, "modelVersionId": holder.current.version})
 
     if container is not None:
-        # First, so that they win over the routes below when Vertex AI names the same path.
-        async def container_predict(request: Request) -> Response:
-            return await service(request, settings.endpoint, model_name)
-
-        app.add_api_route(container.predict_route, container_predict, methods=["POST"])
         app.add_api_route(container.health_route, ready, methods=["GET"])
-
-    @app.post(VERTEX_ROUTE)
-    async def vertex_predict(request: Request, project: str, location: str, endpoint: str) -> Response:
-        logged = settings.endpoint if container else endpoint
-        return await service(request, logged, f"projects/{project}/locations/{location}/models/{model_name}")
-
-    @app.post("/predict")
-    async def predict(request: Request) -> Response:
-        return await service(request, settings.endpoint, model_name)
+    # The predict paths: a Vertex AI container's AIP_PREDICT_ROUTE first, so that it wins when it names a path below.
+    exact = {container.predict_route: (settings.endpoint, model_name)} if container else {}
+    exact.setdefault("/predict", (settings.endpoint, model_name))
+    app.add_middleware(
+        PredictRoutes,
+        service=service,
+        errors=service.errors,
+        exact=exact,
+        model_name=model_name,
+        vertex_endpoint=settings.endpoint if container else None,
+        app_paths={container.health_route} if container else set(),
+    )
+    # Added last, so outermost: it also closes the connections of predict responses.
+    app.add_middleware(_CloseWhenDraining, draining=draining)
 
     @app.get("/health")
     async def health() -> Dict[str, str]:

@@ -227,6 +227,12 @@ def test_trainer_and_tuner_steps(nodes, config):
     assert parameter(nodes["Transform"], "preprocessing_fn") == config.modules.preprocessing_fn
 
 
+def test_transform_runs_in_tfts_graph_mode_without_statistics(nodes):
+    """One trace of preprocessing_fn into one graph (benchmarks/findings.md); no statistics nobody reads."""
+    assert parameter(nodes["Transform"], "force_tf_compat_v1") == 1
+    assert parameter(nodes["Transform"], "disable_statistics") == 1
+
+
 def test_pusher_pushes_to_the_serving_dir(nodes, config):
     destination = json.loads(parameter(nodes["Pusher"], "push_destination"))
 
@@ -324,6 +330,17 @@ def test_eval_config_reads_the_transformed_label_through_the_transform_signature
     assert spec.prediction_key == config.evaluation.prediction_key
     assert list(spec.preprocessing_function_names) == ["transform_features"]
     assert spec.signature_name == "serving_default"
+
+
+def test_eval_config_computes_every_metric_from_the_served_signature(eval_config):
+    """Loss and accuracy from the signature's predictions: no Keras load per metric combiner (twelve loads)."""
+    (spec,) = eval_config.model_specs
+
+    assert spec.model_type == tfma.constants.TF_GENERIC
+    assert eval_config.options.HasField("include_default_metrics")
+    assert not eval_config.options.include_default_metrics.value
+    assert {"ExampleCount", "accuracy", "loss"} <= set(metric_by_name(eval_config))
+    assert metric_by_name(eval_config)["loss"].class_name == "SparseCategoricalCrossentropy"
 
 
 def test_eval_config_slices_overall_by_island_and_by_sex(eval_config):

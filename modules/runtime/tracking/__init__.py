@@ -24,6 +24,7 @@ __all__ = [
     "list_runs",
     "open_backend",
     "pipeline_run",
+    "prepare",
     "record_outcome",
 ]
 
@@ -43,6 +44,19 @@ def open_backend(settings: Settings) -> Backend:
 
         return NeptuneBackend(settings)
     return NoBackend()
+
+
+def prepare(settings: Mapping[str, Any]) -> None:
+    """Creates what the backend's first call would create (MLflow's store and the experiment), and nothing else.
+
+    `vtx run` calls it in a process of its own while it imports TensorFlow, so that the Tuner's first call
+    finds the store ready. Errors propagate: that process's exit status is all its caller reads.
+    """
+    parsed = Settings.from_mapping(settings)
+    if parsed.backend == "mlflow":
+        from modules.runtime.tracking.mlflow_store import MlflowBackend
+
+        MlflowBackend(parsed).prepare()
 
 
 def pipeline_run(settings: Settings, run_id: Optional[str] = None, guard: Optional[Guard] = None) -> GuardedRun:

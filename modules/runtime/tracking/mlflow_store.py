@@ -86,6 +86,10 @@ class MlflowBackend(Backend):
             )
         return self._experiment_id
 
+    def prepare(self) -> None:
+        """The store (a new SQLite file is created and migrated by the client's first request) and the experiment."""
+        _ = self.experiment_id
+
     def tag(self, run_id: str, key: str) -> str:
         return self.client.get_run(run_id).data.tags.get(key, "")
 

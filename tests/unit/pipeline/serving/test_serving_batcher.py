@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pipeline.serving.batcher import MicroBatcher
+from pipeline.serving.batcher import INLINE_INSTANCES, MicroBatcher
 from pipeline.serving.instances import Instances
 from pipeline.serving.metrics import ServerMetrics
 
@@ -132,3 +132,47 @@ def test_a_request_that_fails_alone_is_not_called_again():
     assert isinstance(results[0], ValueError)
     assert model.calls == [1]
     assert metrics.registry.get_sample_value("vtx_serve_batch_retries_total") == 0
+
+
+class ThreadModel(SlowModel):
+    """Records the thread each call runs on."""
+
+    def __init__(self):
+        super().__init__()
+        self.threads = []
+
+    def predict(self, columns):
+        self.threads.append(threading.get_ident())
+        return super().predict(columns)
+
+
+async def _one_after_another(batcher: MicroBatcher, requests):
+    batcher.start()
+    try:
+        return [await batcher.predict(i, m) for i, m in requests]
+    finally:
+        await batcher.stop()
+
+
+@pytest.mark.parametrize(("count", "on_loop"), [(1, True), (INLINE_INSTANCES, True), (INLINE_INSTANCES + 1, False)])
+def test_a_small_request_alone_is_predicted_on_the_event_loops_thread(count, on_loop):
+    model = ThreadModel()
+    batcher = MicroBatcher(ServerMetrics(), enabled=True, max_instances=256, max_wait_ms=0)
+    requests = [(_instances(*range(count)), model) for _ in range(3)]
+
+    results = asyncio.run(_one_after_another(batcher, requests))
+
+    assert results == [[{"x": x, "model": "m"} for x in range(count)]] * 3
+    assert model.calls == [count] * 3
+    assert (set(model.threads) == {threading.get_ident()}) is on_loop
+
+
+def test_requests_that_arrive_together_are_batched_even_when_the_first_finds_the_batcher_idle():
+    model = ThreadModel()
+    batcher = MicroBatcher(ServerMetrics(), enabled=True, max_instances=256, max_wait_ms=0)
+
+    results = asyncio.run(_serve(batcher, [(_instances(i), model) for i in range(5)]))
+
+    assert [r[0]["x"] for r in results] == list(range(5))
+    assert model.calls == [5]
+    assert threading.get_ident() not in model.threads
