@@ -14,20 +14,23 @@ from pipeline.dag.parameters import default_parameter_values
 NO_PACKAGING_ENV = "UNSUPPORTED_DO_NOT_PACKAGE_USER_MODULES"
 
 
-def baselines_of_this_dataset(job: Dict[str, Any], identity: str) -> int:
-    """Narrows the Resolver's blessing query to blessings of this dataset; returns how many queries it changed.
+def baselines_of_this_pipeline(job: Dict[str, Any], pipeline: str, identity: str) -> int:
+    """Narrows the Resolver's blessing query to this pipeline's blessings of this dataset; returns how many changed.
 
-    TFX compiles LatestBlessedModelStrategy into a query for the latest blessed ModelBlessing in the whole
-    metadata store, which another pipeline's model may hold. Our Evaluator records the dataset's identity on
-    every blessing (components/dataset_identity.py), so the query can ask for it.
+    TFX compiles LatestBlessedModelStrategy into a query for the latest blessed ModelBlessing
+    (`schema_title="tfx.ModelBlessing" AND state=LIVE AND metadata.blessed.number_value=1`), which names neither
+    the pipeline nor the dataset. Our Evaluator records both on every blessing (components/dataset_identity.py),
+    so the query asks for them, as Vertex ML Metadata's `metadata.<key>.string_value` clauses.
     """
+    clauses = f' AND metadata.{dataset_identity.PIPELINE}.string_value="{pipeline}"'
+    clauses += f' AND metadata.{dataset_identity.IDENTITY}.string_value="{identity}"'
     changed = 0
     executors = job.get("pipelineSpec", {}).get("deploymentSpec", {}).get("executors", {})
     for executor in executors.values():
         queries = executor.get("resolver", {}).get("outputArtifactQueries", {})
         for query in queries.values():
             if '"tfx.ModelBlessing"' in query.get("filter", ""):
-                query["filter"] += f' AND metadata.{dataset_identity.IDENTITY}.string_value="{identity}"'
+                query["filter"] += clauses
                 changed += 1
     return changed
 
@@ -59,7 +62,9 @@ def compile_for_vertex(config: PipelineConfig, out: Path) -> Path:
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     job = runner.run(dag, parameter_values=default_parameter_values(config), write_out=False)
-    baselines_of_this_dataset(job, dataset_identity.identity(targets.dataset_definition(config)))
+    identity = dataset_identity.identity(targets.dataset_definition(config))
+    if baselines_of_this_pipeline(job, config.pipeline_name, identity) != 1:
+        raise RuntimeError("the compiled spec has no blessing query to narrow to this pipeline: has TFX changed?")
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(job, indent=2, sort_keys=True))
     tmp.replace(out)
