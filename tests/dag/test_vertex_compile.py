@@ -255,3 +255,23 @@ def test_the_baseline_query_asks_for_a_blessing_of_this_pipeline_and_dataset(spe
         "metadata.dataset_identity.string_value": identity,
     }
     assert identity.startswith("penguins-") and config.pipeline_name == "vertex-tfx-penguins"
+
+
+def test_the_evaluators_baseline_is_the_one_optional_input(spec):
+    """A first run's resolver finds no blessed model: the input it feeds is optional (docs/vertex-ai.md)."""
+    from google.protobuf import json_format
+    from kfp.pipeline_spec import pipeline_spec_pb2
+
+    optional = {
+        f"{name}.{key}"
+        for name, component in spec["pipelineSpec"]["components"].items()
+        for key, definition in component.get("inputDefinitions", {}).get("artifacts", {}).items()
+        if definition.get("isOptional")
+    }
+    assert optional == {"Evaluator.baseline_model"}
+    assert tasks(spec)["Evaluator"]["inputs"]["artifacts"]["baseline_model"]["taskOutputArtifact"] == {
+        "outputArtifactKey": "model",
+        "producerTask": "Resolver-model-resolver",
+    }
+    parsed = json_format.Parse(json.dumps(spec["pipelineSpec"]), pipeline_spec_pb2.PipelineSpec())
+    assert parsed.components["Evaluator"].input_definitions.artifacts["baseline_model"].is_optional
