@@ -327,6 +327,17 @@ def test_eval_config_reads_the_transformed_label_through_the_transform_signature
     assert spec.signature_name == "serving_default"
 
 
+def test_eval_config_computes_every_metric_from_the_served_signature(eval_config):
+    """Loss and accuracy from the signature's predictions: no Keras load per metric combiner (twelve loads)."""
+    (spec,) = eval_config.model_specs
+
+    assert spec.model_type == tfma.constants.TF_GENERIC
+    assert eval_config.options.HasField("include_default_metrics")
+    assert not eval_config.options.include_default_metrics.value
+    assert {"ExampleCount", "accuracy", "loss"} <= set(metric_by_name(eval_config))
+    assert metric_by_name(eval_config)["loss"].class_name == "SparseCategoricalCrossentropy"
+
+
 def test_eval_config_slices_overall_by_island_and_by_sex(eval_config):
     assert [list(spec.feature_keys) for spec in eval_config.slicing_specs] == [[], ["island"], ["sex"]]
 
