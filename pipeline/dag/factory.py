@@ -148,6 +148,7 @@ def _policy(config: PipelineConfig) -> eval_policy.Policy:
         standard_errors=evaluation.standard_errors,
         beat_most_common_class=evaluation.beat_most_common_class,
         dataset=targets.dataset_definition(config),
+        pipeline=config.pipeline_name,
     )
 
 

@@ -231,18 +231,47 @@ def test_the_pushed_versions_labels_name_the_pipeline_and_no_commit(spec):
     assert constant(spec, "Pusher", "api_endpoint") == ""
 
 
-def test_the_baseline_query_asks_for_a_blessing_of_this_dataset(spec):
-    """Vertex AI resolves the latest blessed model of the whole metadata store; ours narrows it to the dataset."""
+def test_the_baseline_query_asks_for_a_blessing_of_this_pipeline_and_dataset(spec):
+    """TFX's blessing query names neither; ours asks for both, as the Evaluator records them on each blessing."""
+    import re
+
     from components import dataset_identity
     from pipeline.config.loader import load_config
     from pipeline.dag.targets import dataset_definition
+    from tests.fakes.vertex.common import all_clauses
 
     config = load_config(profile="vertex", overrides=REQUIRED, environ={})
     identity = dataset_identity.identity(dataset_definition(config))
     queries = executor(spec, "Resolver-model-blessing-resolver")["resolver"]["outputArtifactQueries"]
+    clauses = {}
+    clause = re.compile(r'^(?P<field>[\w.]+)=(?:"(?P<text>[^"]*)"|(?P<bare>\w+))$')
 
-    assert queries["model_blessing"]["filter"] == (
-        'schema_title="tfx.ModelBlessing" AND state=LIVE AND metadata.blessed.number_value=1 '
-        f'AND metadata.dataset_identity.string_value="{identity}"'
-    )
-    assert identity.startswith("penguins-")
+    assert all_clauses(queries["model_blessing"]["filter"], clause, lambda f: clauses.setdefault(f[1], f[2] or f[3]))
+    assert clauses == {
+        "schema_title": "tfx.ModelBlessing",
+        "state": "LIVE",
+        "metadata.blessed.number_value": "1",
+        "metadata.pipeline_name.string_value": "vertex-tfx-penguins",
+        "metadata.dataset_identity.string_value": identity,
+    }
+    assert identity.startswith("penguins-") and config.pipeline_name == "vertex-tfx-penguins"
+
+
+def test_the_evaluators_baseline_is_the_one_optional_input(spec):
+    """A first run's resolver finds no blessed model: the input it feeds is optional (docs/vertex-ai.md)."""
+    from google.protobuf import json_format
+    from kfp.pipeline_spec import pipeline_spec_pb2
+
+    optional = {
+        f"{name}.{key}"
+        for name, component in spec["pipelineSpec"]["components"].items()
+        for key, definition in component.get("inputDefinitions", {}).get("artifacts", {}).items()
+        if definition.get("isOptional")
+    }
+    assert optional == {"Evaluator.baseline_model"}
+    assert tasks(spec)["Evaluator"]["inputs"]["artifacts"]["baseline_model"]["taskOutputArtifact"] == {
+        "outputArtifactKey": "model",
+        "producerTask": "Resolver-model-resolver",
+    }
+    parsed = json_format.Parse(json.dumps(spec["pipelineSpec"]), pipeline_spec_pb2.PipelineSpec())
+    assert parsed.components["Evaluator"].input_definitions.artifacts["baseline_model"].is_optional
