@@ -9,14 +9,19 @@ from pipeline.rehearse.store import Store
 pytestmark = pytest.mark.unit
 
 
-def blessing(store: Store, model: str, blessed: int, identity: str) -> dict:
+def blessing(store: Store, model: str, blessed: int, identity: str, pipeline: str = "vertex-tfx-penguins") -> dict:
     return store.record(
         {
             "name": f"blessing-of-{model}-{identity}",
             "schema_title": "tfx.ModelBlessing",
             "type": {"schemaTitle": "tfx.ModelBlessing"},
             "uri": f"gs://b/{model}/blessing",
-            "metadata": {"blessed": blessed, "current_model_id": model, "dataset_identity": identity},
+            "metadata": {
+                "blessed": blessed,
+                "current_model_id": model,
+                "dataset_identity": identity,
+                "pipeline_name": pipeline,
+            },
         }
     )
 
@@ -46,11 +51,12 @@ def test_an_empty_store_answers_no_baseline(tasks, store):
 
 def test_the_newest_blessed_model_of_this_dataset_is_the_baseline(tasks, store):
     identity = identity_of(tasks)
-    model(store, "m1"), model(store, "m2"), model(store, "m3"), model(store, "m4")
+    model(store, "m1"), model(store, "m2"), model(store, "m3"), model(store, "m4"), model(store, "m5")
     blessing(store, "m1", 1, identity)
     newest = blessing(store, "m2", 1, identity)
     blessing(store, "m3", 0, identity)  # newer, not blessed
-    blessing(store, "m4", 1, "another-dataset-123")  # newer, another pipeline's dataset
+    blessing(store, "m4", 1, "another-dataset-123")  # newer, another dataset's
+    blessing(store, "m5", 1, identity, pipeline="another-pipeline")  # newer, another pipeline's
     found = resolve(tasks["Resolver-model-blessing-resolver"], {}, store)
     assert found == {"model_blessing": [newest]}
     # The model resolver's filter names the blessing's current_model_id, a placeholder the launcher fills in.
