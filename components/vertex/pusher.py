@@ -75,8 +75,8 @@ def VertexPusher(  # noqa: N802 - TFX names components in CamelCase
         return
     version_labels.update(evaluation_facts.metric_labels(evaluation.uri))
 
-    vertex_registry.connect(project, region, api_endpoint)
     serving_dir = _serving_dir(model.uri, api_endpoint)
+    vertex_registry.connect(project, region, api_endpoint)
     version = vertex_registry.find_version(model_display_name, serving_dir)
     held = [a for a in (stage, PRODUCTION_ALIAS) if a in (version.version_aliases or [])] if version else []
     if version is not None and held:

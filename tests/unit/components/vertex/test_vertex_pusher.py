@@ -237,8 +237,18 @@ def test_a_quota_error_on_deploy_names_the_deployment(push, vertex_fake):
 
 def test_a_model_outside_cloud_storage_is_refused_before_any_call(push, vertex_fake, tmp_path):
     with pytest.raises(ValueError, match=f"needs the model on Cloud Storage .*, not {tmp_path}/model/Format-Serving"):
-        push(model_uri=str(tmp_path / "model"))
+        push(model_uri=str(tmp_path / "model"), api_endpoint="")
     assert vertex_fake.requests == []
+
+
+def test_a_loopback_fake_takes_a_local_model_folder(push, vertex_fake, tmp_path, storage_emulator):
+    """As `vtx rehearse` pushes: the SDK stages the local folder through Cloud Storage (the emulator here)."""
+    (tmp_path / "model" / "Format-Serving").mkdir(parents=True)
+    (tmp_path / "model" / "Format-Serving" / "saved_model.pb").write_bytes(b"model")
+    pushed = push(model_uri=str(tmp_path / "model"))
+    assert pushed.get_int_custom_property("pushed") == 1
+    (upload,) = [request.body for request in vertex_fake.find("POST", r"models:upload$")]
+    assert upload["model"]["artifactUri"].startswith("gs://")
 
 
 @pytest.mark.parametrize(
