@@ -131,7 +131,8 @@ def rehearse(request: Request, say: Callable[[str], None], echo_task: Callable[[
     fake = None
     try:
         if request.start_fake:
-            fake = _start_fake(request.endpoint)
+            # A spec compiled earlier names its own fake's port; one compiled now names request.endpoint.
+            fake = _start_fake(prepare.vertex_endpoint(job) or request.endpoint)
             say(f"  Vertex AI is the loopback fake at {fake.endpoint} (its registry starts empty)")
         else:
             say(f"  Vertex AI is the fake at {request.endpoint}")
