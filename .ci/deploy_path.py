@@ -4,6 +4,7 @@
     git diff --name-only --no-renames main...HEAD | python3 .ci/deploy_path.py --files -
 
     python3 .ci/deploy_path.py --chosen full --event workflow_dispatch --wait-input true
+    python3 .ci/deploy_path.py --address modules
 
 Prints the decision alone on stdout, the files behind it on stderr, and appends `path=<decision>`,
 `wait=<true|false>` and `release=<true|false>` to $GITHUB_OUTPUT when that is set.
@@ -20,13 +21,19 @@ Prints the decision alone on stdout, the files behind it on stderr, and appends 
 - none: nothing a pipeline run sees (README, docs, tests/, .github/, Makefile, ...).
 
 Markdown files are documentation wherever they are, so they never deploy anything.
+
+--address prints the content address a modules deploy uploads a folder or file to (the folder name under
+vertex.modules_uri): a copy of pipeline/config/content_address.py, which `vtx compile` names in the spec. This
+script runs outside the project's environment, so it cannot import it; tests/unit/ci holds the two equal.
 """
 
 import argparse
+import hashlib
 import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 DESCRIPTION = "Prints how a push deploys: full, modules or none."
@@ -36,6 +43,9 @@ FULL_FILES = frozenset({"Dockerfile", ".dockerignore", "pyproject.toml", "uv.loc
 MODULES_DIRS = frozenset({"modules", "data"})
 # The "before" SHA GitHub sends when a push creates the branch: there is nothing to compare with.
 NO_COMMIT = re.compile(r"^0+$")
+# Content addresses, as pipeline/config/content_address.py computes them.
+NOT_SHIPPED = "__pycache__"
+ADDRESS_LENGTH = 16
 # A `git diff --name-status` line: status letters (R and C carry a score), then one or two tab-separated paths.
 NAME_STATUS = re.compile(r"^[ACDMRTUXB]\d*$")
 
@@ -85,6 +95,25 @@ def releases(decision: str, wait: bool) -> bool:
     return decision != NONE and wait
 
 
+def content_address(path: Path) -> str:
+    """sha256 over the name and the sha256 of each file an upload of `path` ships (a folder less __pycache__)."""
+    if path.is_file():
+        files = [(path.name, path)]
+    elif path.is_dir():
+        found = (file for file in path.rglob("*") if file.is_file())
+        files = sorted(
+            (file.relative_to(path).as_posix(), file)
+            for file in found
+            if NOT_SHIPPED not in file.relative_to(path).parts
+        )
+    else:
+        raise FileNotFoundError(f"{path} does not exist, so it has no content address")
+    digest = hashlib.sha256()
+    for name, file in files:
+        digest.update(f"{name}\0{hashlib.sha256(file.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()[:ADDRESS_LENGTH]
+
+
 def _git(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], capture_output=True, text=True, check=False)
 
@@ -115,6 +144,7 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     source.add_argument("--base", help="The commit before the push; empty or all zeros deploys everything.")
     source.add_argument("--files", metavar="FILE", help="A list of changed files ('-' reads stdin).")
     source.add_argument("--chosen", choices=(FULL, MODULES), help="A path chosen by hand: no diff is read.")
+    source.add_argument("--address", metavar="PATH", help="Print the content address of a folder or file, only.")
     parser.add_argument("--head", default="HEAD", help="The pushed commit (default: HEAD).")
     parser.add_argument("--event", default="push", help="The GitHub event: push or workflow_dispatch.")
     parser.add_argument("--wait-input", default="", help="The manual run's `wait` input (true/false).")
@@ -130,6 +160,13 @@ def _read(name: str) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _arguments(argv)
+    if args.address:
+        try:
+            print(content_address(Path(args.address)))
+        except FileNotFoundError as error:
+            print(f"deploy path: {error}", file=sys.stderr)
+            return 2
+        return 0
     paths: Optional[List[str]]
     if args.chosen:
         paths = None

@@ -3,7 +3,9 @@
 The pipeline hands the dataset definition to the Trainer and the Evaluator in custom_config (CONFIG_KEY). The
 Trainer records the identity on the Model it writes and the Evaluator on the ModelBlessing, so that a baseline
 is only ever a model of the same dataset: the local Resolver filters on it, and on Vertex AI (where only TFX's
-own resolver compiles) the blessing query asks for it and the Evaluator drops a baseline without it.
+own resolver compiles) the blessing query asks for it and the Evaluator drops a baseline without it. The
+Evaluator also records the pipeline's name on the blessing (PIPELINE), which the Vertex AI query asks for too:
+locally the Resolver only ever sees its own pipeline's artifacts (TFX scopes it to the pipeline's context).
 """
 
 import hashlib
@@ -19,6 +21,7 @@ CONFIG_KEY = "dataset"
 IDENTITY = "dataset_identity"
 NAME = "dataset_name"
 LABEL = "dataset_label"
+PIPELINE = "pipeline_name"
 
 
 def identity(definition: Mapping[str, Any]) -> str:
@@ -36,14 +39,18 @@ def identity(definition: Mapping[str, Any]) -> str:
     return f"{canonical['name']}-{digest}"
 
 
-def stamp(artifacts: Iterable[types.Artifact], definition: Optional[Mapping[str, Any]]) -> None:
-    """Records the dataset on each artifact; nothing without a definition."""
+def stamp(
+    artifacts: Iterable[types.Artifact], definition: Optional[Mapping[str, Any]], pipeline: Optional[str] = None
+) -> None:
+    """Records the dataset (and the pipeline, when given) on each artifact; nothing without a definition."""
     if not definition:
         return
     for artifact in artifacts:
         artifact.set_string_custom_property(IDENTITY, identity(definition))
         artifact.set_string_custom_property(NAME, str(definition["name"]))
         artifact.set_string_custom_property(LABEL, str(definition["label"]))
+        if pipeline:
+            artifact.set_string_custom_property(PIPELINE, pipeline)
 
 
 def of(artifact: types.Artifact) -> Optional[str]:

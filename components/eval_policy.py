@@ -30,6 +30,8 @@ class Policy:
     standard_errors: float = 1.0
     beat_most_common_class: bool = True
     dataset: Optional[Dict[str, Any]] = None
+    # The pipeline's name, recorded on the blessing: Vertex AI's baseline query asks for it (vertex/compile.py).
+    pipeline: Optional[str] = None
 
     @classmethod
     def from_json(cls, text: Optional[str]) -> Optional["Policy"]:

@@ -185,6 +185,12 @@ def comparable_baseline(input_dict: Artifacts) -> Artifacts:
     return input_dict
 
 
+def stamp_blessing(output_dict: Artifacts, policy: Optional[eval_policy.Policy]) -> None:
+    """Records the dataset and the pipeline on the blessing, which the next run's baseline query asks for."""
+    blessings = output_dict.get(standard_component_specs.BLESSING_KEY, [])
+    dataset_identity.stamp(blessings, policy.dataset if policy else None, policy.pipeline if policy else None)
+
+
 class EvaluatorExecutor(evaluator_executor.Executor):
     """Judges with bars that fit the eval split (eval_policy), and only against a baseline of the same dataset,
     once the candidate's outputs on the eval split pass their check (output_check.py): a candidate whose outputs
@@ -195,9 +201,7 @@ class EvaluatorExecutor(evaluator_executor.Executor):
         properties = apply_threshold(exec_properties)
         policy = eval_policy.Policy.from_json(properties.pop(eval_policy.POLICY, None))
         if self._outputs_fail(input_dict, output_dict):
-            dataset_identity.stamp(
-                output_dict.get(standard_component_specs.BLESSING_KEY, []), policy.dataset if policy else None
-            )
+            stamp_blessing(output_dict, policy)
             return
         input_dict = comparable_baseline(input_dict)
         found = None
@@ -214,11 +218,10 @@ class EvaluatorExecutor(evaluator_executor.Executor):
         # (Python source to AST and back) for nothing, as eager code runs as written.
         evaluate = tf.autograph.experimental.do_not_convert(super().Do)
         evaluate(input_dict, output_dict, properties)
-        blessings = output_dict.get(standard_component_specs.BLESSING_KEY, [])
-        for blessing in blessings:
+        for blessing in output_dict.get(standard_component_specs.BLESSING_KEY, []):
             if found is not None:
                 eval_policy.record(blessing, found)
-        dataset_identity.stamp(blessings, policy.dataset if policy else None)
+        stamp_blessing(output_dict, policy)
 
     @staticmethod
     def _outputs_fail(input_dict: Artifacts, output_dict: Artifacts) -> bool:

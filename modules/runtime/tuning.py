@@ -1,6 +1,6 @@
 """A KerasTuner random search that tracks each trial as a child run of the pipeline run."""
 
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import keras_tuner
 import tensorflow as tf
@@ -11,6 +11,9 @@ from modules.runtime.tracking.keras import epoch_callback
 
 # Trials when the pipeline passes no max_trials (its tuning settings always do).
 DEFAULT_MAX_TRIALS = 3
+# custom_config key (TFX's) of the folder a Vertex AI tuning job keeps its trials in, set by pipeline/dag/targets.py.
+# modules/ cannot import pipeline/, so this is a copy; a unit test holds the two and TFX's name equal.
+TRIALS_DIR_KEY = "remote_trials_working_dir"
 
 
 class TrackedRandomSearch(keras_tuner.RandomSearch):
@@ -54,6 +57,27 @@ class TrackedRandomSearch(keras_tuner.RandomSearch):
             child.end()
 
 
+def trials_directory(fn_args: FnArgs) -> Tuple[str, bool]:
+    """Where the search keeps its trials, and whether it starts afresh there (KerasTuner's `overwrite`).
+
+    Inside a pipeline task that is fn_args.working_dir, the task's own folder. A Vertex AI tuning job's workers get
+    their container's /tmp, which goes with the job, so there the pipeline names a folder under its root: the
+    trials of one pipeline run go to <folder>/<run id>, which every worker of the job shares and which outlives
+    it. Nothing there is deleted: a worker starting late must not remove the others' trials, and a retried job
+    carries on from the trials it kept.
+    """
+    remote = (fn_args.custom_config or {}).get(TRIALS_DIR_KEY)
+    if not remote:
+        return fn_args.working_dir, True
+    run_id = tracking.context.run_id()
+    if run_id == "unknown":
+        raise ValueError(
+            f"{TRIALS_DIR_KEY} is set ({remote}) but the pipeline run id ({tracking.context.RUN_ID_ENV}) is not, "
+            "so the trials of this run would mix with other runs'"
+        )
+    return f"{remote.rstrip('/')}/{run_id}", False
+
+
 def random_search(
     build: Callable[[keras_tuner.HyperParameters], tf.keras.Model],
     space: keras_tuner.HyperParameters,
@@ -62,6 +86,7 @@ def random_search(
     seed: int,
 ) -> TrackedRandomSearch:
     """A tracked random search of `build` over `space`, for as many trials as the pipeline's max_trials."""
+    directory, overwrite = trials_directory(fn_args)
     return TrackedRandomSearch(
         build,
         input_files=data.input_files(fn_args),
@@ -69,8 +94,8 @@ def random_search(
         max_trials=int(fn_args.custom_config.get("max_trials", DEFAULT_MAX_TRIALS)),
         hyperparameters=space,
         objective=objective,
-        directory=fn_args.working_dir,
+        directory=directory,
         project_name="search",
         seed=seed,
-        overwrite=True,
+        overwrite=overwrite,
     )

@@ -51,14 +51,16 @@ def vertex_config(
     modules_uri: Optional[str] = None,
     needs: str = "use --profile vertex",
 ) -> PipelineConfig:
-    """Settings with a vertex section (default profile: vertex), stamped with this checkout's commit."""
+    """Settings with a vertex section (default profile: vertex).
+
+    The commit is not a setting: it would reach task inputs and so Vertex AI's cache keys. `vtx submit` puts it
+    on the pipeline job's labels instead.
+    """
     profile = profile or "vertex"
-    # Checked before the commit is added: that would start a vertex section of its own.
+    # Checked before --modules-uri is added: that would start a vertex section of its own.
     if build_config(profile, config_file, overrides).vertex is None:
         fail(f"profile '{profile}' has no vertex settings; {needs}")
-    commit = git_commit()
-    stamped = ([f"vertex.git_commit={commit[:12]}"] if commit != "unknown" else []) + list(overrides)
-    return build_config(profile, config_file, stamped, {"vertex.modules_uri": modules_uri})
+    return build_config(profile, config_file, overrides, {"vertex.modules_uri": modules_uri})
 
 
 def git_commit() -> str:

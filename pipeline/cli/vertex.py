@@ -18,7 +18,7 @@ COMPILE_EXAMPLES = """
 \b
 Examples:
   vtx compile --profile vertex --config vertex.yaml
-  vtx compile --profile vertex --config vertex.yaml --modules-uri gs://my-bucket/modules/abc123/
+  vtx compile --profile vertex --config vertex.yaml --modules-uri gs://my-bucket/modules/
 """
 SUBMIT_EXAMPLES = """
 \b
@@ -31,7 +31,10 @@ Examples:
 
 @click.command(name="compile", epilog=COMPILE_EXAMPLES)
 @common.config_options
-@click.option("--modules-uri", help="Read modules/ from this gs:// prefix at run time (modules-only deploy).")
+@click.option(
+    "--modules-uri",
+    help="Modules-only deploy: read modules/ and the schema from their content-addressed folders under this gs:// one.",
+)
 @click.option("--out", type=click.Path(dir_okay=False), help="Spec file to write. Default: <output_root>/pipeline.json")
 def compile_command(
     profile: Optional[str],
@@ -47,6 +50,11 @@ def compile_command(
     assert config.vertex is not None
     path = _compile(config, Path(out).resolve() if out else default_spec_path(config))
     click.echo(f"Compiled {config.pipeline_name} for {config.vertex.project}/{config.vertex.region}: {path}")
+    modules = config.modules_location()
+    if modules:
+        click.echo(f"  modules/ is read from {modules} (python3 .ci/deploy_path.py --address uploads it there)")
+        if config.schema_path:
+            click.echo(f"  the schema from {config.runtime_path(config.schema_path)}")
 
 
 def _compile(config: "PipelineConfig", out: Path) -> Path:
@@ -93,7 +101,7 @@ def _echo_outcome(result: "Outcome", elapsed: float) -> int:
 @click.command(name="submit", epilog=SUBMIT_EXAMPLES)
 @common.config_options
 @click.option("--spec", type=click.Path(dir_okay=False, exists=True), help="A compiled spec. Default: compile now.")
-@click.option("--modules-uri", help="When compiling now: read modules/ from this gs:// prefix at run time.")
+@click.option("--modules-uri", help="When compiling now: read modules/ and the schema from under this gs:// folder.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A runtime parameter value. Repeatable.")
 @click.option("--no-cache", is_flag=True, help="Re-execute every task instead of reusing cached results.")
 @click.option("--wait", is_flag=True, help="Follow the job, print each task's state, exit non-zero if it fails.")

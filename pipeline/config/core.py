@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional
 from pydantic import Field, field_validator, model_validator
 
 from pipeline import contract
+from pipeline.config import content_address
 from pipeline.config.base import Section as _Section
 from pipeline.config.batch import BatchConfig
 from pipeline.config.beam import BeamConfig
@@ -166,16 +167,26 @@ class PipelineConfig(_Section):
         return join_uri(self.output_root, "tfx")
 
     def runtime_path(self, local_path: str) -> str:
-        """Where a file of this checkout is when the pipeline runs: here, in the image, or under modules_uri."""
+        """Where a file of this checkout is when the pipeline runs: here, in the image, or under modules_uri.
+
+        Under modules_uri, a file of modules/ is at its own content address (content_address.py), so that its
+        location changes when its bytes do and never with the commit.
+        """
         if not self.vertex:
             return local_path
         path = Path(local_path)
         package_dir = Path(self.modules.package_dir)
         if self.vertex.modules_uri and path.is_relative_to(package_dir):
-            return join_uri(self.vertex.modules_uri, path.relative_to(package_dir).as_posix())
+            return content_address.location(self.vertex.modules_uri, path)
         if not path.is_relative_to(PROJECT_ROOT):
             raise ValueError(f"{local_path} is outside the project, so the image does not have it")
         return join_uri(self.vertex.code_root, path.relative_to(PROJECT_ROOT).as_posix())
+
+    def modules_location(self) -> Optional[str]:
+        """The gs:// folder a modules-only deploy reads modules/ from (its content address), else None: the image's."""
+        if not self.vertex or not self.vertex.modules_uri:
+            return None
+        return self.runtime_path(self.modules.package_dir)
 
     @property
     def metadata_path(self) -> str:

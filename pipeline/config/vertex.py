@@ -80,12 +80,11 @@ class VertexConfig(Section):
     image: str = Field(min_length=1)
     service_account: Optional[str] = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$")
     labels: Dict[str, str] = {}
-    # Modules-only deploys read modules/ from here at run time; unset, the image's copy is used.
+    # Modules-only deploys: the gs:// folder that holds uploads of modules/ and of the schema, each in a folder
+    # named by its content (pipeline/config/content_address.py). Unset, the image's copies are used.
     modules_uri: Optional[str] = Field(default=None, pattern=_GCS)
     # Where the project root (the folder holding pipeline/ and modules/) is inside the image.
     code_root: str = "/pipeline"
-    # The commit the spec was compiled from (vtx compile sets it); a label of each pushed model version.
-    git_commit: Optional[str] = Field(default=None, pattern=r"^[a-z0-9_-]{1,63}$")
     # Another Vertex AI API endpoint (e.g. Private Service Connect); http:// only for a loopback fake.
     api_endpoint: Optional[str] = None
     training: TrainingConfig

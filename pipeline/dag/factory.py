@@ -1,7 +1,7 @@
 """create_pipeline(config): the one 10-node TFX DAG for every target."""
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, List
 
 # Specific imports, not `tfx.v1`: that one also loads the Google Cloud extensions (~10 s).
 from tfx.components import Evaluator, Pusher, SchemaGen, StatisticsGen, Trainer, Transform, Tuner
@@ -133,17 +133,12 @@ def _pusher(config: PipelineConfig, trainer: Trainer, evaluator: Evaluator):
         request_logging=0,
         logging_sampling_rate=push.request_logging.sampling_rate,
         logging_bigquery_table="",
-        labels=json.dumps(_version_labels(config.pipeline_name, vertex.labels, vertex.git_commit), sort_keys=True),
+        labels=json.dumps({"pipeline": config.pipeline_name, **vertex.labels}, sort_keys=True),
         # Vertex AI Pipelines replaces this placeholder with the pipeline job's name.
         pipeline_run_id="{{$.pipeline_job_name}}",
         service_account=vertex.service_account or "",
         api_endpoint=vertex.api_endpoint or "",
     ).with_id("Pusher")
-
-
-def _version_labels(pipeline_name: str, labels: Dict[str, str], git_commit: Optional[str]) -> Dict[str, str]:
-    """Labels of a pushed version; the commit is only here, so a new commit alone retrains nothing."""
-    return {"pipeline": pipeline_name, **labels, **({"git_commit": git_commit} if git_commit else {})}
 
 
 def _policy(config: PipelineConfig) -> eval_policy.Policy:
@@ -153,6 +148,7 @@ def _policy(config: PipelineConfig) -> eval_policy.Policy:
         standard_errors=evaluation.standard_errors,
         beat_most_common_class=evaluation.beat_most_common_class,
         dataset=targets.dataset_definition(config),
+        pipeline=config.pipeline_name,
     )
 
 

@@ -9,10 +9,14 @@ from components import baseline_resolver, dataset_identity, executors
 from pipeline import contract
 from pipeline.config import PipelineConfig
 from pipeline.config.tracking import SETTINGS_KEY
+from pipeline.config.uri import join_uri
 from pipeline.dag import fingerprint, serving_container
 
 # custom_config key of the seed that modules/runtime/determinism.py reads (a copy there; a unit test holds them equal).
 SEED_KEY = "seed"
+# custom_config key (TFX's REMOTE_TRIALS_WORKING_DIR_KEY) of the folder a Vertex AI tuning job keeps its trials in;
+# modules/runtime/tuning.py reads it (a copy there; a unit test holds the three equal).
+TRIALS_DIR_KEY = "remote_trials_working_dir"
 
 
 def dataset_definition(config: PipelineConfig) -> Dict[str, Any]:
@@ -40,8 +44,9 @@ def user_code_config(config: PipelineConfig, entry_fn: str, tracked: bool = Fals
     if tracked:
         custom[SEED_KEY] = config.training.seed
     vertex = config.vertex
-    if vertex and vertex.modules_uri:
-        custom[executors.MODULES_URI] = vertex.modules_uri
+    modules = config.modules_location()
+    if modules:
+        custom[executors.MODULES_URI] = modules
     if tracked:
         custom[SETTINGS_KEY] = config.tracking_settings()
     if vertex and tracked and config.tracking.backend == "neptune":
@@ -108,7 +113,8 @@ def tuner_job(config: PipelineConfig) -> Optional[Dict[str, Any]]:
         "ai_platform_enable_vertex": True,
         "ai_platform_vertex_region": vertex.region,
         "ai_platform_tuning_args": {"project": vertex.project, "job_spec": job_spec, "labels": _job_labels(config)},
-        "remote_trials_working_dir": f"{vertex.pipeline_root.rstrip('/')}/tuner",
+        # The job's workers would keep their trials in their own /tmp, lost with the job.
+        TRIALS_DIR_KEY: join_uri(vertex.pipeline_root, "tuner"),
     }
 
 

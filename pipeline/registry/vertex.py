@@ -18,6 +18,7 @@ ROLLED_BACK = "vtx_rolled_back"
 SMOKE = "vtx_smoke"
 SMOKE_FAILED = "vtx_smoke_failed"
 # Labels the VertexPusher and the registry write that are not metrics; Vertex's own alias `default` is not shown.
+# git_commit: on versions pushed before the commit moved to the pipeline job's labels (see `pipeline_run`).
 NOT_METRICS = (
     "pipeline",
     "git_commit",

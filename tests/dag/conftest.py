@@ -1,5 +1,6 @@
 """Shared fixtures for the DAG tests: pipelines built from the local profile with outputs in a temp folder."""
 
+import socket
 from pathlib import Path
 from typing import Callable, Dict
 
@@ -10,6 +11,7 @@ from tfx.proto.orchestration import pipeline_pb2
 
 from pipeline.config.loader import load_config
 from pipeline.dag.factory import create_pipeline
+from tests.builders.pipeline_runs import FAKE_TOKEN
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +38,25 @@ def compile_nodes() -> Callable[[tfx_pipeline.Pipeline], Dict[str, pipeline_pb2.
         return {node.pipeline_node.node_info.id: node.pipeline_node for node in ir.nodes}
 
     return run
+
+
+@pytest.fixture(scope="module")
+def offline():
+    """No socket may leave the machine and no Google credentials may be looked up while compiling."""
+    patch = pytest.MonkeyPatch()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"compiling tried to reach the network: {args[1:]!r}")
+
+    def no_credentials(*args, **kwargs):
+        raise AssertionError("compiling asked for Google credentials")
+
+    import google.auth
+
+    patch.setattr(socket.socket, "connect", refuse)
+    patch.setattr(socket, "getaddrinfo", refuse)
+    patch.setattr(google.auth, "default", no_credentials)
+    patch.setenv("NEPTUNE_API_TOKEN", FAKE_TOKEN)
+    patch.setenv("GOOGLE_APPLICATION_CREDENTIALS", "/nonexistent/credentials.json")
+    yield
+    patch.undo()

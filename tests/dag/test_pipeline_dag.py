@@ -173,6 +173,7 @@ def test_overrides_reach_the_nodes(build, compile_nodes):
             "categorical": ["island", "sex"],
             "date": [],
         },
+        "pipeline": "vertex-tfx-penguins",
     }
     assert json.loads(parameter(nodes["ExampleValidator"], "numeric_columns")) == [
         "bill_length_mm",

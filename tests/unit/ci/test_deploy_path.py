@@ -3,6 +3,7 @@
 import importlib.util
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -236,3 +237,51 @@ def test_a_base_missing_from_the_clone_deploys_everything_and_says_why(repo):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "full\n"
     assert f"base commit {missing} is not in this clone" in result.stderr
+
+
+def _tree(root: Path) -> Path:
+    """modules/ as a checkout has it, plus a nested file, a file with no suffix and Python's caches."""
+    shutil.copytree(PROJECT_ROOT / "modules", root, ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "runtime" / "deep" / "deeper").mkdir(parents=True)
+    (root / "runtime" / "deep" / "deeper" / "LICENSE").write_text("é, and bytes\0 too")
+    (root / "__pycache__").mkdir()
+    (root / "__pycache__" / "model.cpython-310.pyc").write_bytes(b"\0\1")
+    return root
+
+
+def test_the_upload_address_is_the_one_vtx_compile_puts_in_the_spec(tmp_path):
+    """The script cannot import pipeline/ (it runs outside the image), so its copy is held equal here."""
+    from pipeline.config import content_address
+
+    tree = _tree(tmp_path / "modules")
+    for path in (PROJECT_ROOT / "modules", PROJECT_ROOT / "modules" / "schema.pbtxt", tree, tree / "model.py"):
+        assert deploy_path.content_address(path) == content_address.address(path), path
+    (tree / "model.py").write_text("changed")
+    assert deploy_path.content_address(tree) == content_address.address(tree)
+    assert (deploy_path.NOT_SHIPPED, deploy_path.ADDRESS_LENGTH) == (
+        content_address.NOT_SHIPPED,
+        content_address.LENGTH,
+    )
+
+
+def test_address_prints_only_the_address_and_a_missing_path_is_one_line(tmp_path, capsys):
+    from pipeline.config import content_address
+
+    assert deploy_path.main(["--address", str(PROJECT_ROOT / "modules")]) == 0
+    assert capsys.readouterr().out == content_address.address(PROJECT_ROOT / "modules") + "\n"
+    assert deploy_path.main(["--address", str(tmp_path / "gone")]) == 2
+    captured = capsys.readouterr()
+    assert (
+        captured.out == ""
+        and captured.err == f"deploy path: {tmp_path / 'gone'} does not exist, so it has no content address\n"
+    )
+
+
+def test_the_script_runs_on_a_bare_python_with_no_project_on_its_path(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-I", str(SCRIPT), "--address", "modules"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    from pipeline.config import content_address
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == content_address.address(PROJECT_ROOT / "modules")

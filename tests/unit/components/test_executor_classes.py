@@ -300,7 +300,7 @@ def evaluator_inputs(tmp_path, monkeypatch):
     schema = standard_artifacts.Schema()
     schema.uri = str(tmp_path / "schema")
     config = eval_config(load_config(environ={}))
-    policy = eval_policy.Policy("species", dataset=PENGUINS).to_json()
+    policy = eval_policy.Policy("species", dataset=PENGUINS, pipeline="vertex-tfx-penguins").to_json()
     properties = {
         "eval_config": proto_utils.proto_to_json(config),
         "accuracy_threshold": 0.0,
@@ -338,6 +338,8 @@ def test_the_evaluator_sets_and_records_the_bars_of_the_eval_split_and_the_datas
     assert blessing.get_float_custom_property("bar_trivial_accuracy") == pytest.approx(0.4)
     assert blessing.get_int_custom_property("bar_eval_examples") == 100
     assert dataset_identity.of(blessing) == dataset_identity.identity(PENGUINS)
+    # The pipeline too: Vertex AI's baseline query asks for both.
+    assert blessing.get_string_custom_property(dataset_identity.PIPELINE) == "vertex-tfx-penguins"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional
@@ -9,7 +10,7 @@ from typing import Dict, List, NamedTuple, Optional
 import pytest
 import yaml
 
-from pipeline.config import PROJECT_ROOT
+from pipeline.config import PROJECT_ROOT, content_address
 from pipeline.config.loader import load_config
 
 pytestmark = pytest.mark.unit
@@ -62,6 +63,9 @@ def run_build(tmp_path: Path, **overrides: str) -> Build:
         (stubs / name).chmod(0o755)
     workspace = tmp_path / "workspace"
     workspace.mkdir()
+    # The checkout the build runs in: what the upload step reads.
+    shutil.copytree(PROJECT_ROOT / "modules", workspace / "modules", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PROJECT_ROOT / ".ci", workspace / ".ci")
     values = {**CLOUDBUILD["substitutions"], **GIVEN, **overrides}
     output = ""
     for step in CLOUDBUILD["steps"]:
@@ -75,6 +79,11 @@ def run_build(tmp_path: Path, **overrides: str) -> Build:
         if done.returncode != 0:
             return Build(step["id"], output, _calls(workspace), workspace)
     return Build(None, output, _calls(workspace), workspace)
+
+
+def vertex_flags(modules_uri: str) -> List[str]:
+    """The settings the compile step's flags give, with its environment: the image and the modules store."""
+    return [f"vertex.image={IMAGE}@{DIGEST}", f"vertex.modules_uri={modules_uri}"]
 
 
 def _calls(workspace: Path) -> List[str]:
@@ -111,22 +120,28 @@ def test_full_tests_then_builds_pushes_compiles_against_the_new_image_and_submit
     assert "--spec outputs/vertex/pipeline.json" in submit_call and "--wait" not in submit_call
 
 
-def test_modules_uploads_modules_and_compiles_against_the_current_image_without_building(tmp_path):
+def test_modules_uploads_to_the_content_addresses_the_compile_names_without_building(tmp_path):
     build = run_build(tmp_path, _DEPLOY_PATH="modules")
 
     assert build.failed_step is None, build.output
     assert build.called("make test") == ["make test BROWSER=no"]
     assert build.called("docker") == []
-    modules_prefix = f"gs://my-bucket-1/modules/{SHA}/"
+    store = "gs://my-bucket-1/modules"
+    config = load_config("vertex", None, vertex_flags(store + "/"), build.make_env("compile"))
+    modules, schema = config.modules_location(), config.runtime_path(config.schema_path)
+    assert modules == f"{store}/{content_address.address(PROJECT_ROOT / 'modules')}/"
     assert build.called("gcloud storage rsync --recursive --delete-unmatched-destination-objects") == [
         f"gcloud storage rsync --recursive --delete-unmatched-destination-objects "
-        f"--exclude=(^|.*/)__pycache__/.* modules {modules_prefix}",
+        f"--exclude=(^|.*/)__pycache__/.* modules {modules}",
         "gcloud storage rsync --recursive --delete-unmatched-destination-objects data gs://my-bucket-1/data",
     ]
+    assert build.called("gcloud storage cp") == [f"gcloud storage cp modules/schema.pbtxt {schema}"]
+    # The commit names no folder: a rebuild of the same files uploads to the same places.
+    assert SHA not in " ".join(build.called("gcloud storage"))
     assert build.called("gcloud artifacts")[0].startswith(f"gcloud artifacts docker images describe {IMAGE}:latest ")
     (compile_call,) = build.called("make compile")
     assert f"--set vertex.image={IMAGE}@{DIGEST}" in compile_call
-    assert f"--modules-uri {modules_prefix}" in compile_call
+    assert f"--modules-uri {store}/" in compile_call and SHA not in compile_call
 
 
 def test_a_modules_deploy_can_name_the_image_tag_to_run_on(tmp_path):
@@ -148,8 +163,7 @@ def test_the_settings_cloud_build_gives_vtx_are_valid(tmp_path):
     environ = build.make_env("compile")
     assert environ == build.make_env("submit")
 
-    flags = [f"vertex.image={IMAGE}@{DIGEST}", f"vertex.modules_uri=gs://my-bucket-1/modules/{SHA}/"]
-    config = load_config("vertex", None, flags, environ)
+    config = load_config("vertex", None, vertex_flags("gs://my-bucket-1/modules/"), environ)
 
     assert config.data_root == "gs://my-bucket-1/data"
     assert config.vertex is not None

@@ -35,13 +35,16 @@ def test_names_of_transformed_features_and_vocabularies():
 
 
 def test_the_pipeline_copies_of_names_agree_with_modules():
-    """pipeline/ cannot import modules/; it keeps copies of the transformed suffix and the seed key."""
-    from modules.runtime import determinism
+    """pipeline/ cannot import modules/; it keeps copies of the transformed suffix, the seed and trials keys."""
+    from tfx.extensions.google_cloud_ai_platform.tuner.executor import REMOTE_TRIALS_WORKING_DIR_KEY
+
+    from modules.runtime import determinism, tuning
     from pipeline.config.dataset import TRANSFORMED_SUFFIX
-    from pipeline.dag.targets import SEED_KEY
+    from pipeline.dag.targets import SEED_KEY, TRIALS_DIR_KEY
 
     assert features.transformed_name("age") == "age" + TRANSFORMED_SUFFIX
     assert determinism.SEED_KEY == SEED_KEY
+    assert tuning.TRIALS_DIR_KEY == TRIALS_DIR_KEY == REMOTE_TRIALS_WORKING_DIR_KEY
 
 
 def test_the_features_are_the_dataset_definitions():

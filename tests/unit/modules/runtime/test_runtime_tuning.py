@@ -95,3 +95,46 @@ def test_search_logs_every_trial_as_a_child_of_the_pipeline_run(tmp_path, monkey
         assert child.data.metrics["score"] == pytest.approx(trial.score)
         assert [m.step for m in client.get_metric_history(child.info.run_id, "loss")] == [1]
     assert parent.data.metrics["tuning.best_score"] == pytest.approx(max(t.score for t in trials.values()))
+
+
+def test_inside_a_pipeline_task_the_trials_go_to_the_tasks_working_dir_afresh(tmp_path):
+    assert tuning.trials_directory(_fn_args(tmp_path, {})) == (str(tmp_path / "tuner"), True)
+
+
+def test_a_vertex_tuning_job_keeps_the_trials_of_its_run_under_the_pipeline_root(tmp_path, monkeypatch):
+    """The job's workers get /tmp as working_dir, which goes with the job: the pipeline's folder outlives it."""
+    root = tmp_path / "pipeline-root" / "tuner"
+    monkeypatch.setenv(tracking.context.RUN_ID_ENV, "vertex-tfx-penguins-20261205101500")
+    fn_args = _fn_args(tmp_path, {"max_trials": 1, tuning.TRIALS_DIR_KEY: f"{root}/"})
+    fn_args.working_dir = "/tmp"
+
+    tuner = tuning.random_search(_build, hparams.search_space(), OBJECTIVE, fn_args, seed=SEED)
+    tuner.search(**training.fit_kwargs(fn_args, _batches(), _batches(), epochs=1))
+
+    run_dir = root / "vertex-tfx-penguins-20261205101500"
+    assert tuner.project_dir == str(run_dir / "search")
+    [trial] = tuner.oracle.trials
+    assert (run_dir / "search" / f"trial_{trial}" / "trial.json").is_file()
+    assert (run_dir / "search" / "oracle.json").is_file()
+
+
+def test_a_second_worker_of_the_job_leaves_the_trials_already_there(tmp_path, monkeypatch):
+    root = tmp_path / "tuner"
+    monkeypatch.setenv(tracking.context.RUN_ID_ENV, "run-1")
+    kept = root / "run-1" / "search" / "trial_00" / "checkpoint"
+    kept.parent.mkdir(parents=True)
+    kept.write_text("another worker's")
+
+    tuning.random_search(
+        _build, hparams.search_space(), OBJECTIVE, _fn_args(tmp_path, {tuning.TRIALS_DIR_KEY: str(root)}), 3
+    )
+
+    assert kept.read_text() == "another worker's"
+
+
+def test_trials_under_the_pipeline_root_need_the_run_id(tmp_path, monkeypatch):
+    monkeypatch.delenv(tracking.context.RUN_ID_ENV, raising=False)
+    fn_args = _fn_args(tmp_path, {tuning.TRIALS_DIR_KEY: "gs://my-bucket-1/root/tuner"})
+
+    with pytest.raises(ValueError, match="gs://my-bucket-1/root/tuner.*VTX_PIPELINE_RUN_ID"):
+        tuning.trials_directory(fn_args)

@@ -1,8 +1,11 @@
 """The vertex profile's settings: required keys, refusals that name the key, Dataflow flags, secrets and paths."""
 
+from pathlib import Path
+
 import pytest
 
 from pipeline.config import PROJECT_ROOT
+from pipeline.config.content_address import address
 from pipeline.config.loader import ConfigError, load_config
 
 pytestmark = pytest.mark.unit
@@ -219,11 +222,15 @@ def test_checkout_files_map_to_the_image_when_the_modules_are_baked_in():
     assert vertex("vertex.code_root=/app/").runtime_path(config.schema_path) == "/app/modules/schema.pbtxt"
 
 
-def test_module_files_map_under_the_modules_uri_and_other_files_to_the_image():
-    config = vertex("vertex.modules_uri=gs://my-bucket-1/modules/abc123/")
+def test_module_files_map_to_their_content_address_under_the_modules_uri_and_other_files_to_the_image():
+    config = vertex("vertex.modules_uri=gs://my-bucket-1/modules/")
+    schema, modules = Path(config.schema_path), Path(config.modules.package_dir)
 
-    assert config.runtime_path(config.schema_path) == "gs://my-bucket-1/modules/abc123/schema.pbtxt"
+    assert config.runtime_path(config.schema_path) == f"gs://my-bucket-1/modules/{address(schema)}/schema.pbtxt"
+    assert config.modules_location() == f"gs://my-bucket-1/modules/{address(modules)}/"
+    assert address(schema) != address(modules)
     assert config.runtime_path(str(PROJECT_ROOT / "pipeline" / "config.py")) == "/pipeline/pipeline/config.py"
+    assert vertex().modules_location() is None
 
 
 def test_a_file_outside_the_project_cannot_be_mapped(tmp_path):

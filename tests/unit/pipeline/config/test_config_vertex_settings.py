@@ -1,7 +1,10 @@
 """The vertex settings: required keys, validation with the key named, and what they derive."""
 
+from pathlib import Path
+
 import pytest
 
+from pipeline.config import content_address
 from pipeline.config.loader import ConfigError, load_config
 
 pytestmark = pytest.mark.unit
@@ -74,9 +77,11 @@ def test_the_neptune_secret_is_a_full_version_name(secret, version):
 
 def test_files_of_the_checkout_map_to_the_image_or_the_modules_prefix():
     baked = vertex()
-    from_gcs = vertex("vertex.modules_uri=gs://my-bucket-1/modules/abc/")
+    from_gcs = vertex("vertex.modules_uri=gs://my-bucket-1/modules")
 
     assert baked.runtime_path(baked.schema_path) == "/pipeline/modules/schema.pbtxt"
-    assert from_gcs.runtime_path(from_gcs.schema_path) == "gs://my-bucket-1/modules/abc/schema.pbtxt"
+    assert from_gcs.runtime_path(from_gcs.schema_path) == (
+        f"gs://my-bucket-1/modules/{content_address.address(Path(from_gcs.schema_path))}/schema.pbtxt"
+    )
     local = load_config(environ={})
     assert local.runtime_path(local.schema_path) == local.schema_path

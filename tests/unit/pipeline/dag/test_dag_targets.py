@@ -7,6 +7,7 @@ import pytest
 from google.cloud.aiplatform_v1.types import CustomJob
 from tfx.extensions.google_cloud_ai_platform import training_clients
 
+from pipeline.config import content_address
 from pipeline.config.loader import load_config
 from pipeline.dag import fingerprint, targets
 
@@ -202,11 +203,12 @@ def test_vertex_runs_are_tracked_in_vertex_ai_experiments_with_no_secret():
     }
 
 
-def test_the_modules_uri_reaches_every_user_code_component():
-    config = vertex("vertex.modules_uri=gs://my-bucket-1/modules/abc123/")
+def test_the_modules_content_address_reaches_every_user_code_component():
+    config = vertex("vertex.modules_uri=gs://my-bucket-1/modules/")
+    folder = f"gs://my-bucket-1/modules/{content_address.address(Path(config.modules.package_dir))}/"
 
     for entry in (config.modules.preprocessing_fn, config.modules.tuner_fn, config.modules.run_fn):
-        assert targets.user_code_config(config, entry)["modules_uri"] == "gs://my-bucket-1/modules/abc123/"
+        assert targets.user_code_config(config, entry)["modules_uri"] == folder
 
 
 def test_neptune_settings_reach_only_components_that_track_and_only_for_neptune(monkeypatch):
