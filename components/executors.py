@@ -218,8 +218,7 @@ class EvaluatorExecutor(evaluator_executor.Executor):
         # (Python source to AST and back) for nothing, as eager code runs as written.
         evaluate = tf.autograph.experimental.do_not_convert(super().Do)
         evaluate(input_dict, output_dict, properties)
-        blessings = output_dict.get(standard_component_specs.BLESSING_KEY, [])
-        for blessing in blessings:
+        for blessing in output_dict.get(standard_component_specs.BLESSING_KEY, []):
             if found is not None:
                 eval_policy.record(blessing, found)
         stamp_blessing(output_dict, policy)

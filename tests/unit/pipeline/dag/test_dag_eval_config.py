@@ -25,7 +25,7 @@ def names(spec):
 def test_two_classes_add_the_auc_of_the_second_class(tmp_path):
     specs = eval_config(config_with(tmp_path, ["no", "yes"])).metrics_specs
 
-    assert [names(spec) for spec in specs] == [["ExampleCount", "accuracy"], [AUC_METRIC]]
+    assert [names(spec) for spec in specs] == [["ExampleCount", "accuracy", "loss"], [AUC_METRIC]]
     assert list(specs[1].binarize.class_ids.values) == [1]
     assert not specs[1].metrics[0].HasField("threshold") and not specs[1].metrics[0].per_slice_thresholds
 
@@ -34,4 +34,4 @@ def test_two_classes_add_the_auc_of_the_second_class(tmp_path):
 def test_other_labels_are_judged_on_accuracy_alone(tmp_path, classes):
     specs = eval_config(config_with(tmp_path, classes)).metrics_specs
 
-    assert [names(spec) for spec in specs] == [["ExampleCount", "accuracy"]]
+    assert [names(spec) for spec in specs] == [["ExampleCount", "accuracy", "loss"]]
