@@ -37,6 +37,10 @@ def check_upload(model: Dict[str, Any]) -> None:
     if not image:
         raise invalid_argument([("model.container_spec.image_uri", "A custom-trained model needs a container image.")])
     check_serving_image(image, "model.container_spec.image_uri")
+    # Vertex AI reads a model's artifacts from Cloud Storage only; the SDK stages a local folder there first.
+    artifact_uri = model.get("artifactUri")
+    if artifact_uri and not artifact_uri.startswith("gs://"):
+        raise invalid_argument([("model.artifact_uri", f"{artifact_uri!r} is not a Cloud Storage (gs://) URI.")])
 
 
 def check_machine_spec(spec: Dict[str, Any], field: str) -> None:

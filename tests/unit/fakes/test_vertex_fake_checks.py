@@ -113,6 +113,15 @@ def test_a_model_without_a_container_image_is_refused(models):
         models.upload_model(parent=PARENT, model=bare)
 
 
+def test_a_model_whose_artifacts_are_not_on_cloud_storage_is_refused(models):
+    local = aiplatform_v1.Model(
+        display_name="penguins", artifact_uri="/tmp/model", container_spec={"image_uri": CUSTOM_IMAGE}
+    )
+
+    with pytest.raises(exceptions.BadRequest, match=r"model\.artifact_uri.*not a Cloud Storage"):
+        models.upload_model(parent=PARENT, model=local)
+
+
 def test_an_unknown_prebuilt_image_is_refused_by_name_and_a_listed_or_custom_one_is_not(vertex_fake, models):
     missing = "us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-16:latest"
 
