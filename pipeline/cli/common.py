@@ -74,6 +74,22 @@ def git_commit() -> str:
         return os.environ.get(GIT_COMMIT_ENV) or os.environ.get("COMMIT_SHA") or "unknown"
 
 
+def spec_options(param_help: str = "A runtime parameter value. Repeatable.") -> Callable[[F], F]:
+    """--spec, --modules-uri and --param, shared by the commands that take a compiled spec or compile one."""
+
+    def decorate(function: F) -> F:
+        function = click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help=param_help)(function)
+        function = click.option(
+            "--modules-uri", help="When compiling now: read modules/ and the schema from under this gs:// folder."
+        )(function)
+        function = click.option(
+            "--spec", type=click.Path(dir_okay=False, exists=True), help="A compiled spec. Default: compile now."
+        )(function)
+        return function
+
+    return decorate
+
+
 def config_options(function: F) -> F:
     """--profile, --config and --set, shared by every command that builds a config."""
     function = click.option(

@@ -43,9 +43,7 @@ def _endpoint(vertex_endpoint: Optional[str]) -> Optional[str]:
 
 @click.command(name="rehearse", epilog=EXAMPLES)
 @common.config_options
-@click.option("--spec", type=click.Path(dir_okay=False, exists=True), help="A compiled spec. Default: compile now.")
-@click.option("--modules-uri", help="When compiling now: read modules/ from this gs:// prefix at run time.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A runtime parameter value. Repeatable.")
+@common.spec_options()
 @click.option("--no-push", is_flag=True, help="Skip the Pusher.")
 @click.option("--data", type=click.Path(file_okay=False, exists=True), help="What data_root holds. Default: data/.")
 @click.option("--root", type=click.Path(file_okay=False), help="Its folder. Default: <output_root>/rehearsal.")

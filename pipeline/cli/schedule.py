@@ -58,9 +58,7 @@ def schedule_command() -> None:
 @schedule_command.command(name="create", epilog=EXAMPLES)
 @common.config_options
 @click.argument("what", type=KINDS)
-@click.option("--spec", type=click.Path(dir_okay=False, exists=True), help="A compiled spec. Default: compile now.")
-@click.option("--modules-uri", help="When compiling now: read modules/ and the schema from under this gs:// folder.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A runtime parameter of each run.")
+@common.spec_options("A runtime parameter of each run.")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent, as JSON, and send nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="Show TFX and TensorFlow logs of compiling too.")
 def create_command(

@@ -100,9 +100,7 @@ def _echo_outcome(result: "Outcome", elapsed: float) -> int:
 
 @click.command(name="submit", epilog=SUBMIT_EXAMPLES)
 @common.config_options
-@click.option("--spec", type=click.Path(dir_okay=False, exists=True), help="A compiled spec. Default: compile now.")
-@click.option("--modules-uri", help="When compiling now: read modules/ and the schema from under this gs:// folder.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A runtime parameter value. Repeatable.")
+@common.spec_options()
 @click.option("--no-cache", is_flag=True, help="Re-execute every task instead of reusing cached results.")
 @click.option("--wait", is_flag=True, help="Follow the job, print each task's state, exit non-zero if it fails.")
 @click.option("--dry-run", is_flag=True, help="Print the CreatePipelineJob request as JSON, and send nothing.")
