@@ -4,18 +4,17 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 import pytest
 
+from tests.builders.pipeline_runs import VTX
 from tests.builders.project_copy import PROJECT_ROOT, environment, project_copy
 from tests.builders.vertex_settings import REQUIRED
 from tests.fakes.vertex import VertexFake
 
-VTX = str(Path(sys.executable).parent / "vtx")
 # Tiny training: one tuner trial of 10 steps, 30 training steps, one tuning replica.
 SMALL = [
     *REQUIRED,
