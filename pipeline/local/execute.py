@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 from pipeline.config import PipelineConfig
-from pipeline.local import preflight, tracker_store
+from pipeline.local import imports, preflight, tracker_store
 
 # Exit statuses of `vtx run` (docs/local-runs.md): 0 the run finished, blessed or not; 1 a component failed;
 # 2 the input or settings are refused before the run; 3 NOT BLESSED with --fail-if-not-blessed (summary.py);
@@ -55,7 +55,7 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
     store = tracker_store.start(config)
     with logs.capture(log_file, verbose) as console:
         # Imported here: TensorFlow's import-time messages go to the log file.
-        RunContext = _import_runner()  # noqa: N806 - a class
+        RunContext = imports.import_runner()  # noqa: N806 - a class
 
         context = RunContext(run_id=run_id, git_commit=git_commit, data_fingerprint=fingerprint)
         code = _run(config, context, console, lambda: tracker_store.finish(store))
@@ -76,25 +76,6 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
         if code in (0, 1, 3):
             _write_report(config, run_id, console)
     return code
-
-
-def _import_runner() -> type:
-    """pipeline.local.runner's RunContext, imported with Python's garbage collector off, then frozen.
-
-    Importing TensorFlow, TFX, Beam and TFMA makes millions of objects that live as long as the process, and
-    almost no garbage; the collector would walk them all again and again, during the import and then in every
-    full collection of every node (KerasTuner collects before each trial). Frozen, it skips them: about a
-    fifth of the import's CPU time and a tenth of the Tuner's.
-    """
-    import gc
-
-    gc.disable()
-    try:
-        from pipeline.local.runner import RunContext
-    finally:
-        gc.freeze()
-        gc.enable()
-    return RunContext
 
 
 def _record_facts(config: PipelineConfig, context, wall_seconds: float) -> None:
