@@ -1,12 +1,13 @@
 """`vtx run`: preflight, run the DAG with progress lines and captured logs, print the summary."""
 
+import contextlib
 import datetime
 import time
 from pathlib import Path
 from typing import Optional
 
 from pipeline.config import PipelineConfig
-from pipeline.local import imports, preflight, tracker_store
+from pipeline.local import imports, preflight, report_ahead, tracker_store
 
 # Exit statuses of `vtx run` (docs/local-runs.md): 0 the run finished, blessed or not; 1 a component failed;
 # 2 the input or settings are refused before the run; 3 NOT BLESSED with --fail-if-not-blessed (summary.py);
@@ -53,14 +54,28 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
     click.echo(f"vtx run {run_id}: profile {config.profile}, data {config.data_root}")
     click.echo(f"  logs: {log_file}")
     store = tracker_store.start(config)
-    with logs.capture(log_file, verbose) as console:
+    ahead = report_ahead.ReportAhead(None)
+
+    def before_nodes() -> None:
+        nonlocal ahead
+        tracker_store.finish(store)
+        # After the store: the worker's imports take the second core once the store process has left it.
+        ahead = report_ahead.ReportAhead.start()
+
+    with logs.capture(log_file, verbose) as console, contextlib.ExitStack() as cleanup:
+        cleanup.callback(lambda: ahead.stop())
         # Imported here: TensorFlow's import-time messages go to the log file.
         RunContext = imports.import_runner()  # noqa: N806 - a class
 
         context = RunContext(run_id=run_id, git_commit=git_commit, data_fingerprint=fingerprint)
-        code = _run(config, context, console, lambda: tracker_store.finish(store))
+        code = _run(config, context, console, before_nodes)
         tracker_store.finish(store)  # a run that stopped before its first node
         _record_facts(config, context, time.monotonic() - started)
+        if code in (0, 1):  # the report is drawn while the outcome is tracked and the summary printed
+            job = {"metadata_path": config.metadata_path, "pipeline_name": config.pipeline_name, "run_id": run_id}
+            ahead.submit({**job, "path": str(_report_path(config, run_id))})
+        else:
+            ahead.stop()
         tracked = _track(config, run_id, failed=code != 0)
         if code == 0:
             from pipeline import mlmd
@@ -74,7 +89,7 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
         elif tracked.get("warning"):
             console.write(f"Tracking warning: {tracked['warning']}\n")
         if code in (0, 1, 3):
-            _write_report(config, run_id, console)
+            _write_report(config, run_id, console, ahead.result())
     return code
 
 
@@ -104,15 +119,31 @@ def _track(config: PipelineConfig, run_id: str, failed: bool) -> dict:
     return outcome.record(config, run_id, nodes, failed)
 
 
-def _write_report(config: PipelineConfig, run_id: str, console) -> None:
-    """Writes the run's HTML report and prints its path; a failure here never changes the run's outcome."""
+def _report_path(config: PipelineConfig, run_id: str) -> Path:
+    from pipeline.report import build
+
+    return build.default_path(config.output_root, run_id)
+
+
+def _write_report(config: PipelineConfig, run_id: str, console, answer: Optional[dict] = None) -> None:
+    """Prints where the run's HTML report is, as the worker wrote it, or writes it here when the worker did not
+    answer; a failure here never changes the run's outcome."""
+    if answer and answer.get("path"):
+        console.write(f"Report: {answer['path']}\n")
+        return
+    if answer and answer.get("not_written"):
+        console.write(f"Report: not written ({answer['not_written']})\n")
+        return
+    if answer and answer.get("error"):
+        console.write(f"Report: not written ({answer['error']}); see the log file above\n")
+        return
     import traceback
 
     from pipeline.report import build, render, runs
 
     try:
         record = runs.load(config.metadata_path, config.pipeline_name, run_id)
-        path = render.write(build.build(record), build.default_path(config.output_root, run_id))
+        path = render.write(build.build(record), _report_path(config, run_id))
     except runs.ReportError as error:
         console.write(f"Report: not written ({error})\n")
         return
