@@ -72,10 +72,7 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
         tracker_store.finish(store)  # a run that stopped before its first node
         _record_facts(config, context, time.monotonic() - started)
         if code in (0, 1):  # the report is drawn while the outcome is tracked and the summary printed
-            job = {"metadata_path": config.metadata_path, "pipeline_name": config.pipeline_name, "run_id": run_id}
-            ahead.submit({**job, "path": str(_report_path(config, run_id))})
-        else:
-            ahead.stop()
+            ahead.submit(_report_job(config, run_id))
         tracked = _track(config, run_id, failed=code != 0)
         if code == 0:
             from pipeline import mlmd
@@ -119,39 +116,27 @@ def _track(config: PipelineConfig, run_id: str, failed: bool) -> dict:
     return outcome.record(config, run_id, nodes, failed)
 
 
-def _report_path(config: PipelineConfig, run_id: str) -> Path:
+def _report_job(config: PipelineConfig, run_id: str) -> dict:
+    """The report of this run, as pipeline/report/worker.py takes it."""
     from pipeline.report import build
 
-    return build.default_path(config.output_root, run_id)
+    where = {"metadata_path": config.metadata_path, "pipeline_name": config.pipeline_name, "run_id": run_id}
+    return {**where, "path": str(build.default_path(config.output_root, run_id))}
 
 
 def _write_report(config: PipelineConfig, run_id: str, console, answer: Optional[dict] = None) -> None:
-    """Prints where the run's HTML report is, as the worker wrote it, or writes it here when the worker did not
-    answer; a failure here never changes the run's outcome."""
-    if answer and answer.get("path"):
+    """Prints where the run's HTML report is: as the worker wrote it, or written here (by the worker's own code)
+    when the worker gave no answer. A failure here never changes the run's outcome."""
+    from pipeline.report import worker
+
+    if not answer or not answer.keys() & {"path", "not_written", "error"}:
+        answer = worker.write(_report_job(config, run_id))
+    if answer.get("path"):
         console.write(f"Report: {answer['path']}\n")
-        return
-    if answer and answer.get("not_written"):
+    elif answer.get("not_written"):
         console.write(f"Report: not written ({answer['not_written']})\n")
-        return
-    if answer and answer.get("error"):
-        console.write(f"Report: not written ({answer['error']}); see the log file above\n")
-        return
-    import traceback
-
-    from pipeline.report import build, render, runs
-
-    try:
-        record = runs.load(config.metadata_path, config.pipeline_name, run_id)
-        path = render.write(build.build(record), _report_path(config, run_id))
-    except runs.ReportError as error:
-        console.write(f"Report: not written ({error})\n")
-        return
-    except Exception as error:  # noqa: BLE001 - the run's result stands; the log has the traceback
-        traceback.print_exc()
-        console.write(f"Report: not written ({type(error).__name__}: {error}); see the log file above\n")
-        return
-    console.write(f"Report: {path}\n")
+    else:
+        console.write(f"Report: not written ({answer.get('error')}); see the log file above\n")
 
 
 def _run(config: PipelineConfig, context, console, before_nodes=lambda: None) -> int:

@@ -13,8 +13,9 @@ import subprocess
 import sys
 from typing import Any, Dict, List, Optional
 
+from pipeline.report.worker import READY
+
 WORKER = [sys.executable, "-m", "pipeline.report.worker"]
-READY = "ready"  # pipeline/report/worker.py's READY
 
 
 class ReportAhead:
@@ -60,7 +61,7 @@ class ReportAhead:
         self._submitted = True
         return True
 
-    def result(self, timeout_seconds: float = 300.0) -> Optional[Dict[str, str]]:
+    def result(self, timeout_seconds: float = 120.0) -> Optional[Dict[str, str]]:
         """The worker's answer to the submitted job; None when there is none (then write the report here)."""
         answer = self._line(timeout_seconds) if self._submitted else None
         self.stop()
