@@ -2,12 +2,17 @@
 
 import contextlib
 import datetime
+import sys
 import time
 from pathlib import Path
 from typing import Optional
 
 from pipeline.config import PipelineConfig
-from pipeline.local import imports, preflight, report_ahead, tracker_store
+from pipeline.local import ahead, imports, preflight, tracker_ahead
+
+REPORT_WORKER = [sys.executable, "-m", "pipeline.report.worker"]
+STORE_SECONDS = 60.0  # for a new MLflow store, before the first node
+TRACKER_SECONDS = 60.0  # for the outcome's record; the tracker's own calls have their budget (tracking.timeout_seconds)
 
 # Exit statuses of `vtx run` (docs/local-runs.md): 0 the run finished, blessed or not; 1 a component failed;
 # 2 the input or settings are refused before the run; 3 NOT BLESSED with --fail-if-not-blessed (summary.py);
@@ -53,27 +58,39 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
     log_file = Path(config.log_dir) / f"run-{run_id}.log"
     click.echo(f"vtx run {run_id}: profile {config.profile}, data {config.data_root}")
     click.echo(f"  logs: {log_file}")
-    store = tracker_store.start(config)
-    ahead = report_ahead.ReportAhead(None)
+    new_store = tracker_ahead.new_store(config) is not None
+    tracker, report = ahead.Ahead(None), ahead.Ahead(None)
+
+    def store_made() -> None:
+        # A worker making a new store is never stopped before it is done: a store half-migrated is unusable.
+        if new_store and not tracker.ready(STORE_SECONDS):
+            tracker.stop()  # then the tracker's first call makes the store, as it would without the worker
 
     def before_nodes() -> None:
-        nonlocal ahead
-        tracker_store.finish(store)
-        # After the store: the worker's imports take the second core once the store process has left it.
-        ahead = report_ahead.ReportAhead.start()
+        nonlocal report
+        if new_store:
+            store_made()
+            # After the store: the report worker's imports take the second core once the tracker has left it.
+            report = ahead.Ahead.start(REPORT_WORKER)
 
+    # Both workers are started in the log's capture: what they print goes to the run's log file.
     with logs.capture(log_file, verbose) as console, contextlib.ExitStack() as cleanup:
-        cleanup.callback(lambda: ahead.stop())
+        cleanup.callback(lambda: tracker.stop())
+        cleanup.callback(store_made)
+        cleanup.callback(lambda: report.stop())
+        tracker = tracker_ahead.start(config)
+        if not new_store:  # the second core has room for both: a run with nothing to execute ends in seconds
+            report = ahead.Ahead.start(REPORT_WORKER)
         # Imported here: TensorFlow's import-time messages go to the log file.
         RunContext = imports.import_runner()  # noqa: N806 - a class
 
         context = RunContext(run_id=run_id, git_commit=git_commit, data_fingerprint=fingerprint)
         code = _run(config, context, console, before_nodes)
-        tracker_store.finish(store)  # a run that stopped before its first node
+        store_made()  # for a run that stopped before its first node
         _record_facts(config, context, time.monotonic() - started)
         if code in (0, 1):  # the report is drawn while the outcome is tracked and the summary printed
-            ahead.submit(_report_job(config, run_id))
-        tracked = _track(config, run_id, failed=code != 0)
+            report.submit(_report_job(config, run_id))
+        tracked = _track(config, run_id, code != 0, lambda job: tracker.ask(job, TRACKER_SECONDS))
         if code == 0:
             from pipeline import mlmd
             from pipeline.local import summary
@@ -86,7 +103,7 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
         elif tracked.get("warning"):
             console.write(f"Tracking warning: {tracked['warning']}\n")
         if code in (0, 1, 3):
-            _write_report(config, run_id, console, ahead.result())
+            _write_report(config, run_id, console, report.result())
     return code
 
 
@@ -105,7 +122,7 @@ def _record_facts(config: PipelineConfig, context, wall_seconds: float) -> None:
     mlmd.record_run_facts(mlmd.open_store(config.metadata_path, writable=True), context.run_id, facts)
 
 
-def _track(config: PipelineConfig, run_id: str, failed: bool) -> dict:
+def _track(config: PipelineConfig, run_id: str, failed: bool, recorder) -> dict:
     """Adds the run's outcome to its tracked run (after KeyboardInterrupt too: the run is then failed)."""
     from pipeline import mlmd
     from pipeline.tracking import outcome
@@ -113,7 +130,7 @@ def _track(config: PipelineConfig, run_id: str, failed: bool) -> dict:
     nodes = {}
     if Path(config.metadata_path).is_file():
         nodes = mlmd.node_runs(mlmd.open_store(config.metadata_path), config.pipeline_name, run_id)
-    return outcome.record(config, run_id, nodes, failed)
+    return outcome.record(config, run_id, nodes, failed, recorder)
 
 
 def _report_job(config: PipelineConfig, run_id: str) -> dict:

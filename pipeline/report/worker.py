@@ -1,11 +1,11 @@
 """`python -m pipeline.report.worker`: loads the report's libraries, says "ready", then writes the one report asked for.
 
-`vtx run` starts it before its first node, so the imports (TensorFlow, TFDV, TFMA, matplotlib) happen on the
-second core while the nodes run, and the report is drawn while the run records its tracked outcome and prints
-its summary. Protocol, one line each way: the worker prints `ready`; it reads one JSON job
-{"metadata_path", "pipeline_name", "run_id", "path"} (an empty line or end of input: stop); it prints one JSON
-answer: {"path"} when written, {"not_written"} for a run the report cannot describe, {"error"} for a failure
-(its traceback on stderr).
+`vtx run` starts it as it starts (or, while a new MLflow store is made, before its first node), so the imports
+(TensorFlow, TFDV, TFMA, matplotlib) happen on the second core while the run imports and its nodes run, and the
+report is drawn while the run records its tracked outcome and prints its summary. Protocol, one line each way:
+the worker prints `ready`; it reads one JSON job {"metadata_path", "pipeline_name", "run_id", "path"} (an empty
+line or end of input: stop); it prints one JSON answer: {"path"} when written, {"not_written"} for a run the
+report cannot describe, {"error"} for a failure (its traceback on stderr).
 """
 
 import gc
@@ -14,7 +14,7 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Dict, TextIO
+from typing import Any, Callable, Dict, TextIO
 
 READY = "ready"
 # What building a report imports lazily (pipeline/report/*.py, components/evaluation.py), loaded ahead.
@@ -58,13 +58,13 @@ def write(job: Dict[str, Any]) -> Dict[str, str]:
         return {"error": f"{type(error).__name__}: {error}"}
 
 
-def serve(lines: TextIO, out: TextIO) -> None:
-    """Says ready, then answers one job read from `lines`."""
+def serve(lines: TextIO, out: TextIO, handle: Callable[[Dict[str, Any]], Dict[str, Any]] = write) -> None:
+    """Says ready, then answers one job read from `lines` (pipeline/local/ahead.py's protocol)."""
     print(READY, file=out, flush=True)
     line = lines.readline()
     if not line.strip():
         return
-    print(json.dumps(write(json.loads(line))), file=out, flush=True)
+    print(json.dumps(handle(json.loads(line))), file=out, flush=True)
 
 
 def main() -> None:

@@ -1,16 +1,16 @@
 """After a local run: its outcome (evaluation, verdict, pushed version, MLMD run) added to its tracked run.
 
 modules/ owns the trackers; the pipeline names the tracking module by path (modules.tracking), as it names
-run_fn, and imports it only here, at run time, after the DAG ran.
+run_fn, and imports it only at run time, after the DAG ran (pipeline/tracking/worker.py).
 """
 
-import importlib
 import logging
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Optional
 
 from pipeline import mlmd
 from pipeline.config import PipelineConfig
 from pipeline.report.verdict import METRIC, read_verdict
+from pipeline.tracking import worker
 
 LOGGER = logging.getLogger("vtx.tracking")
 
@@ -42,14 +42,25 @@ def _metric_name(slice_name: str) -> str:
     return "".join(c if c.isalnum() or c in "_-./" else "_" for c in slice_name.replace(" = ", "=")).replace("=", "_")
 
 
-def record(config: PipelineConfig, run_id: str, nodes: Dict[str, mlmd.NodeRun], failed: bool) -> Dict[str, Any]:
-    """Records the outcome on the run's tracked run; where it is, or a warning. Never raises."""
+def record(
+    config: PipelineConfig,
+    run_id: str,
+    nodes: Dict[str, mlmd.NodeRun],
+    failed: bool,
+    ahead: Callable[[Dict[str, Any]], Optional[Dict[str, Any]]] = lambda job: None,
+) -> Dict[str, Any]:
+    """Records the outcome on the run's tracked run; where it is, or a warning. Never raises.
+
+    `ahead` is the tracker process made ready while the run ran (pipeline/local/tracker_ahead.py): it records
+    the job and returns its answer, or None when it cannot, and then the outcome is recorded here.
+    """
     if config.tracking.backend == "none":
         return {"backend": "none"}
+    settings = config.tracking_settings()
     try:
-        module = importlib.import_module(config.modules.tracking)
-        return dict(module.record_outcome(config.tracking_settings(), run_id, outcome(run_id, nodes, failed)))
+        job: Dict[str, Any] = {"run_id": run_id, "outcome": outcome(run_id, nodes, failed)}
     except Exception as error:  # noqa: BLE001 - a tracker never fails a run; the summary says what happened
         message = f"experiment tracking ({config.tracking.backend}) failed: {type(error).__name__}: {error}"
         LOGGER.warning(message)
         return {"backend": config.tracking.backend, "warning": message}
+    return ahead(job) or worker.record(config.modules.tracking, settings, run_id, job["outcome"])

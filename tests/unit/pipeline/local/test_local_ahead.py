@@ -1,22 +1,23 @@
-"""Unit tests of pipeline.local.report_ahead: a ready worker gets the job; any other is stopped and answers None."""
+"""Unit tests of pipeline.local.ahead: a ready worker gets the job; any other is stopped and answers None."""
 
+import os
 import sys
 import time
 
 import pytest
 
-from pipeline.local.report_ahead import ReportAhead
+from pipeline.local.ahead import NICENESS, Ahead
 
 pytestmark = pytest.mark.unit
 
 JOB = {"metadata_path": "m", "pipeline_name": "p", "run_id": "r", "path": "r.html"}
 
 
-def _worker(body: str) -> ReportAhead:
-    return ReportAhead.start([sys.executable, "-c", f"import sys, time, json\n{body}"])
+def _worker(body: str) -> Ahead:
+    return Ahead.start([sys.executable, "-c", f"import sys, time, json\n{body}"])
 
 
-def _ready(ahead: ReportAhead) -> ReportAhead:
+def _ready(ahead: Ahead) -> Ahead:
     time.sleep(1.0)  # long enough for a Python that prints at once
     return ahead
 
@@ -58,6 +59,31 @@ def test_an_answer_that_is_not_json_is_no_answer():
 
 
 def test_a_worker_that_could_not_start_is_never_ready(tmp_path):
-    ahead = ReportAhead.start([str(tmp_path / "no-such-python")])
+    ahead = Ahead.start([str(tmp_path / "no-such-python")])
     assert not ahead.submit(JOB) and ahead.result() is None
     ahead.stop()
+
+
+def test_ready_waits_for_the_line_and_remembers_it():
+    ahead = _worker("time.sleep(0.5)\nprint('ready', flush=True)\njob = json.loads(sys.stdin.readline())\nprint('{}')")
+    assert not ahead.ready()  # not yet: nothing waited for
+    assert ahead.ready(timeout_seconds=30) and ahead.ready()
+    assert ahead.ask(JOB, timeout_seconds=30) == {}
+    ahead.stop()
+
+
+def test_a_worker_that_says_something_else_first_is_stopped():
+    ahead = _worker("print('Traceback (most recent call last):', flush=True)\ntime.sleep(60)")
+    process = ahead._process
+    assert not ahead.ready(timeout_seconds=30)
+    assert process.poll() is not None and ahead.ask(JOB, timeout_seconds=1) is None
+
+
+def test_a_worker_runs_at_low_priority_so_the_run_keeps_its_core():
+    ahead = _worker("print('ready', flush=True)\nsys.stdin.readline()")
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, ahead._process.pid) == min(
+            19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS
+        )
+    finally:
+        ahead.stop()

@@ -1,0 +1,45 @@
+"""`python -m pipeline.tracking.worker MODULE SETTINGS`: the run's tracker in a process of its own, made ready ahead.
+
+`vtx run` starts it before its own imports (pipeline/local/tracker_ahead.py). It imports the tracking module named
+by the settings (`modules.tracking`) and calls its `prepare`: for the embedded MLflow store, the client and the
+store are loaded, the store made if it is new (its first request migrates it through MLflow's whole schema
+history), and the experiment found. It then says ready, and records the one outcome it is sent, as
+pipeline/tracking/outcome.py records it in the run's own process when this worker is not ready.
+"""
+
+import importlib
+import json
+import logging
+import sys
+import traceback
+from typing import Any, Dict, List, Mapping
+
+from pipeline.report.worker import serve
+
+LOGGER = logging.getLogger("vtx.tracking")
+
+
+def record(module_name: str, settings: Mapping[str, Any], run_id: str, result: Mapping[str, Any]) -> Dict[str, Any]:
+    """Adds `result` (metrics, tags, failed) to the run's tracked run: where it is, or a warning. Never raises."""
+    try:
+        module = importlib.import_module(module_name)
+        return dict(module.record_outcome(settings, run_id, result))
+    except Exception as error:  # noqa: BLE001 - a tracker never fails a run; the summary says what happened
+        backend = settings.get("backend")
+        message = f"experiment tracking ({backend}) failed: {type(error).__name__}: {error}"
+        LOGGER.warning(message)
+        return {"backend": backend, "warning": message}
+
+
+def main(argv: List[str]) -> None:
+    module_name, settings = argv[0], json.loads(argv[1])
+    out, sys.stdout = sys.stdout, sys.stderr  # the protocol's lines only, whatever a client prints
+    try:
+        importlib.import_module(module_name).prepare(settings)
+    except Exception:  # noqa: BLE001 - then the tracker's own first call makes the store, as without this worker
+        traceback.print_exc()
+    serve(sys.stdin, out, lambda job: record(module_name, settings, job["run_id"], job["outcome"]))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
