@@ -17,8 +17,9 @@ from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import proto_utils
 from tfx_bsl.coders import csv_decoder
 
-from components import example_split
+from components import csv_ranges, example_split
 from components.csv_cells import MISSING_TOKENS
+from components.direct_beam import DirectBeamExecutor
 from components.example_split import KeyedExample
 
 
@@ -28,8 +29,17 @@ def read_header(path: str) -> List[str]:
         return next(csv.reader([handle.readline().lstrip("\ufeff")]))
 
 
+class _PlanRanges(beam.DoFn):
+    """Cuts each CSV file into ranges that different workers can read (components/csv_ranges.py)."""
+
+    def process(self, path: str) -> Iterable[csv_ranges.CsvRange]:
+        size = beam.io.filesystems.FileSystems.match([path])[0].metadata_list[0].size_in_bytes
+        with beam.io.filesystems.FileSystems.open(path) as raw:
+            yield from csv_ranges.plan(path, raw, size)
+
+
 class _ReadCsvRows(beam.DoFn):
-    """Yields each data row of a CSV file as (its place, its byte cells), missing tokens emptied.
+    """Yields each data row of a range of a CSV file as (its place, its byte cells), missing tokens emptied.
 
     `vtx run` checks every file before the pipeline starts (pipeline/local/preflight.py); these errors are the
     backstop for data it did not see (a remote data_root, a file changed since), naming the file and line.
@@ -38,31 +48,36 @@ class _ReadCsvRows(beam.DoFn):
     def __init__(self, width: int):
         self.width = width
 
-    def process(self, path: str) -> Iterable[Tuple[bytes, List[bytes]]]:
+    def process(self, part: csv_ranges.CsvRange) -> Iterable[Tuple[bytes, List[bytes]]]:
+        path, before = part.path, part.lines_before
         name = os.path.basename(path).encode()
         with beam.io.filesystems.FileSystems.open(path) as raw:
+            if part.start:
+                raw.seek(part.start)
+            source = raw if part.end is None else io.BytesIO(raw.read(part.end - part.start))
             # newline="": only \n, \r\n and \r end a line, as the csv module expects (not U+2028 and the like).
-            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+            encoding = "utf-8-sig" if part.start == 0 else "utf-8"
+            reader = csv.reader(io.TextIOWrapper(source, encoding=encoding, newline=""))
             try:
-                next(reader, None)
+                if part.start == 0:
+                    next(reader, None)
                 for row in reader:
                     if not row:
                         continue
                     if len(row) != self.width:
                         what = f"{len(row)} cells, but the header has {self.width}"
-                        raise ValueError(f"{path}: line {reader.line_num}: {what}")
+                        raise ValueError(f"{path}: line {before + reader.line_num}: {what}")
                     # The line a row ends on: the same on every run, whatever the runner reads in parallel.
                     yield (
-                        b"%s:%d" % (name, reader.line_num),
+                        b"%s:%d" % (name, before + reader.line_num),
                         [b"" if cell.encode() in MISSING_TOKENS else cell.encode() for cell in row],
                     )
             except UnicodeDecodeError as error:
                 # Decoding runs ahead of the rows, so the line is only a lower bound.
-                raise ValueError(
-                    f"{path}: at or after line {reader.line_num + 1}: not UTF-8 ({error.reason})"
-                ) from None
+                line = before + reader.line_num + 1
+                raise ValueError(f"{path}: at or after line {line}: not UTF-8 ({error.reason})") from None
             except csv.Error as error:
-                raise ValueError(f"{path}: line {reader.line_num}: {error}") from None
+                raise ValueError(f"{path}: line {before + reader.line_num}: {error}") from None
 
 
 def _feature(cell: bytes, column: csv_decoder.ColumnInfo) -> tf.train.Feature:
@@ -107,14 +122,22 @@ def CsvToKeyedExamples(  # noqa: N802 - Beam's naming convention for PTransforms
             raise RuntimeError(f"{path} has a different header from {files[0]}.")
     if split_key and split_key not in header:
         raise RuntimeError(f"The split key column '{split_key}' is not in {files[0]} (columns: {', '.join(header)}).")
-    # A file is one element, read by one worker; the shuffle lets every worker build tf.Examples.
-    rows = pipeline | "Files" >> beam.Create(files) | "Rows" >> beam.ParDo(_ReadCsvRows(len(header))) | beam.Reshuffle()
+    # Each file is cut into ranges of whole rows; a shuffle of those ranges (small elements, not the rows) spreads
+    # the reading over every worker. The rows are read twice, once to infer each column's type and once to build
+    # the examples with those types, in the same stage as the reading: parsing a range again costs less than
+    # sending every parsed row through the runner to wait for the types, and its runner splits a stage's input
+    # unevenly between workers when that input is rows (by the runner's 10 MB chunks) rather than grouped ranges.
+    ranges = pipeline | "Files" >> beam.Create(files) | "Ranges" >> beam.ParDo(_PlanRanges())
+    read = _ReadCsvRows(len(header))
     columns = beam.pvalue.AsSingleton(
-        rows
+        ranges
+        | "SpreadToInferTypes" >> beam.Reshuffle()
+        | "RowsToInferTypes" >> beam.ParDo(read)
         | "Cells" >> beam.Values()
         | "InferTypes" >> beam.CombineGlobally(csv_decoder.ColumnTypeInferrer(header, skip_blank_lines=True))
     )
     key_index = header.index(split_key) if split_key else None
+    rows = ranges | "SpreadRanges" >> beam.Reshuffle() | "Rows" >> beam.ParDo(read)
     return rows | "ToExample" >> beam.Map(_keyed, columns, key_index)
 
 
@@ -141,7 +164,7 @@ def _configs(exec_properties: Dict[str, Any]) -> Tuple[example_gen_pb2.Input, ex
     return input_config, output_config
 
 
-class Executor(BaseExampleGenExecutor):
+class Executor(DirectBeamExecutor, BaseExampleGenExecutor):
     """ExampleGen executor for CSV files with a header line and NA-style missing values.
 
     The split config's partition_feature_name names the split key column; without it, a row's place splits.
