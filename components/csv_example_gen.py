@@ -1,9 +1,6 @@
 """CsvExampleGen executor: 'NA' and empty cells are missing values, and rows split by their key (example_split)."""
 
-import csv
-import io
-import os
-from typing import Any, Dict, Iterable, List, Optional, Tuple, cast
+from typing import Any, Dict, List, Tuple, cast
 
 import apache_beam as beam
 import tensorflow as tf
@@ -15,107 +12,13 @@ from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import proto_utils
-from tfx_bsl.coders import csv_decoder
 
 from components import example_split
-from components.csv_cells import MISSING_TOKENS
-from components.example_split import KeyedExample
+from components.csv_rows import CsvToKeyedExamples, read_header
+from components.direct_beam import DirectBeamExecutor
 
-
-def read_header(path: str) -> List[str]:
-    """The column names of a CSV file's first line."""
-    with fileio.open(path, "r") as handle:
-        return next(csv.reader([handle.readline().lstrip("\ufeff")]))
-
-
-class _ReadCsvRows(beam.DoFn):
-    """Yields each data row of a CSV file as (its place, its byte cells), missing tokens emptied.
-
-    `vtx run` checks every file before the pipeline starts (pipeline/local/preflight.py); these errors are the
-    backstop for data it did not see (a remote data_root, a file changed since), naming the file and line.
-    """
-
-    def __init__(self, width: int):
-        self.width = width
-
-    def process(self, path: str) -> Iterable[Tuple[bytes, List[bytes]]]:
-        name = os.path.basename(path).encode()
-        with beam.io.filesystems.FileSystems.open(path) as raw:
-            # newline="": only \n, \r\n and \r end a line, as the csv module expects (not U+2028 and the like).
-            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
-            try:
-                next(reader, None)
-                for row in reader:
-                    if not row:
-                        continue
-                    if len(row) != self.width:
-                        what = f"{len(row)} cells, but the header has {self.width}"
-                        raise ValueError(f"{path}: line {reader.line_num}: {what}")
-                    # The line a row ends on: the same on every run, whatever the runner reads in parallel.
-                    yield (
-                        b"%s:%d" % (name, reader.line_num),
-                        [b"" if cell.encode() in MISSING_TOKENS else cell.encode() for cell in row],
-                    )
-            except UnicodeDecodeError as error:
-                # Decoding runs ahead of the rows, so the line is only a lower bound.
-                raise ValueError(
-                    f"{path}: at or after line {reader.line_num + 1}: not UTF-8 ({error.reason})"
-                ) from None
-            except csv.Error as error:
-                raise ValueError(f"{path}: line {reader.line_num}: {error}") from None
-
-
-def _feature(cell: bytes, column: csv_decoder.ColumnInfo) -> tf.train.Feature:
-    if not cell or column.type == csv_decoder.ColumnType.UNKNOWN:
-        return tf.train.Feature()
-    if column.type == csv_decoder.ColumnType.INT:
-        return tf.train.Feature(int64_list=tf.train.Int64List(value=[int(cell)]))
-    if column.type == csv_decoder.ColumnType.FLOAT:
-        return tf.train.Feature(float_list=tf.train.FloatList(value=[float(cell)]))
-    return tf.train.Feature(bytes_list=tf.train.BytesList(value=[cell]))
-
-
-def _to_example(row: List[bytes], columns: List[csv_decoder.ColumnInfo]) -> tf.train.Example:
-    if len(row) != len(columns):
-        raise ValueError(f"CSV row has {len(row)} cells but the header has {len(columns)}: {row!r}")
-    # A column without a name (row names, as R's write.csv leaves them) is left out: it carries no signal.
-    feature = {column.name: _feature(cell, column) for cell, column in zip(row, columns, strict=True) if column.name}
-    return tf.train.Example(features=tf.train.Features(feature=feature))
-
-
-def _keyed(
-    place_and_row: Tuple[bytes, List[bytes]], columns: List[csv_decoder.ColumnInfo], key_index: Optional[int]
-) -> KeyedExample:
-    position, row = place_and_row
-    split_value = row[key_index] if key_index is not None and key_index < len(row) else None
-    return KeyedExample(position, split_value or None, _to_example(row, columns))
-
-
-@beam.ptransform_fn
-@beam.typehints.with_input_types(beam.Pipeline)
-def CsvToKeyedExamples(  # noqa: N802 - Beam's naming convention for PTransforms
-    pipeline: beam.Pipeline, exec_properties: Dict[str, Any], split_pattern: str, split_key: Optional[str] = None
-) -> beam.PCollection:
-    """Every row of the CSV files under input_base as a KeyedExample; split_key names the column that splits."""
-    pattern = os.path.join(exec_properties[standard_component_specs.INPUT_BASE_KEY], split_pattern)
-    files = sorted(str(path) for path in fileio.glob(pattern))
-    if not files:
-        raise RuntimeError(f"No CSV file matches {pattern}.")
-    header = read_header(files[0])
-    for path in files[1:]:
-        if read_header(path) != header:
-            raise RuntimeError(f"{path} has a different header from {files[0]}.")
-    if split_key and split_key not in header:
-        raise RuntimeError(f"The split key column '{split_key}' is not in {files[0]} (columns: {', '.join(header)}).")
-    # A file is one element, read by one worker; the shuffle lets every worker build tf.Examples.
-    rows = pipeline | "Files" >> beam.Create(files) | "Rows" >> beam.ParDo(_ReadCsvRows(len(header))) | beam.Reshuffle()
-    columns = beam.pvalue.AsSingleton(
-        rows
-        | "Cells" >> beam.Values()
-        | "InferTypes" >> beam.CombineGlobally(csv_decoder.ColumnTypeInferrer(header, skip_blank_lines=True))
-    )
-    key_index = header.index(split_key) if split_key else None
-    return rows | "ToExample" >> beam.Map(_keyed, columns, key_index)
+# read_header is this module's too: the executor's callers read a file's columns from here.
+__all__ = ["CsvToExample", "CsvToKeyedExamples", "Executor", "read_header"]
 
 
 @beam.ptransform_fn
@@ -141,7 +44,7 @@ def _configs(exec_properties: Dict[str, Any]) -> Tuple[example_gen_pb2.Input, ex
     return input_config, output_config
 
 
-class Executor(BaseExampleGenExecutor):
+class Executor(DirectBeamExecutor, BaseExampleGenExecutor):
     """ExampleGen executor for CSV files with a header line and NA-style missing values.
 
     The split config's partition_feature_name names the split key column; without it, a row's place splits.

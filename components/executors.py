@@ -11,6 +11,7 @@ import tensorflow as tf
 from tfx import types
 from tfx.components.evaluator import constants as evaluator_constants
 from tfx.components.evaluator import executor as evaluator_executor
+from tfx.components.statistics_gen import executor as statistics_gen_executor
 from tfx.components.trainer import executor as trainer_executor
 from tfx.components.transform import executor as transform_executor
 from tfx.components.tuner import executor as tuner_executor
@@ -20,6 +21,7 @@ from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import json_utils, proto_utils
 
 from components import dataset_identity, eval_policy, modules_source, neptune_secret, wheels
+from components.direct_beam import DirectBeamExecutor, runs_remotely
 
 # Keys of custom_config that this package sets; see pipeline/pipeline.py.
 MODULES_URI = "modules_uri"
@@ -81,14 +83,6 @@ def export_run_id(output_dict: Artifacts, pipeline_root: Optional[str]) -> None:
                 return
 
 
-def runs_remotely(beam_args: List[str]) -> bool:
-    """Whether these Beam flags send the work to other processes (Dataflow, a portable job service, ...)."""
-    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
-
-    runner = PipelineOptions(beam_args).view_as(StandardOptions).runner or "DirectRunner"
-    return runner.lower().removesuffix("runner") not in ("direct", "")
-
-
 def staged_modules(beam_args: List[str], exec_properties: Dict[str, Any]) -> List[str]:
     """Beam flags that also hand remote workers the modules this executor loaded from modules_uri.
 
@@ -145,7 +139,11 @@ def apply_threshold(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
     return properties
 
 
-class TransformExecutor(transform_executor.Executor):
+class StatisticsGenExecutor(DirectBeamExecutor, statistics_gen_executor.Executor):
+    """TFX's StatisticsGen, without TFX's packaging of itself on the DirectRunner (components/direct_beam.py)."""
+
+
+class TransformExecutor(DirectBeamExecutor, transform_executor.Executor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
         prepare(exec_properties)
         # Placeholders are resolved by now: every flag is a string.
@@ -191,7 +189,7 @@ def stamp_blessing(output_dict: Artifacts, policy: Optional[eval_policy.Policy])
     dataset_identity.stamp(blessings, policy.dataset if policy else None, policy.pipeline if policy else None)
 
 
-class EvaluatorExecutor(evaluator_executor.Executor):
+class EvaluatorExecutor(DirectBeamExecutor, evaluator_executor.Executor):
     """Judges with bars that fit the eval split (eval_policy), and only against a baseline of the same dataset,
     once the candidate's outputs on the eval split pass their check (output_check.py): a candidate whose outputs
     fail is not blessed and not evaluated, since its metrics would mean nothing.

@@ -157,6 +157,7 @@ def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
     params = run_parameters(config)
     example_gen = _example_gen(config, params)
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
+    extend.with_executor(statistics_gen, executors.StatisticsGenExecutor)
     schema_gen = _schema_node(config, statistics_gen.outputs["statistics"])
     example_validator = validation_gate.GatedExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
