@@ -1,7 +1,7 @@
 """What a reader hands on: a chunk of good rows (model inputs and the rows as read) and the malformed ones."""
 
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Dict, Iterator, List, Tuple
+from typing import Any, BinaryIO, Dict, Iterator, List, Tuple, Union
 
 import numpy as np
 
@@ -10,6 +10,9 @@ from pipeline.config.dataset import DATE_FORMAT, is_date
 # Names of the model's inputs -> "float", "string" or "date" (a string that must be a date).
 FeatureKinds = Dict[str, str]
 MAX_ROW_TEXT = 2000
+# The first read is chunk_bytes / FIRST_READ_PARTS, and each next one twice the last, up to chunk_bytes: the model
+# and the writer get their first rows after a small read instead of a whole chunk's (the pipeline fills sooner).
+FIRST_READ_PARTS = 16
 # Cells that mean "missing", as the pipeline's CsvExampleGen reads them (components/csv_example_gen.py).
 MISSING = ("", "NA")
 
@@ -30,11 +33,32 @@ class RowError:
         return {"line": self.line, "reason": self.reason, "row": self.text}
 
 
+@dataclass(frozen=True)
+class Codes:
+    """A string input as its distinct values and each row's index into them (Arrow's dictionary encoding).
+
+    The model call builds its string tensor from these with one gather in TensorFlow, instead of converting one
+    Python string per row while holding the GIL (which the reading and writing threads then wait for).
+    """
+
+    values: np.ndarray  # object array of str, each distinct value once
+    codes: np.ndarray  # int32, one per row
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tolist())
+
+    def tolist(self) -> List[str]:
+        return self.values[self.codes].tolist()
+
+
 @dataclass
 class Chunk:
     """Good rows of one chunk of a file: `features` feed the model; `rows` are written back with the predictions."""
 
-    features: Dict[str, np.ndarray]
+    features: Dict[str, Union[np.ndarray, Codes]]
     rows: Any  # CSV: a pyarrow Table of the input columns as strings; JSONL: a list of dicts
     count: int
     errors: List[RowError] = field(default_factory=list)
@@ -47,12 +71,15 @@ def row_text(raw: bytes) -> str:
 def line_chunks(stream: BinaryIO, chunk_bytes: int, first_line: int) -> Iterator[Tuple[int, bytes]]:
     """(number of the chunk's first line, whole lines of up to about chunk_bytes) until the stream ends.
 
-    Each chunk is copied once (the tail of the last block joined to the whole lines of this one).
+    Each chunk is copied once (the tail of the last block joined to the whole lines of this one). The reads
+    start small and double up to chunk_bytes (FIRST_READ_PARTS).
     """
     carry = b""
     line = first_line
+    size = max(chunk_bytes // FIRST_READ_PARTS, 1)
     while True:
-        block = stream.read(chunk_bytes)
+        block = stream.read(size)
+        size = min(size * 2, chunk_bytes)
         if not block:
             if carry:
                 yield line, carry
