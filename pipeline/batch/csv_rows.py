@@ -1,7 +1,7 @@
 """Reads a CSV file in chunks: pyarrow parses clean chunks in C++; a chunk with a bad row is re-read line by line."""
 
 import csv
-from typing import BinaryIO, Dict, Iterator, List, Optional, Union
+from typing import BinaryIO, Dict, Iterator, List, Optional
 
 import numpy as np
 import pyarrow as pa
@@ -11,7 +11,6 @@ from pyarrow import csv as pa_csv
 from pipeline.batch.rows import (
     MISSING,
     Chunk,
-    Codes,
     FeatureKinds,
     RowError,
     UnreadableError,
@@ -83,13 +82,13 @@ def _cells(column: pa.ChunkedArray) -> pa.Array:
     return pc.if_else(missing, pa.scalar(None, pa.string()), column).combine_chunks()
 
 
-def _column(cells: pa.Array, kind: str) -> Union[np.ndarray, Codes]:
-    """A model input: floats (NaN where missing), or strings as Codes ("" where missing)."""
+def _column(cells: pa.Array, kind: str) -> np.ndarray:
+    """A model input: floats (NaN where missing), or strings as an object array ("" where missing)."""
     if kind == "float":
         return pc.cast(cells, pa.float32()).fill_null(np.float32("nan")).to_numpy()
-    # One Python string per distinct value, not one per row; the rows are int32 indices.
+    # Through a dictionary: one Python string per distinct value, not one per row.
     encoded = cells.fill_null("").dictionary_encode()
-    return Codes(encoded.dictionary.to_numpy(zero_copy_only=False), encoded.indices.to_numpy())
+    return encoded.dictionary.to_numpy(zero_copy_only=False)[encoded.indices.to_numpy()]
 
 
 def _slow(data: bytes, first_line: int, kinds: FeatureKinds, names: List[str]) -> Chunk:

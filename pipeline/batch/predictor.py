@@ -1,11 +1,11 @@
 """The resolved model's `serving_raw` signature, called on fixed-size batches of a chunk's rows."""
 
 from dataclasses import dataclass
-from typing import Dict, List, Union
+from typing import Dict, List
 
 import numpy as np
 
-from pipeline.batch.rows import Codes, FeatureKinds
+from pipeline.batch.rows import FeatureKinds
 from pipeline.contract import CLASS_NAMES, CLASSES, PROBABILITIES, RAW_SIGNATURE
 from pipeline.registry import ModelVersion
 
@@ -64,18 +64,14 @@ class Predictor:
                     found.append(name)
         return found
 
-    def _call(self, features: Dict[str, Union[np.ndarray, Codes]], start: int, end: int):
+    def _call(self, features: Dict[str, np.ndarray], start: int, end: int):
         import tensorflow as tf
 
-        inputs = {}
-        for name, values in features.items():
-            if isinstance(values, Codes):
-                inputs[name] = tf.gather(tf.constant(values.values, tf.string), values.codes[start:end])
-            else:
-                inputs[name] = tf.constant(values[start:end], dtype=self._dtypes[name])
-        return self._function(**inputs)
+        return self._function(
+            **{name: tf.constant(values[start:end], dtype=self._dtypes[name]) for name, values in features.items()}
+        )
 
-    def predict(self, features: Dict[str, Union[np.ndarray, Codes]], count: int) -> Predictions:
+    def predict(self, features: Dict[str, np.ndarray], count: int) -> Predictions:
         """Predicts `count` rows, batch_size rows per call."""
         classes, probabilities = [], []
         for start in range(0, count, self.batch_size):

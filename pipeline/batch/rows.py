@@ -1,7 +1,7 @@
 """What a reader hands on: a chunk of good rows (model inputs and the rows as read) and the malformed ones."""
 
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Dict, Iterator, List, Tuple, Union
+from typing import Any, BinaryIO, Dict, Iterator, List, Tuple
 
 import numpy as np
 
@@ -33,32 +33,11 @@ class RowError:
         return {"line": self.line, "reason": self.reason, "row": self.text}
 
 
-@dataclass(frozen=True)
-class Codes:
-    """A string input as its distinct values and each row's index into them (Arrow's dictionary encoding).
-
-    The model call builds its string tensor from these with one gather in TensorFlow, instead of converting one
-    Python string per row while holding the GIL (which the reading and writing threads then wait for).
-    """
-
-    values: np.ndarray  # object array of str, each distinct value once
-    codes: np.ndarray  # int32, one per row
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.tolist())
-
-    def tolist(self) -> List[str]:
-        return self.values[self.codes].tolist()
-
-
 @dataclass
 class Chunk:
     """Good rows of one chunk of a file: `features` feed the model; `rows` are written back with the predictions."""
 
-    features: Dict[str, Union[np.ndarray, Codes]]
+    features: Dict[str, np.ndarray]
     rows: Any  # CSV: a pyarrow Table of the input columns as strings; JSONL: a list of dicts
     count: int
     errors: List[RowError] = field(default_factory=list)

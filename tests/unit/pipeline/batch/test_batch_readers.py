@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.batch import csv_rows, jsonl_rows
-from pipeline.batch.rows import FIRST_READ_PARTS, Codes, UnreadableError, line_chunks
+from pipeline.batch.rows import FIRST_READ_PARTS, UnreadableError, line_chunks
 
 pytestmark = pytest.mark.unit
 
@@ -93,15 +93,6 @@ def test_small_chunks_give_the_same_rows_and_line_numbers_as_one_chunk():
 def test_a_file_without_a_usable_header_is_unreadable(text, reason):
     with pytest.raises(UnreadableError, match=reason):
         csv_rows.read_header(io.BytesIO(text.encode()), KINDS, ["predicted_class"])
-
-
-def test_string_inputs_of_a_clean_chunk_are_codes_into_their_distinct_values():
-    lines = [f"Adelie,{('Biscoe', 'Dream', 'NA', '')[i % 4]},40.5,2007" for i in range(400)]
-    _, [chunk] = read_csv(HEADER + "\n" + "\n".join(lines) + "\n")
-    island = chunk.features["island"]
-    assert isinstance(island, Codes) and island.codes.dtype == np.int32
-    assert sorted(island.values.tolist()) == ["", "Biscoe", "Dream"]
-    assert island.tolist() == [("Biscoe", "Dream", "", "")[i % 4] for i in range(400)]
 
 
 def test_line_chunks_start_small_and_double_up_to_chunk_bytes():
