@@ -35,6 +35,8 @@ def dataset(
         tf_transform_output.transformed_metadata.schema,
     )
 
+    # No control flow to convert: AutoGraph would only parse and rewrite this function's source, once a process.
+    @tf.autograph.experimental.do_not_convert
     def _split(xs: Dict[str, tf.Tensor], y: tf.Tensor) -> Tuple[Dict[str, tf.Tensor], tf.Tensor]:
         return as_model_inputs(xs), tf.reshape(y, [-1])
 

@@ -4,6 +4,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import keras_tuner
 import tensorflow as tf
+from keras_tuner.engine import tuner_utils
 from tfx.components.trainer.fn_args_utils import FnArgs
 
 from modules.runtime import data, tracking, training
@@ -41,12 +42,32 @@ class TrackedRandomSearch(keras_tuner.RandomSearch):
             run.end()
 
     def run_trial(self, trial: Any, *args: Any, **kwargs: Any) -> Any:
+        """KerasTuner's run_trial without its per-trial checkpoint of the best epoch's weights.
+
+        KerasTuner writes those weights at every improving epoch, for `get_best_models`; the pipeline never asks
+        for a trial's model (the Trainer trains the best hyperparameters afresh), so the writes were about a
+        fourteenth of the Tuner's time for nothing. Everything else is as KerasTuner does it: fresh callbacks
+        per execution, TensorBoard folders per trial, and the oracle told of every epoch.
+        """
+        callbacks = list(kwargs.pop("callbacks", []))
         if self._run is not None:
             child = self._run.child(f"trial-{trial.trial_id}")
             child.log_params(trial.hyperparameters.values)
             self._trials[trial.trial_id] = child
-            kwargs["callbacks"] = [*kwargs.get("callbacks", []), epoch_callback(child, namespace="fit")]
-        return super().run_trial(trial, *args, **kwargs)
+            callbacks.append(epoch_callback(child, namespace="fit"))
+        histories = []
+        for execution in range(self.executions_per_trial):
+            copied = self._deepcopy_callbacks(callbacks)
+            self._configure_tensorboard_dir(copied, trial, execution)
+            copied.append(tuner_utils.TunerCallback(self, trial))
+            histories.append(self._build_and_fit_model(trial, *args, **{**kwargs, "callbacks": copied}))
+        return histories
+
+    def load_model(self, trial: Any) -> Any:
+        raise NotImplementedError(
+            "this search keeps no trial's weights (see run_trial); train the best hyperparameters instead "
+            "(get_best_hyperparameters), as the pipeline's Trainer does"
+        )
 
     def on_trial_end(self, trial: Any) -> None:
         super().on_trial_end(trial)

@@ -1,12 +1,13 @@
 """`vtx run`: preflight, run the DAG with progress lines and captured logs, print the summary."""
 
+import contextlib
 import datetime
 import time
 from pathlib import Path
 from typing import Optional
 
 from pipeline.config import PipelineConfig
-from pipeline.local import preflight, tracker_store
+from pipeline.local import imports, preflight, report_ahead, tracker_store
 
 # Exit statuses of `vtx run` (docs/local-runs.md): 0 the run finished, blessed or not; 1 a component failed;
 # 2 the input or settings are refused before the run; 3 NOT BLESSED with --fail-if-not-blessed (summary.py);
@@ -53,14 +54,25 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
     click.echo(f"vtx run {run_id}: profile {config.profile}, data {config.data_root}")
     click.echo(f"  logs: {log_file}")
     store = tracker_store.start(config)
-    with logs.capture(log_file, verbose) as console:
+    ahead = report_ahead.ReportAhead(None)
+
+    def before_nodes() -> None:
+        nonlocal ahead
+        tracker_store.finish(store)
+        # After the store: the worker's imports take the second core once the store process has left it.
+        ahead = report_ahead.ReportAhead.start()
+
+    with logs.capture(log_file, verbose) as console, contextlib.ExitStack() as cleanup:
+        cleanup.callback(lambda: ahead.stop())
         # Imported here: TensorFlow's import-time messages go to the log file.
-        RunContext = _import_runner()  # noqa: N806 - a class
+        RunContext = imports.import_runner()  # noqa: N806 - a class
 
         context = RunContext(run_id=run_id, git_commit=git_commit, data_fingerprint=fingerprint)
-        code = _run(config, context, console, lambda: tracker_store.finish(store))
+        code = _run(config, context, console, before_nodes)
         tracker_store.finish(store)  # a run that stopped before its first node
         _record_facts(config, context, time.monotonic() - started)
+        if code in (0, 1):  # the report is drawn while the outcome is tracked and the summary printed
+            ahead.submit(_report_job(config, run_id))
         tracked = _track(config, run_id, failed=code != 0)
         if code == 0:
             from pipeline import mlmd
@@ -74,27 +86,8 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
         elif tracked.get("warning"):
             console.write(f"Tracking warning: {tracked['warning']}\n")
         if code in (0, 1, 3):
-            _write_report(config, run_id, console)
+            _write_report(config, run_id, console, ahead.result())
     return code
-
-
-def _import_runner() -> type:
-    """pipeline.local.runner's RunContext, imported with Python's garbage collector off, then frozen.
-
-    Importing TensorFlow, TFX, Beam and TFMA makes millions of objects that live as long as the process, and
-    almost no garbage; the collector would walk them all again and again, during the import and then in every
-    full collection of every node (KerasTuner collects before each trial). Frozen, it skips them: about a
-    fifth of the import's CPU time and a tenth of the Tuner's.
-    """
-    import gc
-
-    gc.disable()
-    try:
-        from pipeline.local.runner import RunContext
-    finally:
-        gc.freeze()
-        gc.enable()
-    return RunContext
 
 
 def _record_facts(config: PipelineConfig, context, wall_seconds: float) -> None:
@@ -123,23 +116,27 @@ def _track(config: PipelineConfig, run_id: str, failed: bool) -> dict:
     return outcome.record(config, run_id, nodes, failed)
 
 
-def _write_report(config: PipelineConfig, run_id: str, console) -> None:
-    """Writes the run's HTML report and prints its path; a failure here never changes the run's outcome."""
-    import traceback
+def _report_job(config: PipelineConfig, run_id: str) -> dict:
+    """The report of this run, as pipeline/report/worker.py takes it."""
+    from pipeline.report import build
 
-    from pipeline.report import build, render, runs
+    where = {"metadata_path": config.metadata_path, "pipeline_name": config.pipeline_name, "run_id": run_id}
+    return {**where, "path": str(build.default_path(config.output_root, run_id))}
 
-    try:
-        record = runs.load(config.metadata_path, config.pipeline_name, run_id)
-        path = render.write(build.build(record), build.default_path(config.output_root, run_id))
-    except runs.ReportError as error:
-        console.write(f"Report: not written ({error})\n")
-        return
-    except Exception as error:  # noqa: BLE001 - the run's result stands; the log has the traceback
-        traceback.print_exc()
-        console.write(f"Report: not written ({type(error).__name__}: {error}); see the log file above\n")
-        return
-    console.write(f"Report: {path}\n")
+
+def _write_report(config: PipelineConfig, run_id: str, console, answer: Optional[dict] = None) -> None:
+    """Prints where the run's HTML report is: as the worker wrote it, or written here (by the worker's own code)
+    when the worker gave no answer. A failure here never changes the run's outcome."""
+    from pipeline.report import worker
+
+    if not answer or not answer.keys() & {"path", "not_written", "error"}:
+        answer = worker.write(_report_job(config, run_id))
+    if answer.get("path"):
+        console.write(f"Report: {answer['path']}\n")
+    elif answer.get("not_written"):
+        console.write(f"Report: not written ({answer['not_written']})\n")
+    else:
+        console.write(f"Report: not written ({answer.get('error')}); see the log file above\n")
 
 
 def _run(config: PipelineConfig, context, console, before_nodes=lambda: None) -> int:

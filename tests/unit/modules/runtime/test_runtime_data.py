@@ -74,3 +74,21 @@ def test_train_and_eval_read_each_split_with_its_batch_size_and_the_seed():
 def test_input_files_are_the_training_then_the_evaluation_files():
     fn_args = FnArgs(train_files=("t1", "t2"), eval_files=["e1"])
     assert data.input_files(fn_args) == ["t1", "t2", "e1"]
+
+
+def test_the_batches_are_split_without_autograph(monkeypatch):
+    from tensorflow.python.autograph.impl import api
+
+    converted, original = [], api.converted_call
+
+    def spy(f, args, kwargs, caller_fn_scope=None, options=None):
+        converted.append(getattr(f, "__name__", repr(f)))
+        return original(f, args, kwargs, caller_fn_scope, options)
+
+    monkeypatch.setattr(api, "converted_call", spy)
+    fn_args = FnArgs(train_files=["train-*.gz"], eval_files=["eval-*.gz"], data_accessor=RecordingAccessor())
+    transform_output = SimpleNamespace(transformed_metadata=SimpleNamespace(schema="the transformed schema"))
+
+    data.train_and_eval(fn_args, transform_output, batch_size=3, eval_batch_size=4, seed=11)
+
+    assert "_split" not in converted

@@ -24,6 +24,51 @@ def test_the_model_steps_skip_autograph_and_build_model_uses_it():
     assert isinstance(build_model(hparams.defaults(), VOCAB_SIZES, 3), training.Model)
 
 
+def _autograph_converted(model: tf.keras.Model, monkeypatch) -> list:
+    """Names of the functions AutoGraph converted while `model` fit one epoch and evaluated."""
+    from tensorflow.python.autograph.impl import api
+
+    converted, original = [], api.converted_call
+
+    def spy(f, args, kwargs, caller_fn_scope=None, options=None):
+        converted.append(getattr(f, "__name__", repr(f)))
+        return original(f, args, kwargs, caller_fn_scope, options)
+
+    monkeypatch.setattr(api, "converted_call", spy)
+    model.fit(
+        _penguin_batches(4),
+        steps_per_epoch=2,
+        epochs=1,
+        validation_data=_penguin_batches(4),
+        validation_steps=1,
+        verbose=0,
+    )
+    return converted
+
+
+def _built(cls, steps_per_execution: int = 1) -> tf.keras.Model:
+    model = build_model(hparams.defaults(), VOCAB_SIZES, 3)
+    plain = cls(inputs=model.inputs, outputs=model.outputs)
+    plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy", steps_per_execution=steps_per_execution)
+    return plain
+
+
+def test_the_models_one_step_train_and_test_functions_are_traced_without_autograph(monkeypatch):
+    converted = _autograph_converted(_built(training.Model), monkeypatch)
+    assert not {"train_function", "test_function", "step_function", "run_step"} & set(converted)
+    model = _built(training.Model)
+    model.make_train_function()
+    assert model.train_tf_function is model.train_function
+    # The same fit of a plain Keras model converts Keras's train and test functions: the spy sees them.
+    converted = _autograph_converted(_built(tf.keras.Model), monkeypatch)
+    assert {"train_function", "test_function"} <= set(converted)
+
+
+def test_several_steps_per_call_keep_kerass_autograph_loop(monkeypatch):
+    model = _built(training.Model, steps_per_execution=2)
+    assert "train_function" in _autograph_converted(model, monkeypatch)
+
+
 def test_hyperparameters_are_the_tuned_ones_when_the_tuner_ran():
     tuned = keras_tuner.HyperParameters()
     tuned.Fixed("hidden_units", 32)

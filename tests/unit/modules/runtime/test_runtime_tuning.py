@@ -138,3 +138,18 @@ def test_trials_under_the_pipeline_root_need_the_run_id(tmp_path, monkeypatch):
 
     with pytest.raises(ValueError, match="gs://my-bucket-1/root/tuner.*VTX_PIPELINE_RUN_ID"):
         tuning.trials_directory(fn_args)
+
+
+def test_a_search_scores_every_trial_without_writing_its_weights(tmp_path):
+    fn_args = _fn_args(tmp_path, {"max_trials": 2})
+    tuner = tuning.random_search(_build, hparams.search_space(), OBJECTIVE, fn_args, seed=SEED)
+
+    tuner.search(**training.fit_kwargs(fn_args, _batches(), _batches(), epochs=2))
+
+    trials = tuner.oracle.get_best_trials(2)
+    assert len(trials) == 2 and all(trial.score is not None for trial in trials)
+    assert trials[0].best_step in (0, 1)
+    assert tuner.get_best_hyperparameters(1)[0].values == trials[0].hyperparameters.values
+    assert not list((tmp_path / "tuner").rglob("checkpoint*"))
+    with pytest.raises(NotImplementedError, match="keeps no trial's weights"):
+        tuner.get_best_models(1)
