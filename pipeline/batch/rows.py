@@ -1,7 +1,8 @@
 """What a reader hands on: a chunk of good rows (model inputs and the rows as read) and the malformed ones."""
 
+import os
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Dict, Iterator, List, Tuple
+from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -10,6 +11,10 @@ from pipeline.config.dataset import DATE_FORMAT, is_date
 # Names of the model's inputs -> "float", "string" or "date" (a string that must be a date).
 FeatureKinds = Dict[str, str]
 MAX_ROW_TEXT = 2000
+# The first read is chunk_bytes / FIRST_READ_PARTS, and each next one twice the last, up to chunk_bytes: the model
+# and the writer get their first rows after a small read instead of a whole chunk's (the pipeline fills sooner).
+# Near the end of a file the reads shrink the same way, so the model and the writer end on a small chunk too.
+FIRST_READ_PARTS = 16
 # Cells that mean "missing", as the pipeline's CsvExampleGen reads them (components/csv_example_gen.py).
 MISSING = ("", "NA")
 
@@ -44,15 +49,30 @@ def row_text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace").rstrip("\r")[:MAX_ROW_TEXT]
 
 
+def _bytes_left(stream: BinaryIO) -> Optional[int]:
+    """What is left to read of a file; None for a stream of unknown length."""
+    try:
+        return os.fstat(stream.fileno()).st_size - stream.tell()
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def line_chunks(stream: BinaryIO, chunk_bytes: int, first_line: int) -> Iterator[Tuple[int, bytes]]:
     """(number of the chunk's first line, whole lines of up to about chunk_bytes) until the stream ends.
 
-    Each chunk is copied once (the tail of the last block joined to the whole lines of this one).
+    Each chunk is copied once (the tail of the last block joined to the whole lines of this one). The reads
+    start small and double up to chunk_bytes, and in a file they halve what is left near its end
+    (FIRST_READ_PARTS).
     """
     carry = b""
     line = first_line
+    smallest = max(chunk_bytes // FIRST_READ_PARTS, 1)
+    size, left = smallest, _bytes_left(stream)
     while True:
-        block = stream.read(chunk_bytes)
+        block = stream.read(size if left is None else min(size, max(left // 2, smallest)))
+        size = min(size * 2, chunk_bytes)
+        if left is not None:
+            left -= len(block)
         if not block:
             if carry:
                 yield line, carry

@@ -11,6 +11,7 @@ from pyarrow import csv as pa_csv
 
 from pipeline.batch.predictor import Predictions
 from pipeline.batch.rows import Chunk, RowError
+from pipeline.batch.writeback import Writeback
 from pipeline.contract import PROBABILITIES
 
 CLASS = "predicted_class"
@@ -53,6 +54,7 @@ class CsvOutput:
         self._schema = pa.schema(fields)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = pa_csv.CSVWriter(str(path), self._schema)
+        self._writeback = Writeback(path)
 
     def write(self, chunk: Chunk, predictions: Predictions) -> None:
         table = chunk.rows
@@ -61,9 +63,11 @@ class CsvOutput:
         columns += [pa.array(predictions.probabilities[:, i]) for i in range(len(self._class_names))]
         columns += [constant(self._version, n), constant(now(), n)]
         self._writer.write_table(pa.Table.from_arrays(columns, schema=self._schema))
+        self._writeback.advance()
 
     def close(self) -> None:
         self._writer.close()
+        self._writeback.close()
 
 
 class JsonlOutput:
@@ -74,6 +78,7 @@ class JsonlOutput:
         self._version = version
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self._writeback = Writeback(path)
 
     def write(self, chunk: Chunk, predictions: Predictions) -> None:
         stamp = now()
@@ -91,9 +96,12 @@ class JsonlOutput:
             lines.append(json.dumps(record, ensure_ascii=False))
         if lines:
             self._file.write("\n".join(lines) + "\n")
+            self._file.flush()
+            self._writeback.advance()
 
     def close(self) -> None:
         self._file.close()
+        self._writeback.close()
 
 
 class ErrorOutput:

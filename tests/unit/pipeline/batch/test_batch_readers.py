@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.batch import csv_rows, jsonl_rows
-from pipeline.batch.rows import UnreadableError, line_chunks
+from pipeline.batch.rows import FIRST_READ_PARTS, UnreadableError, line_chunks
 
 pytestmark = pytest.mark.unit
 
@@ -93,6 +93,23 @@ def test_small_chunks_give_the_same_rows_and_line_numbers_as_one_chunk():
 def test_a_file_without_a_usable_header_is_unreadable(text, reason):
     with pytest.raises(UnreadableError, match=reason):
         csv_rows.read_header(io.BytesIO(text.encode()), KINDS, ["predicted_class"])
+
+
+def test_line_chunks_start_small_and_double_up_to_chunk_bytes():
+    data = b"".join(f"{i:07d}\n".encode() for i in range(4096))  # 8 bytes a line
+    pieces = [p for _, p in line_chunks(io.BytesIO(data), 4096, first_line=1)]
+    assert b"".join(pieces) == data
+    assert [len(p) for p in pieces[:6]] == [4096 // FIRST_READ_PARTS, 512, 1024, 2048, 4096, 4096]
+
+
+def test_line_chunks_of_a_file_also_end_small(tmp_path):
+    data = b"".join(f"{i:07d}\n".encode() for i in range(4096))  # 8 bytes a line, 8 chunks of 4096
+    (tmp_path / "rows.csv").write_bytes(data)
+    with open(tmp_path / "rows.csv", "rb") as stream:
+        pieces = [p for _, p in line_chunks(stream, 4096, first_line=1)]
+    assert b"".join(pieces) == data
+    # Up from 4096 / 16, then half of what is left once that is under two chunks, never under 4096 / 16.
+    assert [len(p) for p in pieces] == [256, 512, 1024, 2048] + [4096] * 6 + [2176, 1088, 544, 272, 256, 16]
 
 
 def test_line_chunks_cut_only_at_line_ends_and_count_lines():
