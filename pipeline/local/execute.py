@@ -12,7 +12,7 @@ from pipeline.local import ahead, imports, preflight, tracker_ahead
 
 REPORT_WORKER = [sys.executable, "-m", "pipeline.report.worker"]
 STORE_SECONDS = 60.0  # for a new MLflow store, before the first node
-TRACKER_SECONDS = 60.0  # for the outcome's record; the tracker's own calls have their budget (tracking.timeout_seconds)
+TRACKER_GRACE = 30.0  # past the tracker's own budget (tracking.timeout_seconds), for the outcome's record
 
 # Exit statuses of `vtx run` (docs/local-runs.md): 0 the run finished, blessed or not; 1 a component failed;
 # 2 the input or settings are refused before the run; 3 NOT BLESSED with --fail-if-not-blessed (summary.py);
@@ -90,7 +90,8 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
         _record_facts(config, context, time.monotonic() - started)
         if code in (0, 1):  # the report is drawn while the outcome is tracked and the summary printed
             report.submit(_report_job(config, run_id))
-        tracked = _track(config, run_id, code != 0, lambda job: tracker.ask(job, TRACKER_SECONDS))
+        wait = config.tracking.timeout_seconds + TRACKER_GRACE
+        tracked = _track(config, run_id, code != 0, lambda job: tracker.ask(job, wait))
         if code == 0:
             from pipeline import mlmd
             from pipeline.local import summary

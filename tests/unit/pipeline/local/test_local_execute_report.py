@@ -37,6 +37,9 @@ def test_without_an_answer_the_report_is_written_here_by_the_workers_code(answer
     ]
 
 
+ASKED_WITHIN: list = []
+
+
 class _Worker:
     """A stand-in for pipeline.local.ahead.Ahead that writes down what the run does with it."""
 
@@ -53,6 +56,7 @@ class _Worker:
 
     def ask(self, job, timeout_seconds):
         self.events.append(f"{self.name} job")
+        ASKED_WITHIN.append(timeout_seconds)
         return {"backend": "mlflow", "run": "x"}
 
     def result(self, timeout_seconds=120.0):
@@ -96,6 +100,7 @@ def _events(monkeypatch, tmp_path, new_store) -> list:
     config = SimpleNamespace(
         profile="local", data_root=str(tmp_path), log_dir=str(tmp_path), serving_dir="s",
         metadata_path=str(tmp_path / "none.sqlite"), pipeline_name="p", output_root=str(tmp_path),
+        tracking=SimpleNamespace(timeout_seconds=20.0),
     )  # fmt: skip
     assert execute.execute(config, "commit", verbose=False) == 1
     return events
@@ -108,6 +113,7 @@ def test_with_no_store_to_make_both_workers_start_before_the_runners_import(monk
     assert "tracker waited for" not in events  # nothing to wait for: it is asked, or stopped, at the end
     assert events[4:6] == ["report job", "tracker job"]  # the report drawn while the outcome is recorded
     assert {"tracker stopped", "report stopped"} <= set(events[6:])
+    assert ASKED_WITHIN[-1] == 20.0 + execute.TRACKER_GRACE  # the tracker's own budget, and then some
 
 
 def test_while_a_new_store_is_made_the_nodes_and_the_report_worker_wait_for_it(monkeypatch, tmp_path):
