@@ -10,7 +10,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 from pipeline.config import PROJECT_ROOT
 
@@ -28,6 +28,18 @@ def worker_environment(folder: Path) -> Path:
         env.pop("VIRTUAL_ENV", None)
         subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
     return python
+
+
+def service_environment() -> Dict[str, str]:
+    """The job service's, the pool's and so the workers' environment: the worker venv alone, writing its bytecode.
+
+    Nothing of this checkout's interpreter or folder. The worker venv is synced without bytecode; with
+    PYTHONDONTWRITEBYTECODE (set in many CI images) every worker would compile TensorFlow's modules from
+    source again (about 8 s of CPU each), so the first worker writes them and the others read them.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")}
+    env["TF_USE_LEGACY_KERAS"] = "1"
+    return env
 
 
 def _wait_for_port(port_file: Path, process: subprocess.Popen, what: str) -> int:
@@ -48,9 +60,7 @@ def beam_cluster(python: Path, work: Path, image_code: Optional[Path] = None) ->
     `image_code` puts a copy of the project behind what the workers install, as an image that carries one.
     """
     work.mkdir(parents=True, exist_ok=True)
-    # Workers start from the worker venv alone: nothing of this checkout's interpreter or folder.
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env["TF_USE_LEGACY_KERAS"] = "1"
+    env = service_environment()
     pool_args = ["--work-dir", str(work / "pool")] + (["--image-code", str(image_code)] if image_code else [])
     (work / "pool").mkdir(exist_ok=True)
     started = []
