@@ -58,7 +58,8 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
     log_file = Path(config.log_dir) / f"run-{run_id}.log"
     click.echo(f"vtx run {run_id}: profile {config.profile}, data {config.data_root}")
     click.echo(f"  logs: {log_file}")
-    new_store = tracker_ahead.new_store(config) is not None
+    store = tracker_ahead.new_store(config)
+    new_store = store is not None
     tracker, report = ahead.Ahead(None), ahead.Ahead(None)
 
     def store_made() -> None:
@@ -78,7 +79,7 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
         cleanup.callback(lambda: tracker.stop())
         cleanup.callback(store_made)
         cleanup.callback(lambda: report.stop())
-        tracker = tracker_ahead.start(config)
+        tracker = tracker_ahead.start(config, store)
         if not new_store:  # the second core has room for both: a run with nothing to execute ends in seconds
             report = ahead.Ahead.start(REPORT_WORKER)
         # Imported here: TensorFlow's import-time messages go to the log file.

@@ -30,11 +30,11 @@ def new_store(config: PipelineConfig) -> Optional[Path]:
     return None if path.exists() else path
 
 
-def start(config: PipelineConfig) -> Ahead:
-    """Starts the tracker process (none for `tracking.backend: none`): a worker to ask for the outcome's record."""
+def start(config: PipelineConfig, store: Optional[Path]) -> Ahead:
+    """Starts the tracker process (none for `tracking.backend: none`), to make `store` (new_store's answer) if new
+    and record the outcome when asked."""
     if config.tracking.backend == "none":
         return Ahead(None)
-    path = new_store(config)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if store is not None:
+        store.parent.mkdir(parents=True, exist_ok=True)
     return Ahead.start([*WORKER, config.modules.tracking, json.dumps(config.tracking_settings())])

@@ -4,15 +4,12 @@ modules/ owns the trackers; the pipeline names the tracking module by path (modu
 run_fn, and imports it only at run time, after the DAG ran (pipeline/tracking/worker.py).
 """
 
-import logging
 from typing import Any, Callable, Dict, Optional
 
 from pipeline import mlmd
 from pipeline.config import PipelineConfig
 from pipeline.report.verdict import METRIC, read_verdict
 from pipeline.tracking import worker
-
-LOGGER = logging.getLogger("vtx.tracking")
 
 
 def outcome(run_id: str, nodes: Dict[str, mlmd.NodeRun], failed: bool) -> Dict[str, Any]:
@@ -56,11 +53,8 @@ def record(
     """
     if config.tracking.backend == "none":
         return {"backend": "none"}
-    settings = config.tracking_settings()
     try:
         job: Dict[str, Any] = {"run_id": run_id, "outcome": outcome(run_id, nodes, failed)}
     except Exception as error:  # noqa: BLE001 - a tracker never fails a run; the summary says what happened
-        message = f"experiment tracking ({config.tracking.backend}) failed: {type(error).__name__}: {error}"
-        LOGGER.warning(message)
-        return {"backend": config.tracking.backend, "warning": message}
-    return ahead(job) or worker.record(config.modules.tracking, settings, run_id, job["outcome"])
+        return worker.warning(config.tracking.backend, error)
+    return ahead(job) or worker.record(config.modules.tracking, config.tracking_settings(), run_id, job["outcome"])

@@ -25,10 +25,14 @@ def record(module_name: str, settings: Mapping[str, Any], run_id: str, result: M
         module = importlib.import_module(module_name)
         return dict(module.record_outcome(settings, run_id, result))
     except Exception as error:  # noqa: BLE001 - a tracker never fails a run; the summary says what happened
-        backend = settings.get("backend")
-        message = f"experiment tracking ({backend}) failed: {type(error).__name__}: {error}"
-        LOGGER.warning(message)
-        return {"backend": backend, "warning": message}
+        return warning(str(settings.get("backend")), error)
+
+
+def warning(backend: str, error: Exception) -> Dict[str, Any]:
+    """The answer for a tracker that failed: the warning the summary prints, logged too."""
+    message = f"experiment tracking ({backend}) failed: {type(error).__name__}: {error}"
+    LOGGER.warning(message)
+    return {"backend": backend, "warning": message}
 
 
 def main(argv: List[str]) -> None:

@@ -79,7 +79,7 @@ def _events(monkeypatch, tmp_path, new_store) -> list:
     monkeypatch.setattr(registry, "LocalRegistry", lambda *a: SimpleNamespace(mark_staged=lambda version: None))
     monkeypatch.setattr(tracker_ahead, "new_store", lambda config: tmp_path / "mlflow.db" if new_store else None)
     monkeypatch.setattr(
-        tracker_ahead, "start", lambda config: events.append("tracker started") or _Worker("tracker", events)
+        tracker_ahead, "start", lambda config, store: events.append("tracker started") or _Worker("tracker", events)
     )
     monkeypatch.setattr(
         ahead.Ahead,

@@ -26,7 +26,7 @@ def _rows(store: Path, sql: str) -> list:
 def test_a_new_embedded_store_is_made_ahead_then_the_outcome_is_recorded_by_the_worker(tmp_path):
     config = config_for(tmp_path / "out")
     assert tracker_ahead.new_store(config) == tmp_path / "out" / "mlflow.db"
-    tracker = tracker_ahead.start(config)
+    tracker = tracker_ahead.start(config, tracker_ahead.new_store(config))
     try:
         assert tracker.ready(timeout_seconds=120)
         store = tmp_path / "out" / "mlflow.db"
@@ -64,7 +64,7 @@ def test_with_tracking_off_no_process_starts_and_nothing_is_made(tmp_path):
     config = config_for(tmp_path / "out", "tracking.backend=none")
 
     assert tracker_ahead.new_store(config) is None
-    tracker = tracker_ahead.start(config)
+    tracker = tracker_ahead.start(config, tracker_ahead.new_store(config))
     assert tracker._process is None and not tracker.ready(timeout_seconds=1)
     assert outcome.record(config, "r-3", {}, failed=False, ahead=lambda job: pytest.fail("asked")) == {
         "backend": "none"
