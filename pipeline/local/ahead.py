@@ -14,7 +14,7 @@ import select
 import subprocess
 from typing import Any, Dict, List, Optional
 
-from pipeline.report.worker import READY
+from pipeline.workers import READY
 
 NICENESS = 10  # a worker yields to the run, whose own imports and nodes are the critical path
 

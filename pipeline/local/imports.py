@@ -2,9 +2,10 @@
 
 import contextlib
 import functools
-import gc
 from importlib import metadata
 from typing import Iterator
+
+from pipeline.workers import collector_frozen
 
 # The side-input cache of Beam's in-process worker, in MB (Beam's default is 100).
 IN_PROCESS_SIDE_INPUT_CACHE_MB = 0
@@ -27,20 +28,9 @@ def _distributions_listed_once() -> Iterator[None]:
 
 
 def import_runner() -> type:
-    """pipeline.local.runner's RunContext, imported with Python's garbage collector off, then frozen.
-
-    Importing TensorFlow, TFX, Beam and TFMA makes millions of objects that live as long as the process, and
-    almost no garbage; the collector would walk them all again and again, during the import and then in every
-    full collection of every node (KerasTuner collects before each trial). Frozen, it skips them: about a
-    fifth of the import's CPU time and a tenth of the Tuner's.
-    """
-    gc.disable()
-    try:
-        with _distributions_listed_once():
-            from pipeline.local.runner import RunContext
-    finally:
-        gc.freeze()
-        gc.enable()
+    """pipeline.local.runner's RunContext, imported with Python's garbage collector off, then frozen."""
+    with collector_frozen(), _distributions_listed_once():
+        from pipeline.local.runner import RunContext
     _size_side_inputs_never()
     return RunContext
 

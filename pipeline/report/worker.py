@@ -8,15 +8,14 @@ line or end of input: stop); it prints one JSON answer: {"path"} when written, {
 report cannot describe, {"error"} for a failure (its traceback on stderr).
 """
 
-import gc
 import importlib
-import json
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Dict, TextIO
+from typing import Any, Dict
 
-READY = "ready"
+from pipeline.workers import collector_frozen, serve
+
 # What building a report imports lazily (pipeline/report/*.py, components/evaluation.py), loaded ahead.
 AHEAD = (
     "pipeline.report.build",
@@ -35,13 +34,9 @@ AHEAD = (
 
 def load_ahead() -> None:
     """Imports AHEAD with the garbage collector off, then freezes what they made (as `vtx run` does)."""
-    gc.disable()
-    try:
+    with collector_frozen():
         for name in AHEAD:
             importlib.import_module(name)
-    finally:
-        gc.freeze()
-        gc.enable()
 
 
 def write(job: Dict[str, Any]) -> Dict[str, str]:
@@ -58,18 +53,9 @@ def write(job: Dict[str, Any]) -> Dict[str, str]:
         return {"error": f"{type(error).__name__}: {error}"}
 
 
-def serve(lines: TextIO, out: TextIO, handle: Callable[[Dict[str, Any]], Dict[str, Any]] = write) -> None:
-    """Says ready, then answers one job read from `lines` (pipeline/local/ahead.py's protocol)."""
-    print(READY, file=out, flush=True)
-    line = lines.readline()
-    if not line.strip():
-        return
-    print(json.dumps(handle(json.loads(line))), file=out, flush=True)
-
-
 def main() -> None:
     load_ahead()
-    serve(sys.stdin, sys.stdout)
+    serve(sys.stdin, sys.stdout, write)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import sys
 import traceback
 from typing import Any, Dict, List, Mapping
 
-from pipeline.report.worker import serve
+from pipeline.workers import serve
 
 LOGGER = logging.getLogger("vtx.tracking")
 

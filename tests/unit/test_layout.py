@@ -28,6 +28,7 @@ FORBIDDEN: List[Tuple[str, str, str]] = [
 ALLOWED: Dict[str, Tuple[str, ...]] = {
     "pipeline.config": ("pipeline.config", "pipeline.contract"),
     "pipeline.contract": (),
+    "pipeline.workers": (),
     "pipeline.mlmd": ("pipeline.mlmd",),
     # A rehearsal compiles as `vtx compile` does, and runs the spec; it knows no other command.
     "pipeline.rehearse": ("pipeline.rehearse", "pipeline.config", "pipeline.dag", "pipeline.vertex"),

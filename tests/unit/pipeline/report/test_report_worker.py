@@ -12,7 +12,7 @@ pytestmark = pytest.mark.unit
 
 def _served(job) -> list:
     out = io.StringIO()
-    worker.serve(io.StringIO("" if job is None else json.dumps(job) + "\n"), out)
+    worker.serve(io.StringIO("" if job is None else json.dumps(job) + "\n"), out, worker.write)
     return out.getvalue().splitlines()
 
 
