@@ -4,13 +4,17 @@ This is how a Dataflow worker looks when the project's code is not in its image:
 only what the job stages. The job service and the worker pool are Beam's own (tests/builders/beam_services.py).
 """
 
+import contextlib
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 from pipeline.config import PROJECT_ROOT
 
@@ -22,11 +26,35 @@ def worker_environment(folder: Path) -> Path:
     """A venv at `folder` with uv.lock's packages (no dev group) and not the project, from the same uv cache."""
     python = folder / "bin" / "python"
     if not python.exists():
-        base = getattr(sys, "_base_executable", sys.executable)
+        base = os.path.realpath(sys.executable)  # the interpreter itself: never another venv, which may go
         command = [str(UV), "sync", "--frozen", "--no-dev", "--no-install-project", "--python", base, "--quiet"]
         env = dict(os.environ, UV_PROJECT_ENVIRONMENT=str(folder))
         env.pop("VIRTUAL_ENV", None)
         subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
+    return python
+
+
+def kept_worker_python(root: Path, make: Callable[[Path], Path] = worker_environment) -> Path:
+    """The workers' interpreter in a venv under `root`, kept across sessions per uv.lock and base interpreter.
+
+    A kept venv whose interpreter no longer resolves (a link to an interpreter that went away) is replaced.
+    """
+    key = (PROJECT_ROOT / "uv.lock").read_bytes() + os.path.realpath(sys.executable).encode()
+    folder = root / f"vtx-test-workers-{hashlib.sha256(key).hexdigest()[:16]}"
+    python = folder / "bin" / "python"
+    if not python.exists():
+        partial = Path(tempfile.mkdtemp(prefix="vtx-test-workers-", dir=root))
+        make(partial / "venv")
+        if folder.exists() and not python.exists():
+            # Moved aside in one step, so no other session sees half of it.
+            with contextlib.suppress(OSError):
+                folder.rename(partial / "stale")
+        # Another session may have made it first: then its venv stays, and this one goes.
+        with contextlib.suppress(OSError):
+            (partial / "venv").rename(folder)
+        shutil.rmtree(partial, ignore_errors=True)
+    if not python.exists():
+        raise RuntimeError(f"the worker venv at {folder} has no working interpreter")
     return python
 
 

@@ -1,30 +1,18 @@
 """Fixtures of the distributed tier: isolated Beam workers on loopback, and a `vtx run` whose Beam steps use them."""
 
-import contextlib
-import hashlib
-import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.builders.beam_cluster import beam_cluster, worker_environment
+from tests.builders.beam_cluster import beam_cluster, kept_worker_python
 from tests.builders.pipeline_runs import PROJECT_ROOT, Run, vtx_run
 
 
 @pytest.fixture(scope="session")
 def worker_python() -> Path:
     """The workers' interpreter: uv.lock's packages without the project, kept per lock (its bytecode too)."""
-    lock = hashlib.sha256((PROJECT_ROOT / "uv.lock").read_bytes()).hexdigest()[:16]
-    folder = Path(tempfile.gettempdir()) / f"vtx-test-workers-{lock}"
-    if not (folder / "bin" / "python").exists():
-        partial = Path(tempfile.mkdtemp(prefix="vtx-test-workers-"))
-        worker_environment(partial / "venv")
-        # Another session may have made it first: then its venv stays, and this one goes.
-        with contextlib.suppress(OSError):
-            (partial / "venv").rename(folder)
-        shutil.rmtree(partial, ignore_errors=True)
-    return folder / "bin" / "python"
+    return kept_worker_python(Path(tempfile.gettempdir()))
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,14 @@
 """Unit tests of tests.builders.beam_cluster: the environment the isolated Beam services and workers start with."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from tests.builders.beam_cluster import service_environment
+from tests.builders import beam_cluster
+from tests.builders.beam_cluster import kept_worker_python, service_environment
 
 pytestmark = pytest.mark.unit
 
@@ -28,3 +31,36 @@ def test_a_worker_writes_the_bytecode_the_next_one_reads(monkeypatch, tmp_path):
     command = [sys.executable, "-c", "import worker_module"]
     subprocess.run(command, cwd=tmp_path, env=service_environment(), check=True)
     assert list((tmp_path / "__pycache__").glob("worker_module.*.pyc"))
+
+
+def _venv(folder: Path) -> Path:
+    (folder / "bin").mkdir(parents=True)
+    (folder / "bin" / "python").write_text("")
+    return folder / "bin" / "python"
+
+
+def test_a_kept_worker_venv_whose_interpreter_went_away_is_replaced(tmp_path):
+    # As CI found: a venv kept in /tmp linked to a fresh clone's .venv, deleted since.
+    made = []
+    first = kept_worker_python(tmp_path, make=lambda folder: made.append(folder) or _venv(folder))
+    first.unlink()
+    first.symlink_to(tmp_path / "a-clone-since-deleted" / "python")
+    again = kept_worker_python(tmp_path, make=lambda folder: made.append(folder) or _venv(folder))
+    assert again == first and again.exists() and len(made) == 2
+    assert [p.name for p in tmp_path.iterdir()] == [first.parent.parent.name]
+
+
+def test_a_kept_worker_venv_that_works_is_reused(tmp_path):
+    made = []
+    first = kept_worker_python(tmp_path, make=lambda folder: made.append(folder) or _venv(folder))
+    assert kept_worker_python(tmp_path, make=lambda folder: made.append(folder) or _venv(folder)) == first
+    assert len(made) == 1
+
+
+def test_the_worker_venv_is_based_on_the_interpreter_itself_not_on_a_venv(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(beam_cluster.subprocess, "run", lambda command, **kwargs: calls.append(command))
+    beam_cluster.worker_environment(tmp_path / "venv")
+    base = calls[0][calls[0].index("--python") + 1]
+    assert base == os.path.realpath(sys.executable)
+    assert not (Path(base).parent.parent / "pyvenv.cfg").exists()
