@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders.beam_cluster import beam_cluster, kept_worker_python
-from tests.builders.pipeline_runs import PROJECT_ROOT, Run, vtx_run
+from tests.builders.pipeline_runs import Run, vtx_run
 
 
 @pytest.fixture(scope="session")
