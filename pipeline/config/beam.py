@@ -57,6 +57,13 @@ def check_flags(flags: List[str]) -> Dict[str, Any]:
     return options
 
 
+# Beam pickles every DoFn when it builds a pipeline and unpickles it for each bundle processor. Its default,
+# dill, walks each pickled module's dict through Python code; cloudpickle pickles the same DoFns in a
+# fraction of the time: 0.8 s less over the four Beam steps of a cold `vtx run` on data/, with equal
+# outputs (benchmarks/findings.md, "The local loop, round four"). Remote runners keep Beam's default.
+DIRECT_PICKLER = "--pickle_library=cloudpickle"
+
+
 class BeamConfig(Section):
     """Where the Beam steps (CsvExampleGen, StatisticsGen, Transform, Evaluator) run, and with which flags."""
 
@@ -108,11 +115,12 @@ class BeamConfig(Section):
         """The Beam flags of every Beam step: the runner's, those `derived` adds (Dataflow's), then extra_args.
 
         Beam takes the last value of a repeated flag, so extra_args win over derived ones. On the DirectRunner
-        no flag is given unless one differs from its default: TFX packages itself for remote workers whenever
-        any flag is set (about 2 s per Beam step), which an in-process run does not need.
+        the DoFns are pickled with cloudpickle (DIRECT_PICKLER; see its comment), and no other flag is given
+        unless it differs from its default. (TFX would package itself whenever any flag is set; the
+        DirectRunner's executors skip that: components/direct_beam.py.)
         """
         if not self.is_remote:
-            args = []
+            args = [DIRECT_PICKLER]
             if self.direct_num_workers != 1:
                 args.append(f"--direct_num_workers={self.direct_num_workers}")
             if self.direct_running_mode != "in_memory":

@@ -74,4 +74,7 @@ def test_every_beam_node_of_the_dag_runs_an_executor_without_the_package(tmp_pat
 
     for node_id in BEAM_NODES:
         assert issubclass(nodes[node_id].executor_spec.executor_class, DirectBeamExecutor), node_id
-        assert nodes[node_id].executor_spec.beam_pipeline_args == ["--direct_num_workers=2"]
+        assert nodes[node_id].executor_spec.beam_pipeline_args == [
+            "--pickle_library=cloudpickle",
+            "--direct_num_workers=2",
+        ]

@@ -185,8 +185,10 @@ def test_a_plain_component_keeps_a_plain_executor_spec(fresh):
 def test_swapping_the_executor_keeps_the_component_beam_args_and_flags(fresh):
     transform = fresh("Transform").with_beam_pipeline_args(["--direct_num_workers=2"])
     transform.executor_spec.add_extra_flags(["--verbose"])
+    before = list(transform.executor_spec.beam_pipeline_args)
 
     extend.with_executor(transform, MarkedTransformExecutor)
 
-    assert transform.executor_spec.beam_pipeline_args == ["--direct_num_workers=2"]
+    assert before[-1] == "--direct_num_workers=2"
+    assert transform.executor_spec.beam_pipeline_args == before
     assert transform.executor_spec.extra_flags == ["--verbose"]

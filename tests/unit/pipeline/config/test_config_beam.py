@@ -35,7 +35,7 @@ def refusal(*overrides: str) -> str:
 def test_each_runner_by_our_name_or_beams(runner, beam_name):
     args = local(f"beam.runner={runner}").beam_args()
 
-    assert args[:1] == ([f"--runner={beam_name}"] if beam_name else [])
+    assert args[:1] == ([f"--runner={beam_name}"] if beam_name else ["--pickle_library=cloudpickle"])
 
 
 def test_the_runner_comes_from_the_environment_and_extra_args_follow_it():
@@ -82,9 +82,10 @@ def test_a_bad_runner_or_flag_is_one_line_naming_it(override, message):
     assert message in refusal(override)
 
 
-def test_the_direct_runner_gives_no_flags_unless_one_differs_from_its_default():
-    assert local().beam_args() == []
+def test_the_direct_runner_pickles_with_cloudpickle_and_gives_no_other_flag_unless_it_differs_from_its_default():
+    assert local().beam_args() == ["--pickle_library=cloudpickle"]
     assert local("beam.direct_num_workers=2", "beam.direct_running_mode=multi_processing").beam_args() == [
+        "--pickle_library=cloudpickle",
         "--direct_num_workers=2",
         "--direct_running_mode=multi_processing",
     ]
@@ -108,3 +109,9 @@ def test_a_gcs_output_root_keeps_its_scheme_in_every_derived_location():
 
     assert config.pipeline_root == "gs://my-bucket/vtx/tfx"
     assert config.serving_dir == "gs://my-bucket/vtx/serving_model/penguins"
+
+
+def test_remote_runners_keep_beams_own_pickler_and_extra_args_can_choose_another_for_the_direct_runner():
+    assert not any("pickle_library" in arg for arg in local("beam.runner=portable").beam_args())
+    args = local("beam.extra_args=[--pickle_library=dill]").beam_args()
+    assert args[-1] == "--pickle_library=dill"  # Beam takes a repeated flag's last value

@@ -161,13 +161,17 @@ def test_dataflow_workers_run_as_the_pipeline_account(overrides, account):
 
 
 def test_the_direct_runner_runs_the_beam_steps_in_the_task():
-    assert vertex("beam.runner=direct", "beam.extra_args=[]").beam_args() == []
+    assert vertex("beam.runner=direct", "beam.extra_args=[]").beam_args() == ["--pickle_library=cloudpickle"]
     assert vertex(
         "beam.runner=direct",
         "beam.extra_args=[]",
         "beam.direct_num_workers=0",
         "beam.direct_running_mode=multi_processing",
-    ).beam_args() == ["--direct_num_workers=0", "--direct_running_mode=multi_processing"]
+    ).beam_args() == [
+        "--pickle_library=cloudpickle",
+        "--direct_num_workers=0",
+        "--direct_running_mode=multi_processing",
+    ]
 
 
 @pytest.mark.parametrize(

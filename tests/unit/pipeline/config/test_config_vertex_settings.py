@@ -60,7 +60,7 @@ def test_dataflow_flags_follow_the_settings():
     assert "--max_num_workers=8" in args
     assert "--sdk_container_image=europe-west4-docker.pkg.dev/my-proj-1/vtx/vertex-tfx:abc" in args
     assert "--service_account_email=run@my-proj-1.iam.gserviceaccount.com" in args
-    assert vertex("beam.runner=direct", "beam.extra_args=[]").beam_args() == []
+    assert vertex("beam.runner=direct", "beam.extra_args=[]").beam_args() == ["--pickle_library=cloudpickle"]
 
 
 @pytest.mark.parametrize(
