@@ -20,7 +20,7 @@ from tfx.proto import trainer_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import json_utils, proto_utils
 
-from components import dataset_identity, eval_policy, modules_source, neptune_secret, wheels
+from components import dataset_identity, eval_policy, modules_source, neptune_secret, preloaded_model, wheels
 from components.direct_beam import DirectBeamExecutor, runs_remotely
 
 # Keys of custom_config that this package sets; see pipeline/pipeline.py.
@@ -196,7 +196,18 @@ class EvaluatorExecutor(DirectBeamExecutor, evaluator_executor.Executor):
     """
 
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
+        from tfx.utils import path_utils
+
         properties = apply_threshold(exec_properties)
+        # In this process, the output check and TFMA share one load of the candidate (components/preloaded_model.py).
+        shared = preloaded_model.in_process([str(arg) for arg in self._beam_pipeline_args or []])
+        candidate = path_utils.serving_model_path(input_dict[standard_component_specs.MODEL_KEY][0].uri)
+        with preloaded_model.kept(candidate if shared else None):
+            if shared:
+                properties[preloaded_model.PROPERTY] = preloaded_model.FUNCTION
+            self._evaluate(input_dict, output_dict, properties)
+
+    def _evaluate(self, input_dict: Artifacts, output_dict: Artifacts, properties: Dict[str, Any]) -> None:
         policy = eval_policy.Policy.from_json(properties.pop(eval_policy.POLICY, None))
         if self._outputs_fail(input_dict, output_dict):
             stamp_blessing(output_dict, policy)
@@ -230,7 +241,7 @@ class EvaluatorExecutor(DirectBeamExecutor, evaluator_executor.Executor):
 
         model = input_dict["model"][0]
         evaluation = output_dict["evaluation"][0]
-        found = output_check.problem(path_utils.serving_model_dir(model.uri), input_dict["examples"][0].uri)
+        found = output_check.problem(path_utils.serving_model_path(model.uri), input_dict["examples"][0].uri)
         output_check.record(evaluation.uri, found, output_check.MAX_EXAMPLES)
         if found is None:
             return False

@@ -5,6 +5,8 @@ import json
 import os
 from typing import Any, Dict, Optional
 
+from components import preloaded_model
+
 REASON_FILE = "output_check.json"
 PROBABILITIES = "probabilities"  # pipeline/contract.py's name; components cannot import pipeline/
 EXAMPLES_SIGNATURES = ("serving_examples", "serving_default")  # the model's tf.Example-in signature, by preference
@@ -34,7 +36,7 @@ def problem(model_dir: str, examples_uri: str, limit: int = MAX_EXAMPLES) -> Opt
     records = _examples(examples_uri, limit)
     if not records:
         return "model outputs: the eval split has no example to check them on"
-    outputs = _signature(tf.saved_model.load(model_dir))(examples=tf.constant(records))
+    outputs = _signature(preloaded_model.load(model_dir))(examples=tf.constant(records))
     if PROBABILITIES not in outputs:
         return f"model outputs: no '{PROBABILITIES}' output (it has {', '.join(sorted(outputs))})"
     values = np.asarray(outputs[PROBABILITIES].numpy(), dtype=np.float64)
