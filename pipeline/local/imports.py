@@ -5,6 +5,7 @@ import functools
 from importlib import metadata
 from typing import Iterator
 
+from pipeline.local import beam_signatures
 from pipeline.workers import collector_frozen
 
 # The side-input cache of Beam's in-process worker, in MB (Beam's default is 100).
@@ -32,6 +33,7 @@ def import_runner() -> type:
     with collector_frozen(), _distributions_listed_once():
         from pipeline.local.runner import RunContext
     _size_side_inputs_never()
+    beam_signatures.remember()
     return RunContext
 
 
