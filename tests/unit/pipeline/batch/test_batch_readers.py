@@ -120,6 +120,20 @@ def test_line_chunks_cut_only_at_line_ends_and_count_lines():
     assert [first for first, _ in pieces] == [int(p.split(b"\n")[0].split()[1]) for _, p in pieces]
 
 
+def test_float_columns_are_cast_as_read_and_searched_for_missing_cells_only_when_one_does_not_cast(monkeypatch):
+    searched = []
+    cells = csv_rows._cells
+    monkeypatch.setattr(csv_rows, "_cells", lambda column: searched.append(column.to_pylist()) or cells(column))
+    [clean] = read_csv(f"{HEADER}\nAdelie,Torgersen,39.1,2007\nGentoo,Biscoe,,2008\n")[1]
+    assert searched == [["Torgersen", "Biscoe"]]  # the string input only
+    assert clean.features["bill_length_mm"][0] == np.float32(39.1) and math.isnan(clean.features["bill_length_mm"][1])
+    searched.clear()
+    [with_na] = read_csv(f"{HEADER}\nAdelie,Torgersen,NA,2007\nGentoo,Biscoe,46.1,2008\n")[1]
+    assert searched == [["NA", "46.1"], ["Torgersen", "Biscoe"]]
+    lengths = with_na.features["bill_length_mm"]
+    assert math.isnan(lengths[0]) and lengths[1] == np.float32(46.1)
+
+
 def test_jsonl_rows_keep_every_field_and_name_bad_lines():
     records = [
         {"island": "Biscoe", "bill_length_mm": 46.1, "id": 7, "nested": {"a": 1}},
