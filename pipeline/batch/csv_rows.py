@@ -15,6 +15,7 @@ from pipeline.batch.rows import (
     RowError,
     UnreadableError,
     line_chunks,
+    newlines,
     row_text,
     to_date,
     to_float,
@@ -61,7 +62,7 @@ def _fast(data: bytes, kinds: FeatureKinds, names: List[str]) -> Optional[Chunk]
             ),
         )
         # A row with too many or too few fields raised above; a blank line was skipped, and is counted here.
-        if table.num_rows != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
+        if table.num_rows != newlines(data) + (0 if data.endswith(b"\n") else 1):
             return None
         # Floats first, cast as read: only a column that does not cast (an "NA" cell) is searched for MISSING.
         features = {name: _floats(table.column(name)) for name, kind in kinds.items() if kind == "float"}
