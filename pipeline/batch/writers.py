@@ -18,6 +18,9 @@ CLASS = "predicted_class"
 PROBABILITY_PREFIX = "probability_"
 VERSION = "model_version"
 PREDICTED_AT = "predicted_at"
+# Rows Arrow's CSV writer formats at a time: with its default of 1,024 the writer took about 5% more CPU on the
+# benchmark's rows (findings.md, "Batch prediction, round three"); the text is the same.
+WRITE_BATCH_ROWS = 8192
 
 
 def reserved(class_names: List[str]) -> List[str]:
@@ -54,7 +57,9 @@ class CsvOutput:
         self._schema = pa.schema(fields)
         self._names = pa.array(class_names, pa.string())
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = pa_csv.CSVWriter(str(path), self._schema)
+        self._writer = pa_csv.CSVWriter(
+            str(path), self._schema, write_options=pa_csv.WriteOptions(batch_size=WRITE_BATCH_ROWS)
+        )
         self._writeback = Writeback(path)
 
     def write(self, chunk: Chunk, predictions: Predictions) -> None:
