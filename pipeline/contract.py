@@ -30,7 +30,7 @@ def evaluated_signature(default_inputs: str) -> str:
 
 
 # The outputs of RAW_SIGNATURE and the examples signature, per row.
-CLASSES = "classes"  # the predicted class name
+CLASSES = "classes"  # the predicted class name: CLASS_NAMES at the argmax of PROBABILITIES (batch reads the index)
 PROBABILITIES = "probabilities"  # one probability per class, in the order of CLASS_NAMES
 CLASS_NAMES = "class_names"  # every class name, the same for every row
 OUTPUTS = (CLASSES, PROBABILITIES, CLASS_NAMES)

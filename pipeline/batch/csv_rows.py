@@ -15,6 +15,7 @@ from pipeline.batch.rows import (
     RowError,
     UnreadableError,
     line_chunks,
+    newlines,
     row_text,
     to_date,
     to_float,
@@ -61,10 +62,12 @@ def _fast(data: bytes, kinds: FeatureKinds, names: List[str]) -> Optional[Chunk]
             ),
         )
         # A row with too many or too few fields raised above; a blank line was skipped, and is counted here.
-        if table.num_rows != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
+        if table.num_rows != newlines(data) + (0 if data.endswith(b"\n") else 1):
             return None
-        cells = {name: _cells(table.column(name)) for name in kinds}
-        features = {name: _column(cells[name], kind) for name, kind in kinds.items()}
+        # Floats first, cast as read: only a column that does not cast (an "NA" cell) is searched for MISSING.
+        features = {name: _floats(table.column(name)) for name, kind in kinds.items() if kind == "float"}
+        cells = {name: _cells(table.column(name)) for name, kind in kinds.items() if kind != "float"}
+        features.update({name: _strings(cells[name]) for name in cells})
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     # Each distinct date once: a chunk holds few distinct values of a column, and far more rows.
@@ -82,10 +85,17 @@ def _cells(column: pa.ChunkedArray) -> pa.Array:
     return pc.if_else(missing, pa.scalar(None, pa.string()), column).combine_chunks()
 
 
-def _column(cells: pa.Array, kind: str) -> np.ndarray:
-    """A model input: floats (NaN where missing), or strings as an object array ("" where missing)."""
-    if kind == "float":
-        return pc.cast(cells, pa.float32()).fill_null(np.float32("nan")).to_numpy()
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    """A float input, NaN where missing. ArrowInvalid if a cell is neither a number nor missing."""
+    try:
+        values = pc.cast(column, pa.float32()).combine_chunks()
+    except pa.ArrowInvalid:
+        values = pc.cast(_cells(column), pa.float32())
+    return values.fill_null(np.float32("nan")).to_numpy()
+
+
+def _strings(cells: pa.Array) -> np.ndarray:
+    """A string input as an object array, "" where missing."""
     # Through a dictionary: one Python string per distinct value, not one per row.
     encoded = cells.fill_null("").dictionary_encode()
     return encoded.dictionary.to_numpy(zero_copy_only=False)[encoded.indices.to_numpy()]

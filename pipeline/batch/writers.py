@@ -18,6 +18,9 @@ CLASS = "predicted_class"
 PROBABILITY_PREFIX = "probability_"
 VERSION = "model_version"
 PREDICTED_AT = "predicted_at"
+# Rows Arrow's CSV writer formats at a time: with its default of 1,024 the writer took about 5% more CPU on the
+# benchmark's rows (findings.md, "Batch prediction, round three"); the text is the same.
+WRITE_BATCH_ROWS = 8192
 
 
 def reserved(class_names: List[str]) -> List[str]:
@@ -52,14 +55,17 @@ class CsvOutput:
         fields += [pa.field(PROBABILITY_PREFIX + name, pa.float32()) for name in class_names]
         fields += [pa.field(VERSION, pa.large_string()), pa.field(PREDICTED_AT, pa.large_string())]
         self._schema = pa.schema(fields)
+        self._names = pa.array(class_names, pa.string())
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = pa_csv.CSVWriter(str(path), self._schema)
+        self._writer = pa_csv.CSVWriter(
+            str(path), self._schema, write_options=pa_csv.WriteOptions(batch_size=WRITE_BATCH_ROWS)
+        )
         self._writeback = Writeback(path)
 
     def write(self, chunk: Chunk, predictions: Predictions) -> None:
         table = chunk.rows
         n = chunk.count
-        columns = list(table.columns) + [pa.array(predictions.classes, pa.binary()).cast(pa.string())]
+        columns = list(table.columns) + [self._names.take(pa.array(predictions.indices))]
         columns += [pa.array(predictions.probabilities[:, i]) for i in range(len(self._class_names))]
         columns += [constant(self._version, n), constant(now(), n)]
         self._writer.write_table(pa.Table.from_arrays(columns, schema=self._schema))
@@ -83,11 +89,11 @@ class JsonlOutput:
     def write(self, chunk: Chunk, predictions: Predictions) -> None:
         stamp = now()
         lines = []
-        for record, label, probabilities in zip(
-            chunk.rows, predictions.classes, predictions.probabilities, strict=True
+        for record, index, probabilities in zip(
+            chunk.rows, predictions.indices.tolist(), predictions.probabilities, strict=True
         ):
             record = dict(record)
-            record[CLASS] = label.decode() if isinstance(label, bytes) else str(label)
+            record[CLASS] = self._class_names[index]
             record[PROBABILITIES] = {
                 c: round(float(p), 6) for c, p in zip(self._class_names, probabilities, strict=True)
             }

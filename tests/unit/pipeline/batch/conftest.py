@@ -10,8 +10,11 @@ CLASSES = ["Adelie", "Gentoo", "Chinstrap"]
 VERSION = "1700000000"
 
 
-def build_tiny_model(path: Path) -> None:
-    """probabilities = softmax([bill_length_mm / 10, 5 if island == Biscoe, 0]); NaN counts as 0."""
+def build_tiny_model(path: Path, pick: str = "argmax") -> None:
+    """probabilities = softmax([bill_length_mm / 10, 5 if island == Biscoe, 0]); NaN counts as 0.
+
+    `pick` names the tf function that chooses each row's class from them: "argmin" breaks the serving contract.
+    """
     import tensorflow as tf
 
     class Tiny(tf.Module):
@@ -27,7 +30,7 @@ def build_tiny_model(path: Path) -> None:
             probabilities = tf.nn.softmax(tf.stack([length / 10.0, biscoe, tf.zeros_like(length)], axis=1))
             names = tf.constant(CLASSES)
             return {
-                "classes": tf.gather(names, tf.argmax(probabilities, axis=1)),
+                "classes": tf.gather(names, getattr(tf, pick)(probabilities, axis=1)),
                 "probabilities": probabilities,
                 "class_names": tf.tile(names[tf.newaxis], [tf.shape(length)[0], 1]),
             }

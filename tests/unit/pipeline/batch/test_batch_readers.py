@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.batch import csv_rows, jsonl_rows
+from pipeline.batch import csv_rows, jsonl_rows, rows
 from pipeline.batch.rows import FIRST_READ_PARTS, UnreadableError, line_chunks
 
 pytestmark = pytest.mark.unit
@@ -118,6 +118,31 @@ def test_line_chunks_cut_only_at_line_ends_and_count_lines():
     assert b"".join(p for _, p in pieces) == data
     assert all(p.endswith(b"\n") for _, p in pieces)
     assert [first for first, _ in pieces] == [int(p.split(b"\n")[0].split()[1]) for _, p in pieces]
+
+
+def test_float_columns_are_cast_as_read_and_searched_for_missing_cells_only_when_one_does_not_cast(monkeypatch):
+    searched = []
+    cells = csv_rows._cells
+    monkeypatch.setattr(csv_rows, "_cells", lambda column: searched.append(column.to_pylist()) or cells(column))
+    [clean] = read_csv(f"{HEADER}\nAdelie,Torgersen,39.1,2007\nGentoo,Biscoe,,2008\n")[1]
+    assert searched == [["Torgersen", "Biscoe"]]  # the string input only
+    assert clean.features["bill_length_mm"][0] == np.float32(39.1) and math.isnan(clean.features["bill_length_mm"][1])
+    searched.clear()
+    [with_na] = read_csv(f"{HEADER}\nAdelie,Torgersen,NA,2007\nGentoo,Biscoe,46.1,2008\n")[1]
+    assert searched == [["NA", "46.1"], ["Torgersen", "Biscoe"]]
+    lengths = with_na.features["bill_length_mm"]
+    assert math.isnan(lengths[0]) and lengths[1] == np.float32(46.1)
+
+
+def test_newlines_are_counted_by_numpy_for_the_chunks_and_the_fast_path(monkeypatch):
+    for data in (b"", b"a", b"a\n", b"\n\n", b"a,b\r\nc\n" * 1000, memoryview(b"x\ny\n")):
+        assert rows.newlines(data) == bytes(data).count(b"\n")
+    counted = []
+    count = rows.newlines
+    monkeypatch.setattr(rows, "newlines", lambda data: counted.append("chunks") or count(data))
+    monkeypatch.setattr(csv_rows, "newlines", lambda data: counted.append("fast") or count(data))
+    read_csv(f"{HEADER}\nAdelie,Torgersen,39.1,2007\n")
+    assert counted == ["fast", "chunks"]
 
 
 def test_jsonl_rows_keep_every_field_and_name_bad_lines():
