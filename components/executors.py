@@ -18,7 +18,7 @@ from tfx.components.tuner import executor as tuner_executor
 from tfx.dsl.io import fileio
 from tfx.proto import trainer_pb2
 from tfx.types import artifact_utils, standard_component_specs
-from tfx.utils import json_utils, proto_utils
+from tfx.utils import json_utils, path_utils, proto_utils
 
 from components import dataset_identity, eval_policy, modules_source, neptune_secret, preloaded_model, wheels
 from components.direct_beam import DirectBeamExecutor, runs_remotely
@@ -196,8 +196,6 @@ class EvaluatorExecutor(DirectBeamExecutor, evaluator_executor.Executor):
     """
 
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
-        from tfx.utils import path_utils
-
         properties = apply_threshold(exec_properties)
         # In this process, the output check and TFMA share one load of the candidate (components/preloaded_model.py).
         shared = preloaded_model.in_process([str(arg) for arg in self._beam_pipeline_args or []])
@@ -205,11 +203,13 @@ class EvaluatorExecutor(DirectBeamExecutor, evaluator_executor.Executor):
         with preloaded_model.kept(candidate if shared else None):
             if shared:
                 properties[preloaded_model.PROPERTY] = preloaded_model.FUNCTION
-            self._evaluate(input_dict, output_dict, properties)
+            self._evaluate(candidate, input_dict, output_dict, properties)
 
-    def _evaluate(self, input_dict: Artifacts, output_dict: Artifacts, properties: Dict[str, Any]) -> None:
+    def _evaluate(
+        self, candidate: str, input_dict: Artifacts, output_dict: Artifacts, properties: Dict[str, Any]
+    ) -> None:
         policy = eval_policy.Policy.from_json(properties.pop(eval_policy.POLICY, None))
-        if self._outputs_fail(input_dict, output_dict):
+        if self._outputs_fail(candidate, input_dict, output_dict):
             stamp_blessing(output_dict, policy)
             return
         input_dict = comparable_baseline(input_dict)
@@ -233,15 +233,12 @@ class EvaluatorExecutor(DirectBeamExecutor, evaluator_executor.Executor):
         stamp_blessing(output_dict, policy)
 
     @staticmethod
-    def _outputs_fail(input_dict: Artifacts, output_dict: Artifacts) -> bool:
+    def _outputs_fail(candidate: str, input_dict: Artifacts, output_dict: Artifacts) -> bool:
         """Checks the candidate's outputs, keeps the result beside the evaluation; on failure, writes NOT_BLESSED."""
-        from tfx.utils import path_utils
-
         from components import output_check
 
-        model = input_dict["model"][0]
         evaluation = output_dict["evaluation"][0]
-        found = output_check.problem(path_utils.serving_model_path(model.uri), input_dict["examples"][0].uri)
+        found = output_check.problem(candidate, input_dict["examples"][0].uri)
         output_check.record(evaluation.uri, found, output_check.MAX_EXAMPLES)
         if found is None:
             return False

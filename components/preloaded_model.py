@@ -26,11 +26,12 @@ def _key(path: str) -> str:
 
 def in_process(beam_args: List[str]) -> bool:
     """Whether these Beam flags run the steps in this process (the DirectRunner, in memory or threads)."""
-    from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
+    from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 
-    options = PipelineOptions(beam_args)
-    runner = (options.view_as(StandardOptions).runner or "DirectRunner").lower().removesuffix("runner")
-    return runner in ("direct", "") and options.view_as(DirectOptions).direct_running_mode != "multi_processing"
+    from components.direct_beam import runs_remotely
+
+    mode = PipelineOptions(beam_args).view_as(DirectOptions).direct_running_mode
+    return not runs_remotely(beam_args) and mode != "multi_processing"
 
 
 @contextlib.contextmanager
@@ -50,11 +51,12 @@ def load(path: str) -> Any:
     """The SavedModel at `path` with its serving tag, as TFMA loads it; the kept one when `path` is kept."""
     import tensorflow as tf
 
-    model = _KEPT.get(_key(path))
+    key = _key(path)
+    model = _KEPT.get(key)
     if model is None:
         model = tf.compat.v1.saved_model.load_v2(path, tags=[tf.saved_model.SERVING])
-        if _key(path) in _KEPT:
-            _KEPT[_key(path)] = model
+        if key in _KEPT:
+            _KEPT[key] = model
     return model
 
 

@@ -34,7 +34,9 @@ def remembering(lookup: Callable[[Any], Any]) -> Callable[[Any], Any]:
             function, bound = func, False
         else:
             return lookup(func)
-        answers = kept.setdefault(function, {})
+        answers = kept.get(function)
+        if answers is None:
+            answers = kept[function] = {}
         if bound not in answers:
             answers[bound] = lookup(func)
         return answers[bound]
