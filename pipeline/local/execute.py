@@ -79,7 +79,8 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
         cleanup.callback(lambda: tracker.stop())
         cleanup.callback(store_made)
         cleanup.callback(lambda: report.stop())
-        tracker = tracker_ahead.start(config, store)
+        relay = cleanup.enter_context(tracker_ahead.relayed(config))
+        tracker = tracker_ahead.start(config, store, relay)
         if not new_store:  # the second core has room for both: a run with nothing to execute ends in seconds
             report = ahead.Ahead.start(REPORT_WORKER)
         # Imported here: TensorFlow's import-time messages go to the log file.

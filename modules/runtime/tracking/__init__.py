@@ -6,9 +6,10 @@ modules.tracking). Every call goes through a guard: a dead tracker costs one war
 `timeout_seconds`, never the run.
 """
 
+import os
 from typing import Any, Dict, List, Mapping, Optional
 
-from modules.runtime.tracking import context
+from modules.runtime.tracking import context, relay
 from modules.runtime.tracking.base import BACKENDS, SETTINGS_KEY, Backend, Run, RunRecord, Settings
 from modules.runtime.tracking.guard import Guard, GuardedRun
 from modules.runtime.tracking.off import NoBackend
@@ -26,11 +27,23 @@ __all__ = [
     "pipeline_run",
     "prepare",
     "record_outcome",
+    "serve_relay",
 ]
 
 
 def open_backend(settings: Settings) -> Backend:
-    """The backend the settings name, its client imported only now."""
+    """The backend the settings name: the run's tracker process when it answers (relay.py), else its client imported
+    only now."""
+    path = os.environ.get(relay.RELAY_ENV)
+    if path and settings.backend in relay.RELAYED:
+        try:
+            return relay.RelayBackend(path, settings.timeout_seconds)
+        except OSError:
+            pass  # no tracker process there (yet, or any more): this process opens the client itself
+    return _client_backend(settings)
+
+
+def _client_backend(settings: Settings) -> Backend:
     if settings.backend == "mlflow":
         from modules.runtime.tracking.mlflow_store import MlflowBackend
 
@@ -57,6 +70,18 @@ def prepare(settings: Mapping[str, Any]) -> None:
         from modules.runtime.tracking.mlflow_store import MlflowBackend
 
         MlflowBackend(parsed).prepare()
+
+
+def serve_relay(settings: Mapping[str, Any], path: str) -> bool:
+    """In the run's tracker process, after `prepare`: serves other processes' calls at the socket `path` (relay.py).
+
+    False, and nothing served, for a backend whose client stays in the calling process.
+    """
+    parsed = Settings.from_mapping(settings)
+    if parsed.backend not in relay.RELAYED:
+        return False
+    relay.serve(path, lambda: _client_backend(parsed))
+    return True
 
 
 def pipeline_run(settings: Settings, run_id: Optional[str] = None, guard: Optional[Guard] = None) -> GuardedRun:

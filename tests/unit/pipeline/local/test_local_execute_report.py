@@ -1,12 +1,14 @@
 """Unit tests of how `vtx run` prints its report line: the worker's answer, else the report written in process."""
 
 import io
+import os
 from types import SimpleNamespace
 
 import pytest
 
 from pipeline.local import execute
 from pipeline.report import worker
+from pipeline.tracking.worker import RELAY_ENV
 
 pytestmark = pytest.mark.unit
 
@@ -38,6 +40,7 @@ def test_without_an_answer_the_report_is_written_here_by_the_workers_code(answer
 
 
 ASKED_WITHIN: list = []
+RELAYS: list = []
 
 
 class _Worker:
@@ -79,7 +82,11 @@ def _events(monkeypatch, tmp_path, new_store) -> list:
     monkeypatch.setattr(registry, "LocalRegistry", lambda *a: SimpleNamespace(mark_staged=lambda version: None))
     monkeypatch.setattr(tracker_ahead, "new_store", lambda config: tmp_path / "mlflow.db" if new_store else None)
     monkeypatch.setattr(
-        tracker_ahead, "start", lambda config, store: events.append("tracker started") or _Worker("tracker", events)
+        tracker_ahead,
+        "start",
+        lambda config, store, relay: (
+            events.append("tracker started") or RELAYS.append(relay) or _Worker("tracker", events)
+        ),
     )
     monkeypatch.setattr(
         ahead.Ahead,
@@ -92,6 +99,7 @@ def _events(monkeypatch, tmp_path, new_store) -> list:
 
     def run(config, context, console, before_nodes):
         before_nodes()
+        assert os.environ[RELAY_ENV] == RELAYS[-1]  # the nodes' tracking calls go to the tracker's socket
         events.append("nodes ran")
         return 1
 
@@ -100,9 +108,10 @@ def _events(monkeypatch, tmp_path, new_store) -> list:
     config = SimpleNamespace(
         profile="local", data_root=str(tmp_path), log_dir=str(tmp_path), serving_dir="s",
         metadata_path=str(tmp_path / "none.sqlite"), pipeline_name="p", output_root=str(tmp_path),
-        tracking=SimpleNamespace(timeout_seconds=20.0),
+        tracking=SimpleNamespace(timeout_seconds=20.0, backend="mlflow"),
     )  # fmt: skip
     assert execute.execute(config, "commit", verbose=False) == 1
+    assert RELAY_ENV not in os.environ  # named for the run only
     return events
 
 
