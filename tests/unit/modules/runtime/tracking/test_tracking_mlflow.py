@@ -5,19 +5,9 @@ from mlflow import MlflowClient
 
 from modules.runtime import tracking
 from modules.runtime.tracking.mlflow_store import ui_command
+from tests.builders.tracked_runs import tune_then_train
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def settings(tmp_path) -> tracking.Settings:
-    return tracking.Settings(
-        backend="mlflow",
-        experiment="vertex-tfx-penguins",
-        uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
-        artifact_uri=str(tmp_path / "mlartifacts"),
-        timeout_seconds=60,
-    )
 
 
 def _runs(settings: tracking.Settings):
@@ -27,19 +17,7 @@ def _runs(settings: tracking.Settings):
 
 
 def test_a_pipeline_run_is_one_parent_with_a_child_per_trial(settings, tmp_path):
-    tuner = tracking.pipeline_run(settings, "20261204-101500-123")
-    for trial_id, rate in (("00", 0.01), ("01", 0.03)):
-        trial = tuner.child(f"trial-{trial_id}")
-        trial.log_params({"learning_rate": rate})
-        trial.log_metrics({"val_accuracy": 0.5}, step=1)
-        trial.log_metrics({"score": 0.9})
-        trial.end()
-    tuner.end()
-    trainer = tracking.pipeline_run(settings, "20261204-101500-123")
-    trainer.log_params({"learning_rate": 0.03, "train_steps": 300})
-    for epoch, accuracy in enumerate((0.5, 0.75, 0.875), start=1):
-        trainer.log_metrics({"val_accuracy": accuracy}, step=epoch)
-    trainer.end()
+    tune_then_train(settings)
 
     client, runs = _runs(settings)
     [parent] = [r for r in runs if r.data.tags["vtx.role"] == "pipeline"]
