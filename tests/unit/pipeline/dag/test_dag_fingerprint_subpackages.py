@@ -200,6 +200,7 @@ def test_real_closures_split_at_the_runtime_package():
         "runtime/tracking/mlflow_store.py",
         "runtime/tracking/neptune_server.py",
         "runtime/tracking/off.py",
+        "runtime/tracking/relay.py",
         "runtime/tracking/vertex_experiments.py",
         "runtime/training.py",
         "runtime/tuning.py",

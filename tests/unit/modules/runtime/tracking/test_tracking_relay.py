@@ -35,7 +35,7 @@ def test_relayed_calls_land_in_the_store_as_calls_made_here(settings, socket_pat
     relay.serve(socket_path, lambda: opened.append(threading.current_thread().name) or MlflowBackend(settings))
 
     tuner, trainer = tune_then_train(settings)
-    assert isinstance(tuner.native, relay.RelayRun)  # this process holds no client
+    assert type(tuner.native).__name__ == "RelayRun"  # this process holds no client
     where = trainer.where()
 
     assert opened == ["tracking-relay"]  # one client, opened on the relay's thread
@@ -90,7 +90,7 @@ def test_a_call_that_failed_there_turns_the_tracker_off_at_the_runs_end(settings
 
 def test_where_nothing_answers_this_process_opens_the_client(settings, socket_path):
     assert not Path(socket_path).exists()
-    assert isinstance(tracking.open_backend(settings), MlflowBackend)
+    assert tracking.open_backend(settings).name == "mlflow"  # the client itself, not the relay
 
 
 @pytest.mark.parametrize("backend", ["neptune", "vertex", "none"])
@@ -106,7 +106,7 @@ def test_other_backends_keep_their_client_here(socket_path, monkeypatch, backend
 
 def test_serve_relay_serves_an_mlflow_tracker(settings, socket_path):
     assert tracking.serve_relay(vars(settings), socket_path) is True
-    assert isinstance(tracking.open_backend(settings), relay.RelayBackend)
+    assert tracking.open_backend(settings).name == "relay"
 
 
 def test_a_relay_that_cannot_open_its_client_refuses_and_the_caller_opens_its_own(settings, socket_path):
@@ -114,4 +114,4 @@ def test_a_relay_that_cannot_open_its_client_refuses_and_the_caller_opens_its_ow
         raise RuntimeError("no store")
 
     relay.serve(socket_path, broken).join(timeout=10)
-    assert isinstance(tracking.open_backend(settings), MlflowBackend)
+    assert tracking.open_backend(settings).name == "mlflow"  # the client itself, not the relay
