@@ -3,7 +3,8 @@
 TFMA writes `metrics-*.tfrecord`: TFRecord framing around serialized MetricsForSlice protos. The framing is
 read here, both CRC32Cs checked, and the protos are parsed with TFMA's own generated module, loaded on its own
 (it needs only protobuf) unless TFMA is imported already: listing model versions must not wait 10 s and more
-for TensorFlow. The validation result is read with TFMA itself; whoever asks for it runs TFMA anyway.
+for TensorFlow. The validation result and the eval config are read the way TFMA's readers read them, with its
+generated modules through components/protos.py: the report's worker never imports TensorFlow.
 """
 
 import glob
@@ -18,6 +19,10 @@ import google_crc32c
 
 BASELINE = "baseline"
 _PROTO = "tensorflow_model_analysis.proto.metrics_for_slice_pb2"
+_VALIDATION_PROTO = "tensorflow_model_analysis.proto.validation_result_pb2"
+_CONFIG_PROTO = "tensorflow_model_analysis.proto.config_pb2"
+VALIDATIONS = "validations"  # TFMA's constants.VALIDATIONS_KEY: the files' prefix
+EVAL_CONFIG_FILE = "eval_config.json"  # TFMA's eval_config_writer: EVAL_CONFIG_FILE + ".json"
 _MASK_DELTA = 0xA282EAD8
 
 
@@ -66,12 +71,20 @@ def _read_records(stream: IO[bytes], path: str) -> Iterator[bytes]:
         yield data
 
 
+def _fileio():
+    """TFX's file layer, for a URI such as gs://; a process that does not import TFX (protos.py) refuses."""
+    from components import protos
+
+    protos.require_packages("reading a URI such as gs://")
+    from tfx.dsl.io import fileio
+
+    return fileio
+
+
 def tfrecords(path: str) -> Iterator[bytes]:
     """The records of one TFRecord file, as TensorFlow's writer framed them; a URI (gs://) is read through TFX."""
     if "://" in path:
-        from tfx.dsl.io import fileio
-
-        with fileio.open(path, "rb") as stream:
+        with _fileio().open(path, "rb") as stream:
             yield from _read_records(stream, path)
         return
     with open(path, "rb") as stream:
@@ -81,9 +94,7 @@ def tfrecords(path: str) -> Iterator[bytes]:
 def _files(evaluation_uri: str, prefix: str) -> List[str]:
     pattern = os.path.join(evaluation_uri, prefix + "*")
     if "://" in evaluation_uri:
-        from tfx.dsl.io import fileio
-
-        return sorted(str(path) for path in fileio.glob(pattern))
+        return sorted(str(path) for path in _fileio().glob(pattern))
     return sorted(glob.glob(pattern))
 
 
@@ -135,14 +146,48 @@ def overall_metrics(evaluation_uri: str) -> Dict[str, float]:
 
 
 def has_validation_result(evaluation_uri: str) -> bool:
-    return bool(_files(evaluation_uri, "validations"))
+    return bool(_files(evaluation_uri, VALIDATIONS))
+
+
+def validation_result(evaluation_uri: str):
+    """TFMA's ValidationResult, read as tfma.load_validation_result reads it: the one record of `validations*`."""
+    from components import protos
+
+    records = [record for path in _files(evaluation_uri, VALIDATIONS) for record in tfrecords(path)]
+    if len(records) != 1:
+        raise CorruptRecordError(f"{evaluation_uri}: {len(records)} validation results, where TFMA writes one")
+    return protos.module(_VALIDATION_PROTO).ValidationResult.FromString(records[0])
+
+
+def eval_run(evaluation_uri: str):
+    """TFMA's EvalRun (eval config, model locations) from eval_config.json; None when TFMA wrote none."""
+    from google.protobuf import json_format
+
+    from components import protos
+
+    path = os.path.join(evaluation_uri, EVAL_CONFIG_FILE)
+    try:
+        text = _read_text(path)
+    except FileNotFoundError:
+        return None
+    return json_format.Parse(text, protos.module(_CONFIG_PROTO).EvalRun())
+
+
+def _read_text(path: str) -> str:
+    if "://" in path:
+        fileio = _fileio()
+        if not fileio.exists(path):
+            raise FileNotFoundError(path)
+        with fileio.open(path) as handle:
+            text = handle.read()
+        return text.decode() if isinstance(text, bytes) else text
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def validation_failures(evaluation_uri: str) -> Tuple[List[Tuple[str, object]], int]:
     """(slice name or 'overall', failure proto) for each failed threshold, and the count of slices with none."""
-    import tensorflow_model_analysis as tfma
-
-    result = tfma.load_validation_result(evaluation_uri)
+    result = validation_result(evaluation_uri)
     failures = [
         (slice_name(per_slice.slice_key) or "overall", failure)
         for per_slice in result.metric_validations_per_slice
@@ -160,9 +205,7 @@ def output_check_failure(evaluation_uri: str) -> Optional[str]:
     path = os.path.join(evaluation_uri, REASON_FILE)
     try:
         if "://" in path:
-            from tfx.dsl.io import fileio
-
-            with fileio.open(path) as handle:
+            with _fileio().open(path) as handle:
                 data = json.loads(handle.read())
         else:
             with open(path, encoding="utf-8") as handle:

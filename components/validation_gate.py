@@ -12,6 +12,8 @@ from tfx.components.example_validator.component import ExampleValidator
 from tfx.dsl.components.base import executor_spec
 from tfx.types import standard_component_specs
 
+from components.anomalies import describe
+
 
 class SchemaAnomaliesError(RuntimeError):
     """Raised when statistics violate the schema; names each split, feature and anomaly."""
@@ -24,18 +26,6 @@ class SchemaAnomaliesError(RuntimeError):
                 for problem in problems:
                     lines.append(f"  [{split}] {feature}: {problem}")
         super().__init__("\n".join(lines))
-
-
-def describe(anomalies: anomalies_pb2.Anomalies) -> Dict[str, List[str]]:
-    """Feature name -> readable anomaly descriptions; dataset-level ones under '(dataset)'."""
-    found: Dict[str, List[str]] = {}
-    infos = dict(anomalies.anomaly_info)
-    if anomalies.HasField("dataset_anomaly_info"):
-        infos["(dataset)"] = anomalies.dataset_anomaly_info
-    for feature, info in infos.items():
-        problems = [f"{reason.short_description}: {reason.description}" for reason in info.reason]
-        found[feature] = problems or [f"{info.short_description}: {info.description}"]
-    return found
 
 
 # The extra parameter: the columns the dataset definition calls numeric, as a JSON list.

@@ -146,7 +146,8 @@ def _report_job(config: PipelineConfig, run_id: str) -> dict:
 
 def _write_report(config: PipelineConfig, run_id: str, console, answer: Optional[dict] = None) -> None:
     """Prints where the run's HTML report is: as the worker wrote it, or written here (by the worker's own code)
-    when the worker gave no answer. A failure here never changes the run's outcome."""
+    when the worker gave no answer, or answered that the report needs TensorFlow's packages ({"redo"}, e.g. a
+    failed validation's anomalies recomputed by TFDV). A failure here never changes the run's outcome."""
     from pipeline.report import worker
 
     if not answer or not answer.keys() & {"path", "not_written", "error"}:

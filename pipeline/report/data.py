@@ -119,12 +119,13 @@ def _feature_name(feature) -> str:
 
 def load_split(statistics_uri: str, split: str):
     """The split's DatasetFeatureStatistics, or None when StatisticsGen wrote none for it."""
-    import tensorflow_data_validation as tfdv
+    from tensorflow_metadata.proto.v0 import statistics_pb2
 
     path = os.path.join(statistics_uri, f"Split-{split}", STATS_FILE)
     if not os.path.exists(path):
         return None
-    datasets = tfdv.load_stats_binary(path).datasets
+    with open(path, "rb") as handle:  # as tfdv.load_stats_binary reads it, without importing TFDV
+        datasets = statistics_pb2.DatasetFeatureStatisticsList.FromString(handle.read()).datasets
     return datasets[0] if datasets else None
 
 

@@ -98,10 +98,9 @@ def slice_metrics(evaluation_uri: str, metric: str) -> List[SliceMetrics]:
 
 
 def _models(evaluation_uri: str) -> Tuple[Optional[object], Dict[str, str]]:
-    from tensorflow_model_analysis.writers import eval_config_writer
-
-    config, _, _, locations = eval_config_writer.load_eval_run(evaluation_uri)
-    return config, dict(locations)
+    """The eval config and model locations TFMA wrote (as its eval_config_writer.load_eval_run reads them)."""
+    run = evaluation.eval_run(evaluation_uri)
+    return (run.eval_config, dict(run.model_locations)) if run is not None else (None, {})
 
 
 def extract(nodes: Dict[str, mlmd.NodeRun]) -> EvaluationSection:

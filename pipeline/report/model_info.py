@@ -40,8 +40,9 @@ class ModelSection:
 
 
 def _tensor(name: str, info) -> Tensor:
-    from tensorflow.core.framework import types_pb2
+    from components import protos
 
+    types_pb2 = protos.module("tensorflow.core.framework.types_pb2")
     dtype = types_pb2.DataType.Name(info.dtype).removeprefix("DT_").lower()
     if info.tensor_shape.unknown_rank:
         shape = "unknown"
@@ -52,9 +53,9 @@ def _tensor(name: str, info) -> Tensor:
 
 def signatures(saved_model_dir: str) -> List[Signature]:
     """The serving signatures, read from saved_model.pb without loading the graph."""
-    from tensorflow.core.protobuf import saved_model_pb2
+    from components import protos
 
-    saved_model = saved_model_pb2.SavedModel()
+    saved_model = protos.module("tensorflow.core.protobuf.saved_model_pb2").SavedModel()
     with open(os.path.join(saved_model_dir, SAVED_MODEL), "rb") as handle:
         saved_model.ParseFromString(handle.read())
     found = []

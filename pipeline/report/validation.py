@@ -43,7 +43,7 @@ class ValidationSection:
 
 
 def _flatten(split: str, anomalies) -> List[Anomaly]:
-    from components.validation_gate import describe
+    from components.anomalies import describe
 
     return [
         Anomaly(split, feature, problem)
@@ -53,18 +53,22 @@ def _flatten(split: str, anomalies) -> List[Anomaly]:
 
 
 def _recorded(anomalies_uri: str) -> List[Anomaly]:
-    from tensorflow_data_validation.utils import anomalies_util
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
 
     found: List[Anomaly] = []
     for split in data.SPLITS:
         path = os.path.join(anomalies_uri, f"Split-{split}", ANOMALIES_FILE)
         if os.path.exists(path):
-            found += _flatten(split, anomalies_util.load_anomalies_binary(path))
+            with open(path, "rb") as handle:  # as TFDV's anomalies_util reads it, without importing TFDV
+                found += _flatten(split, anomalies_pb2.Anomalies.FromString(handle.read()))
     return found
 
 
 def _recomputed(statistics_uri: str, schema) -> List[Anomaly]:
     """What ExampleValidator's TFDV call found, with the gate's own check for an empty split."""
+    from components import protos
+
+    protos.require_packages("recomputing a failed validation's anomalies")
     import tensorflow_data_validation as tfdv
     from tensorflow_metadata.proto.v0 import statistics_pb2
 
@@ -112,14 +116,16 @@ def schema_features(schema) -> List[SchemaFeature]:
 
 
 def _schema(nodes: Dict[str, mlmd.NodeRun], section: ValidationSection):
-    import tensorflow_data_validation as tfdv
+    from google.protobuf import text_format
+    from tensorflow_metadata.proto.v0 import schema_pb2
 
     node = nodes.get("SchemaGen")
     if node is None or not node.outputs.get("schema"):
         return None
     section.schema_uri = node.outputs["schema"][0].uri
     section.source = "curated" if node.execution_type.endswith(CURATED_TYPE) else "inferred"
-    schema = tfdv.load_schema_text(os.path.join(section.schema_uri, SCHEMA_FILE))
+    with open(os.path.join(section.schema_uri, SCHEMA_FILE), encoding="utf-8") as handle:
+        schema = text_format.Parse(handle.read(), schema_pb2.Schema())  # as tfdv.load_schema_text does
     section.features = schema_features(schema)
     return schema
 
