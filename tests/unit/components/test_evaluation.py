@@ -52,3 +52,60 @@ def test_a_corrupted_record_is_detected(evaluation_dir):
 
 def test_no_metrics_file_is_no_metrics(tmp_path):
     assert evaluation.overall_metrics(str(tmp_path)) == {}
+
+
+def _validation_result():
+    from tensorflow_model_analysis.proto import validation_result_pb2
+
+    result = validation_result_pb2.ValidationResult(validation_ok=False)
+    failed = result.metric_validations_per_slice.add()
+    failure = failed.failures.add()
+    failure.metric_key.name = "accuracy"
+    failure.metric_value.double_value.value = 0.5
+    failure.metric_threshold.value_threshold.lower_bound.value = 0.9
+    result.missing_slices.add().feature_keys.append("island")
+    return result
+
+
+def test_the_validation_result_reads_as_tfmas_own_reader_reads_it(tmp_path):
+    import tensorflow as tf
+    import tensorflow_model_analysis as tfma
+
+    with tf.io.TFRecordWriter(str(tmp_path / "validations.tfrecord")) as writer:
+        writer.write(_validation_result().SerializeToString())
+
+    ours = evaluation.validation_result(str(tmp_path))
+    assert ours == tfma.load_validation_result(str(tmp_path)) == _validation_result()
+    failures, missing = evaluation.validation_failures(str(tmp_path))
+    assert [(where, failure.metric_key.name) for where, failure in failures] == [("overall", "accuracy")]
+    assert missing == 1
+
+
+def test_no_validation_result_or_two_of_them_is_refused(tmp_path):
+    import tensorflow as tf
+
+    with pytest.raises(evaluation.CorruptRecordError, match="0 validation results"):
+        evaluation.validation_result(str(tmp_path))
+    with tf.io.TFRecordWriter(str(tmp_path / "validations.tfrecord")) as writer:
+        writer.write(_validation_result().SerializeToString())
+        writer.write(_validation_result().SerializeToString())
+    with pytest.raises(evaluation.CorruptRecordError, match="2 validation results, where TFMA writes one"):
+        evaluation.validation_result(str(tmp_path))
+
+
+def test_the_eval_run_reads_as_tfmas_own_reader_reads_it(tmp_path):
+    from tensorflow_model_analysis.writers import eval_config_writer
+
+    from pipeline.config.loader import load_config
+    from pipeline.dag.eval_config import eval_config
+
+    config = eval_config(load_config(overrides=["evaluation.max_accuracy_drop=0.02"], environ={}))
+    locations = {"candidate": "/models/new", "baseline": "/models/old"}
+    text = eval_config_writer._serialize_eval_run(config, "/data", "tfrecords", locations)  # noqa: SLF001 - TFMA's writer
+    (tmp_path / evaluation.EVAL_CONFIG_FILE).write_text(text)
+
+    run = evaluation.eval_run(str(tmp_path))
+    theirs, _, _, their_locations = eval_config_writer.load_eval_run(str(tmp_path))
+    assert run is not None and run.eval_config == theirs == config
+    assert dict(run.model_locations) == dict(their_locations) == locations
+    assert evaluation.eval_run(str(tmp_path / "elsewhere")) is None

@@ -30,7 +30,7 @@ def test_the_workers_answer_is_printed_and_nothing_is_written_again(monkeypatch)
     assert printed == "Report: not written (KeyError: 'x'); see the log file above\n"
 
 
-@pytest.mark.parametrize("answer", [None, {}, {"unexpected": 1}])
+@pytest.mark.parametrize("answer", [None, {}, {"unexpected": 1}, {"redo": "recomputing needs TensorFlow"}])
 def test_without_an_answer_the_report_is_written_here_by_the_workers_code(answer, monkeypatch):
     printed, jobs = _printed(answer, monkeypatch)
     assert printed == "Report: /here.html\n"

@@ -53,7 +53,46 @@ def test_a_written_report_is_answered_with_its_path(tmp_path, monkeypatch):
     assert target.read_text() == "<html>report of record</html>"
 
 
-def test_what_it_loads_ahead_exists():
-    import importlib.util
+def test_a_report_that_needs_tensorflows_packages_is_left_to_the_run(tmp_path, monkeypatch):
+    from components import protos
 
-    assert all(importlib.util.find_spec(name) is not None for name in worker.AHEAD)
+    monkeypatch.setattr(runs, "load", lambda *args: "record")
+
+    def needs(record):
+        protos.require_packages("recomputing anomalies")
+
+    monkeypatch.setattr(protos, "_standalone", True)
+    monkeypatch.setattr(build, "build", needs)
+    job = {"metadata_path": "m", "pipeline_name": "p", "run_id": "r", "path": str(tmp_path / "r.html")}
+    _, answer = _served(job)
+    assert json.loads(answer) == {
+        "redo": "recomputing anomalies needs TensorFlow's packages, which this process does not import"
+    }
+    assert not (tmp_path / "r.html").exists()
+
+
+# The worker as `vtx run` starts it, then what it imported: its libraries, and none of TensorFlow's packages.
+CHILD = """
+import io, json, sys
+from pipeline.report import worker
+sys.stdin = io.StringIO("\\n")
+worker.main()
+heavy = ("tensorflow", "tensorflow_data_validation", "tensorflow_model_analysis", "tfx", "apache_beam")
+print(json.dumps({
+    "heavy": [name for name in heavy if name in sys.modules],
+    "ahead": all(name in sys.modules for name in worker.AHEAD + worker.PROTOS),
+}))
+"""
+
+
+def test_the_worker_loads_its_libraries_and_not_tensorflow():
+    import subprocess
+    import sys
+
+    from tests.builders.pipeline_runs import PROJECT_ROOT
+
+    done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    ready, answer = done.stdout.splitlines()
+    assert ready == "ready"
+    assert json.loads(answer) == {"heavy": [], "ahead": True}
