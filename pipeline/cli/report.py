@@ -64,5 +64,5 @@ def report_command(
         common.fail(str(error))
     path = Path(out) if out else build.default_path(config.output_root, record.run_id)
     with logs.capture(Path(config.log_dir) / f"report-{record.run_id}.log", verbose):
-        written = render.write(build.build(record), path)
+        written = render.write(build.build(record), path, keep_charts=not out)
     click.echo(f"Report of run {record.run_id}: {written}")

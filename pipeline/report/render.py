@@ -7,6 +7,7 @@ import jinja2
 
 from pipeline.report import charts
 from pipeline.report.build import Report
+from pipeline.report.chart_cache import FOLDER, ChartCache
 
 TEMPLATE = "report.html.j2"
 
@@ -33,10 +34,11 @@ def _lower_bound(report: Report) -> Optional[float]:
     return None
 
 
-def chart_svgs(report: Report) -> Dict[str, Any]:
+def chart_svgs(report: Report, cache: Optional[ChartCache] = None) -> Dict[str, Any]:
+    feature = cache.feature if cache is not None else charts.feature
     return {
         "timeline": charts.timeline(report.timeline) if report.timeline.steps else None,
-        "features": [charts.feature(f, i) for i, f in enumerate(report.data.features)],
+        "features": [feature(f, i) for i, f in enumerate(report.data.features)],
         "tuning": charts.tuning(report.tuning.trials),
         "evaluation": charts.evaluation(report.evaluation.slices, report.evaluation.metric, _lower_bound(report)),
     }
@@ -56,12 +58,16 @@ def environment(templates: Path = Path(__file__).parent) -> jinja2.Environment:
     return env
 
 
-def html(report: Report) -> str:
-    return environment().get_template(TEMPLATE).render(report=report, charts=chart_svgs(report))
+def html(report: Report, cache: Optional[ChartCache] = None) -> str:
+    return environment().get_template(TEMPLATE).render(report=report, charts=chart_svgs(report, cache))
 
 
-def write(report: Report, path: Path) -> Path:
-    """Renders the report to `path`; returns its absolute path."""
+def write(report: Report, path: Path, keep_charts: bool = False) -> Path:
+    """Renders the report to `path`; returns its absolute path. With keep_charts, the feature charts are taken
+    from, and kept in, the folder beside it (chart_cache.py): for the reports `vtx run` writes."""
+    cache = ChartCache(path.parent / FOLDER) if keep_charts else None
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html(report), encoding="utf-8")
+    path.write_text(html(report, cache), encoding="utf-8")
+    if cache is not None:
+        cache.keep_only_used()
     return path.resolve()

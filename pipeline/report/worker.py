@@ -60,7 +60,7 @@ def write(job: Dict[str, Any]) -> Dict[str, str]:
 
     try:
         record = runs.load(job["metadata_path"], job["pipeline_name"], job["run_id"])
-        return {"path": str(render.write(build.build(record), Path(job["path"])))}
+        return {"path": str(render.write(build.build(record), Path(job["path"]), keep_charts=True))}
     except runs.ReportError as error:
         return {"not_written": str(error)}
     except protos.NeedsPackagesError as error:

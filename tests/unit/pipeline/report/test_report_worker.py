@@ -45,7 +45,7 @@ def test_a_written_report_is_answered_with_its_path(tmp_path, monkeypatch):
 
     monkeypatch.setattr(runs, "load", lambda *args: "record")
     monkeypatch.setattr(build, "build", lambda record: f"report of {record}")
-    monkeypatch.setattr(render, "html", lambda report: f"<html>{report}</html>")
+    monkeypatch.setattr(render, "html", lambda report, cache: f"<html>{report}</html>")
     target = tmp_path / "reports" / "run-r.html"
     job = {"metadata_path": "m", "pipeline_name": "p", "run_id": "r", "path": str(target)}
     _, answer = _served(job)
