@@ -25,15 +25,19 @@ def test_every_run_prints_its_report(first_run: Run, stopped_run: StoppedRun):
         }
 
 
-def test_vtx_report_writes_the_named_run_where_asked(second_run: Run, first_run: Run, tmp_path: Path):
-    out = tmp_path / "ci" / "report.html"
-    done = subprocess.run(
-        [VTX, "report", "--output", str(second_run.output), "--run", first_run.run_id, "--out", str(out)],
+def _vtx_report(output: Path, run_id: str, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [VTX, "report", "--output", str(output), "--run", run_id, "--out", str(out)],
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
         timeout=300,
     )
+
+
+def test_vtx_report_writes_the_named_run_where_asked(second_run: Run, first_run: Run, tmp_path: Path):
+    out = tmp_path / "ci" / "report.html"
+    done = _vtx_report(second_run.output, first_run.run_id, out)
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout == f"Report of run {first_run.run_id}: {out}\n"
@@ -84,13 +88,7 @@ def test_the_worker_draws_the_page_vtx_report_draws_with_tensorflow(
     for run in (first_run, not_blessed_run):
         drawn, expected = tmp_path / f"worker-{run.run_id}.html", tmp_path / f"report-{run.run_id}.html"
         assert _worker_answer(run, drawn) == {"path": str(drawn)}
-        done = subprocess.run(
-            [VTX, "report", "--output", str(run.output), "--run", run.run_id, "--out", str(expected)],
-            capture_output=True,
-            text=True,
-            cwd=PROJECT_ROOT,
-            timeout=300,
-        )
+        done = _vtx_report(run.output, run.run_id, expected)
         assert done.returncode == 0, done.stdout + done.stderr
         # Byte for byte: the same statistics, schema, signatures, eval config, metrics and failed thresholds.
         assert drawn.read_bytes() == expected.read_bytes()
