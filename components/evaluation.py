@@ -21,6 +21,8 @@ BASELINE = "baseline"
 _PROTO = "tensorflow_model_analysis.proto.metrics_for_slice_pb2"
 _VALIDATION_PROTO = "tensorflow_model_analysis.proto.validation_result_pb2"
 _CONFIG_PROTO = "tensorflow_model_analysis.proto.config_pb2"
+# Every generated module this file parses with (the report's worker loads them ahead).
+PROTOS = (_PROTO, _VALIDATION_PROTO, _CONFIG_PROTO)
 VALIDATIONS = "validations"  # TFMA's constants.VALIDATIONS_KEY: the files' prefix
 EVAL_CONFIG_FILE = "eval_config.json"  # TFMA's eval_config_writer: EVAL_CONFIG_FILE + ".json"
 _MASK_DELTA = 0xA282EAD8

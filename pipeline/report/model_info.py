@@ -8,6 +8,10 @@ from pipeline import mlmd
 
 SERVING_DIR = "Format-Serving"
 SAVED_MODEL = "saved_model.pb"
+_TYPES_PROTO = "tensorflow.core.framework.types_pb2"
+_SAVED_MODEL_PROTO = "tensorflow.core.protobuf.saved_model_pb2"
+# Every generated module this file parses with (the report's worker loads them ahead).
+PROTOS = (_TYPES_PROTO, _SAVED_MODEL_PROTO)
 
 
 @dataclass
@@ -42,7 +46,7 @@ class ModelSection:
 def _tensor(name: str, info) -> Tensor:
     from components import protos
 
-    types_pb2 = protos.module("tensorflow.core.framework.types_pb2")
+    types_pb2 = protos.module(_TYPES_PROTO)
     dtype = types_pb2.DataType.Name(info.dtype).removeprefix("DT_").lower()
     if info.tensor_shape.unknown_rank:
         shape = "unknown"
@@ -55,7 +59,7 @@ def signatures(saved_model_dir: str) -> List[Signature]:
     """The serving signatures, read from saved_model.pb without loading the graph."""
     from components import protos
 
-    saved_model = protos.module("tensorflow.core.protobuf.saved_model_pb2").SavedModel()
+    saved_model = protos.module(_SAVED_MODEL_PROTO).SavedModel()
     with open(os.path.join(saved_model_dir, SAVED_MODEL), "rb") as handle:
         saved_model.ParseFromString(handle.read())
     found = []

@@ -16,6 +16,8 @@ import traceback
 from pathlib import Path
 from typing import Any, Dict
 
+from components import evaluation
+from pipeline.report import model_info
 from pipeline.workers import collector_frozen, serve
 
 # What building a report imports lazily (pipeline/report/*.py, components/evaluation.py), loaded ahead.
@@ -33,13 +35,7 @@ AHEAD = (
     "tensorflow_metadata.proto.v0.statistics_pb2",
 )
 # The generated modules of TensorFlow and TFMA it reads, loaded without their packages (components/protos.py).
-PROTOS = (
-    "tensorflow.core.framework.types_pb2",
-    "tensorflow.core.protobuf.saved_model_pb2",
-    "tensorflow_model_analysis.proto.config_pb2",
-    "tensorflow_model_analysis.proto.metrics_for_slice_pb2",
-    "tensorflow_model_analysis.proto.validation_result_pb2",
-)
+PROTOS = evaluation.PROTOS + model_info.PROTOS
 
 
 def load_ahead() -> None:
