@@ -20,7 +20,15 @@ from tfx.proto import trainer_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import json_utils, path_utils, proto_utils
 
-from components import dataset_identity, eval_policy, modules_source, neptune_secret, preloaded_model, wheels
+from components import (
+    dataset_identity,
+    eval_policy,
+    modules_source,
+    neptune_secret,
+    preloaded_model,
+    unoptimized_functions,
+    wheels,
+)
 from components.direct_beam import DirectBeamExecutor, runs_remotely
 
 # Keys of custom_config that this package sets; see pipeline/pipeline.py.
@@ -200,7 +208,8 @@ class EvaluatorExecutor(DirectBeamExecutor, evaluator_executor.Executor):
         # In this process, the output check and TFMA share one load of the candidate (components/preloaded_model.py).
         shared = preloaded_model.in_process([str(arg) for arg in self._beam_pipeline_args or []])
         candidate = path_utils.serving_model_path(input_dict[standard_component_specs.MODEL_KEY][0].uri)
-        with preloaded_model.kept(candidate if shared else None):
+        # Its model functions run a few times each: Grappler's optimization would cost more than it saves.
+        with preloaded_model.kept(candidate if shared else None), unoptimized_functions.without_grappler():
             if shared:
                 properties[preloaded_model.PROPERTY] = preloaded_model.FUNCTION
             self._evaluate(candidate, input_dict, output_dict, properties)

@@ -1,0 +1,83 @@
+"""Unit tests of components.unoptimized_functions: the Evaluator's output check and TFMA call the model's functions
+with Grappler off, and TensorFlow's setting is as before once it is done, also after an error."""
+
+import pytest
+import tensorflow as tf
+from tfx.components.evaluator import executor as evaluator_executor
+
+from components import output_check, unoptimized_functions
+from components.executors import EvaluatorExecutor
+from tests.unit.components.test_preloaded_model import VALID, evaluator_run
+
+pytestmark = pytest.mark.unit
+
+OPTION = unoptimized_functions.OPTION
+
+
+def grappler_off() -> bool:
+    return bool(tf.config.optimizer.get_experimental_options().get(OPTION, False))
+
+
+@pytest.fixture
+def restore_option():
+    before = grappler_off()
+    yield
+    tf.config.optimizer.set_experimental_options({OPTION: before})
+
+
+@pytest.mark.parametrize("before", [False, True])
+def test_grappler_is_off_inside_and_as_it_was_after(restore_option, before):
+    tf.config.optimizer.set_experimental_options({OPTION: before})
+
+    with unoptimized_functions.without_grappler():
+        assert grappler_off()
+
+    assert grappler_off() is before
+
+
+def test_an_error_inside_puts_the_setting_back(restore_option):
+    tf.config.optimizer.set_experimental_options({OPTION: False})
+
+    with pytest.raises(RuntimeError, match="inside"):
+        with unoptimized_functions.without_grappler():
+            raise RuntimeError("inside")
+
+    assert not grappler_off()
+
+
+def test_a_function_first_called_inside_gives_the_same_answer(restore_option):
+    weights = tf.constant([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+
+    def scores(x):
+        return tf.nn.softmax(tf.nn.relu(tf.matmul(x, weights) + 0.1))
+
+    x = tf.constant([[1.0, 2.0], [-3.0, 0.5], [0.0, 0.0]])
+    optimized = tf.function(scores)(x).numpy()
+    with unoptimized_functions.without_grappler():
+        unoptimized = tf.function(scores)(x).numpy()
+
+    assert unoptimized.tobytes() == optimized.tobytes()
+
+
+@pytest.mark.parametrize("beam_args", [[], ["--direct_running_mode=multi_processing"]])
+def test_the_evaluator_checks_and_evaluates_with_grappler_off(tmp_path, monkeypatch, restore_option, beam_args):
+    tf.config.optimizer.set_experimental_options({OPTION: False})
+    inputs, outputs, properties = evaluator_run(tmp_path, VALID)
+    seen = {}
+    check = output_check.problem
+
+    def checked(*args, **kwargs):
+        seen["output check"] = grappler_off()
+        return check(*args, **kwargs)
+
+    def tfma_do(self, input_dict, output_dict, exec_properties):
+        seen["TFMA"] = grappler_off()
+
+    monkeypatch.setattr(output_check, "problem", checked)
+    monkeypatch.setattr(evaluator_executor.Executor, "Do", tfma_do)
+    context = evaluator_executor.Executor.Context(beam_pipeline_args=beam_args, tmp_dir=str(tmp_path / "tmp"))
+
+    EvaluatorExecutor(context).Do(inputs, outputs, properties)
+
+    assert seen == {"output check": True, "TFMA": True}
+    assert not grappler_off(), "the rest of the run (and the next steps) keep Grappler"
