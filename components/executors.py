@@ -163,7 +163,8 @@ class TransformExecutor(DirectBeamExecutor, transform_executor.Executor):
 class TunerExecutor(tuner_executor.Executor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
         prepare(exec_properties, output_dict)
-        super().Do(input_dict, output_dict, apply_trials(exec_properties))
+        with unoptimized_functions.for_trials(exec_properties):
+            super().Do(input_dict, output_dict, apply_trials(exec_properties))
 
 
 def stamp_model(output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:

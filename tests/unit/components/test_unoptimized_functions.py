@@ -1,12 +1,17 @@
-"""Unit tests of components.unoptimized_functions: the Evaluator's output check and TFMA call the model's functions
-with Grappler off, and TensorFlow's setting is as before once it is done, also after an error."""
+"""Unit tests of components.unoptimized_functions: the Evaluator's output check and TFMA, and a Tuner's short trials,
+call their functions with Grappler off, and TensorFlow's setting is as before once they are done, also after an
+error; longer trials and the Trainer keep Grappler."""
 
 import pytest
 import tensorflow as tf
 from tfx.components.evaluator import executor as evaluator_executor
+from tfx.components.trainer import executor as trainer_executor
+from tfx.components.tuner import executor as tuner_executor
+from tfx.proto import trainer_pb2
+from tfx.utils import proto_utils
 
 from components import output_check, unoptimized_functions
-from components.executors import EvaluatorExecutor
+from components.executors import EvaluatorExecutor, TrainerExecutor, TunerExecutor
 from tests.unit.components.test_preloaded_model import VALID, evaluator_run
 
 pytestmark = pytest.mark.unit
@@ -38,9 +43,8 @@ def test_grappler_is_off_inside_and_as_it_was_after(restore_option, before):
 def test_an_error_inside_puts_the_setting_back(restore_option):
     tf.config.optimizer.set_experimental_options({OPTION: False})
 
-    with pytest.raises(RuntimeError, match="inside"):
-        with unoptimized_functions.without_grappler():
-            raise RuntimeError("inside")
+    with pytest.raises(RuntimeError, match="inside"), unoptimized_functions.without_grappler():
+        raise RuntimeError("inside")
 
     assert not grappler_off()
 
@@ -81,3 +85,42 @@ def test_the_evaluator_checks_and_evaluates_with_grappler_off(tmp_path, monkeypa
 
     assert seen == {"output check": True, "TFMA": True}
     assert not grappler_off(), "the rest of the run (and the next steps) keep Grappler"
+
+
+def train_args(steps: int) -> str:
+    return proto_utils.proto_to_json(trainer_pb2.TrainArgs(num_steps=steps))
+
+
+@pytest.mark.parametrize(
+    ("properties", "off"),
+    [
+        ({"train_args": train_args(100)}, True),
+        ({"train_args": train_args(unoptimized_functions.FEW_STEPS)}, True),
+        ({"train_args": train_args(unoptimized_functions.FEW_STEPS + 1)}, False),
+        ({"train_args": train_args(20_000)}, False),
+        ({}, False),
+    ],
+)
+def test_only_a_tuner_whose_trials_train_few_steps_runs_without_grappler(restore_option, properties, off):
+    tf.config.optimizer.set_experimental_options({OPTION: False})
+
+    with unoptimized_functions.for_trials(properties):
+        assert grappler_off() is off
+
+    assert not grappler_off()
+
+
+def test_the_tuner_runs_its_trials_without_grappler_and_the_trainer_keeps_it(tmp_path, monkeypatch, restore_option):
+    tf.config.optimizer.set_experimental_options({OPTION: False})
+    seen = {}
+    monkeypatch.setattr(tuner_executor.Executor, "Do", lambda self, i, o, p: seen.update(tuner=grappler_off()))
+    monkeypatch.setattr(
+        trainer_executor.GenericExecutor, "Do", lambda self, i, o, p: seen.update(trainer=grappler_off())
+    )
+    monkeypatch.setattr("components.executors.stamp_model", lambda output_dict, exec_properties: None)
+
+    TunerExecutor().Do({}, {}, {"train_args": train_args(100), "max_trials": 3})
+    TrainerExecutor().Do({}, {}, {"train_args": train_args(100)})
+
+    assert seen == {"tuner": True, "trainer": False}
+    assert not grappler_off()
