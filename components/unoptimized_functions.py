@@ -2,8 +2,8 @@
 
 TensorFlow optimizes a function's graph with Grappler when it is first called (instantiated), which pays off over
 many calls. The Evaluator calls each exported signature of the candidate and the baseline a handful of times
-(the output check once, TFMA once per batch), so that optimization is a fixed cost of the step: about a third
-of TF's time in it on the penguin model, 0.15-0.3 s. The setting is TensorFlow's own
+(the output check once, TFMA once per batch), so that optimization is a fixed cost of the step: about half of
+the time its function calls take on the penguin model, 0.25 s. The setting is TensorFlow's own
 (`tf.config.optimizer.set_experimental_options`), applies to functions first called in this thread while it is
 on, and is put back on exit; Beam workers in other processes (multi-processing, Dataflow) keep Grappler.
 

@@ -5,7 +5,7 @@ from typing import Any, Dict
 from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_trainer
 from tfx.extensions.google_cloud_ai_platform.tuner import executor as vertex_tuner
 
-from components import executors
+from components import executors, unoptimized_functions
 
 
 class VertexTrainerExecutor(vertex_trainer.GenericExecutor):
@@ -25,7 +25,9 @@ class TunerWorkerExecutor(vertex_tuner._WorkerExecutor):
 
     def Do(self, input_dict, output_dict, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
         executors.prepare(exec_properties, output_dict)
-        super().Do(input_dict, output_dict, executors.apply_trials(exec_properties))
+        # As locally: short trials run without Grappler (components/unoptimized_functions.py).
+        with unoptimized_functions.for_trials(exec_properties):
+            super().Do(input_dict, output_dict, executors.apply_trials(exec_properties))
 
 
 class VertexTunerExecutor(vertex_tuner.Executor):

@@ -7,11 +7,13 @@ import tensorflow as tf
 from tfx.components.evaluator import executor as evaluator_executor
 from tfx.components.trainer import executor as trainer_executor
 from tfx.components.tuner import executor as tuner_executor
+from tfx.extensions.google_cloud_ai_platform.tuner import executor as vertex_tuner
 from tfx.proto import trainer_pb2
 from tfx.utils import proto_utils
 
 from components import output_check, unoptimized_functions
 from components.executors import EvaluatorExecutor, TrainerExecutor, TunerExecutor
+from components.vertex.executors import TunerWorkerExecutor
 from tests.unit.components.test_preloaded_model import VALID, evaluator_run
 
 pytestmark = pytest.mark.unit
@@ -123,4 +125,19 @@ def test_the_tuner_runs_its_trials_without_grappler_and_the_trainer_keeps_it(tmp
     TrainerExecutor().Do({}, {}, {"train_args": train_args(100)})
 
     assert seen == {"tuner": True, "trainer": False}
+    assert not grappler_off()
+
+
+def test_a_vertex_tuning_worker_runs_short_trials_without_grappler_too(tmp_path, monkeypatch, restore_option):
+    tf.config.optimizer.set_experimental_options({OPTION: False})
+    seen = []
+    monkeypatch.setattr(vertex_tuner._WorkerExecutor, "Do", lambda self, i, o, p: seen.append(grappler_off()))
+
+    monkeypatch.delenv("CLUSTER_SPEC", raising=False)  # one machine, as TFX's worker assumes without it
+    worker = TunerWorkerExecutor(vertex_tuner._WorkerExecutor.Context(tmp_dir=str(tmp_path)))
+
+    worker.Do({}, {}, {"train_args": train_args(100)})
+    worker.Do({}, {}, {"train_args": train_args(5_000)})
+
+    assert seen == [True, False]
     assert not grappler_off()
