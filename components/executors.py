@@ -1,11 +1,12 @@
 """TFX executors with our run-time duties: modules from modules_uri, the run id and tracker, per-run parameters."""
 
+import contextlib
 import json
 import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import tensorflow as tf
 from tfx import types
@@ -160,11 +161,19 @@ class TransformExecutor(DirectBeamExecutor, transform_executor.Executor):
         super().Do(input_dict, output_dict, exec_properties)
 
 
+@contextlib.contextmanager
+def tuning(exec_properties: Dict[str, Any], output_dict: Artifacts) -> Iterator[Dict[str, Any]]:
+    """Around TFX's search, here or in a Vertex tuning worker: prepare, short trials without Grappler
+    (components/unoptimized_functions.py), and the exec properties with the trials parameter applied."""
+    prepare(exec_properties, output_dict)
+    with unoptimized_functions.for_trials(exec_properties):
+        yield apply_trials(exec_properties)
+
+
 class TunerExecutor(tuner_executor.Executor):
     def Do(self, input_dict: Artifacts, output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
-        prepare(exec_properties, output_dict)
-        with unoptimized_functions.for_trials(exec_properties):
-            super().Do(input_dict, output_dict, apply_trials(exec_properties))
+        with tuning(exec_properties, output_dict) as properties:
+            super().Do(input_dict, output_dict, properties)
 
 
 def stamp_model(output_dict: Artifacts, exec_properties: Dict[str, Any]) -> None:

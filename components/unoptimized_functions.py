@@ -14,7 +14,6 @@ run without Grappler and longer ones keep it. The Trainer, whose model is the pr
 """
 
 import contextlib
-import json
 from typing import Any, ContextManager, Dict, Iterator
 
 OPTION = "disable_meta_optimizer"
@@ -37,6 +36,12 @@ def without_grappler() -> Iterator[None]:
 
 def for_trials(exec_properties: Dict[str, Any]) -> ContextManager[None]:
     """without_grappler() for a Tuner whose trials train FEW_STEPS steps or fewer (its train_args); else nothing."""
-    train_args = json.loads(exec_properties.get("train_args") or "{}")
-    steps = int(train_args.get("num_steps") or train_args.get("numSteps") or 0)
-    return without_grappler() if 0 < steps <= FEW_STEPS else contextlib.nullcontext()
+    from tfx.proto import trainer_pb2
+    from tfx.types import standard_component_specs
+    from tfx.utils import proto_utils
+
+    train_args = trainer_pb2.TrainArgs()
+    if exec_properties.get(standard_component_specs.TRAIN_ARGS_KEY):
+        # Parsed as TFX's Tuner parses it.
+        proto_utils.json_to_proto(exec_properties[standard_component_specs.TRAIN_ARGS_KEY], train_args)
+    return without_grappler() if 0 < train_args.num_steps <= FEW_STEPS else contextlib.nullcontext()

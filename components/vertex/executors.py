@@ -5,7 +5,7 @@ from typing import Any, Dict
 from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_trainer
 from tfx.extensions.google_cloud_ai_platform.tuner import executor as vertex_tuner
 
-from components import executors, unoptimized_functions
+from components import executors
 
 
 class VertexTrainerExecutor(vertex_trainer.GenericExecutor):
@@ -24,10 +24,8 @@ class TunerWorkerExecutor(vertex_tuner._WorkerExecutor):
     """One tuning worker of the Vertex job: modules, the run id, the tracker and the trials parameter first."""
 
     def Do(self, input_dict, output_dict, exec_properties: Dict[str, Any]) -> None:  # noqa: N802
-        executors.prepare(exec_properties, output_dict)
-        # As locally: short trials run without Grappler (components/unoptimized_functions.py).
-        with unoptimized_functions.for_trials(exec_properties):
-            super().Do(input_dict, output_dict, executors.apply_trials(exec_properties))
+        with executors.tuning(exec_properties, output_dict) as properties:
+            super().Do(input_dict, output_dict, properties)
 
 
 class VertexTunerExecutor(vertex_tuner.Executor):

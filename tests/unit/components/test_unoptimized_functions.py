@@ -25,15 +25,17 @@ def grappler_off() -> bool:
     return bool(tf.config.optimizer.get_experimental_options().get(OPTION, False))
 
 
-@pytest.fixture
-def restore_option():
+@pytest.fixture(autouse=True)
+def grappler_on():
+    """Each test starts with Grappler on, TensorFlow's default, and the process's setting is put back after it."""
     before = grappler_off()
+    tf.config.optimizer.set_experimental_options({OPTION: False})
     yield
     tf.config.optimizer.set_experimental_options({OPTION: before})
 
 
 @pytest.mark.parametrize("before", [False, True])
-def test_grappler_is_off_inside_and_as_it_was_after(restore_option, before):
+def test_grappler_is_off_inside_and_as_it_was_after(before):
     tf.config.optimizer.set_experimental_options({OPTION: before})
 
     with unoptimized_functions.without_grappler():
@@ -42,8 +44,7 @@ def test_grappler_is_off_inside_and_as_it_was_after(restore_option, before):
     assert grappler_off() is before
 
 
-def test_an_error_inside_puts_the_setting_back(restore_option):
-    tf.config.optimizer.set_experimental_options({OPTION: False})
+def test_an_error_inside_puts_the_setting_back():
 
     with pytest.raises(RuntimeError, match="inside"), unoptimized_functions.without_grappler():
         raise RuntimeError("inside")
@@ -51,7 +52,7 @@ def test_an_error_inside_puts_the_setting_back(restore_option):
     assert not grappler_off()
 
 
-def test_a_function_first_called_inside_gives_the_same_answer(restore_option):
+def test_a_function_first_called_inside_gives_the_same_answer():
     weights = tf.constant([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
 
     def scores(x):
@@ -66,8 +67,7 @@ def test_a_function_first_called_inside_gives_the_same_answer(restore_option):
 
 
 @pytest.mark.parametrize("beam_args", [[], ["--direct_running_mode=multi_processing"]])
-def test_the_evaluator_checks_and_evaluates_with_grappler_off(tmp_path, monkeypatch, restore_option, beam_args):
-    tf.config.optimizer.set_experimental_options({OPTION: False})
+def test_the_evaluator_checks_and_evaluates_with_grappler_off(tmp_path, monkeypatch, beam_args):
     inputs, outputs, properties = evaluator_run(tmp_path, VALID)
     seen = {}
     check = output_check.problem
@@ -103,8 +103,7 @@ def train_args(steps: int) -> str:
         ({}, False),
     ],
 )
-def test_only_a_tuner_whose_trials_train_few_steps_runs_without_grappler(restore_option, properties, off):
-    tf.config.optimizer.set_experimental_options({OPTION: False})
+def test_only_a_tuner_whose_trials_train_few_steps_runs_without_grappler(properties, off):
 
     with unoptimized_functions.for_trials(properties):
         assert grappler_off() is off
@@ -112,8 +111,7 @@ def test_only_a_tuner_whose_trials_train_few_steps_runs_without_grappler(restore
     assert not grappler_off()
 
 
-def test_the_tuner_runs_its_trials_without_grappler_and_the_trainer_keeps_it(tmp_path, monkeypatch, restore_option):
-    tf.config.optimizer.set_experimental_options({OPTION: False})
+def test_the_tuner_runs_its_trials_without_grappler_and_the_trainer_keeps_it(tmp_path, monkeypatch):
     seen = {}
     monkeypatch.setattr(tuner_executor.Executor, "Do", lambda self, i, o, p: seen.update(tuner=grappler_off()))
     monkeypatch.setattr(
@@ -128,11 +126,9 @@ def test_the_tuner_runs_its_trials_without_grappler_and_the_trainer_keeps_it(tmp
     assert not grappler_off()
 
 
-def test_a_vertex_tuning_worker_runs_short_trials_without_grappler_too(tmp_path, monkeypatch, restore_option):
-    tf.config.optimizer.set_experimental_options({OPTION: False})
+def test_a_vertex_tuning_worker_runs_short_trials_without_grappler_too(tmp_path, monkeypatch):
     seen = []
     monkeypatch.setattr(vertex_tuner._WorkerExecutor, "Do", lambda self, i, o, p: seen.append(grappler_off()))
-
     monkeypatch.delenv("CLUSTER_SPEC", raising=False)  # one machine, as TFX's worker assumes without it
     worker = TunerWorkerExecutor(vertex_tuner._WorkerExecutor.Context(tmp_dir=str(tmp_path)))
 
