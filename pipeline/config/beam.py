@@ -62,6 +62,10 @@ def check_flags(flags: List[str]) -> Dict[str, Any]:
 # fraction of the time: 0.8 s less over the four Beam steps of a cold `vtx run` on data/, with equal
 # outputs (benchmarks/findings.md, "The local loop, round four"). Remote runners keep Beam's default.
 DIRECT_PICKLER = "--pickle_library=cloudpickle"
+# The DirectRunner's multi-processing workers import this first (components/beam_worker.py, by its name: the
+# launcher must not import it): their collector skips the imports, and they exit without a final collection.
+# About 1 s less per worker in each Beam step (benchmarks/findings.md, "Scale, round three").
+WORKER_PLUGIN = "--beam_plugins=components.beam_worker"
 
 
 class BeamConfig(Section):
@@ -115,9 +119,10 @@ class BeamConfig(Section):
         """The Beam flags of every Beam step: the runner's, those `derived` adds (Dataflow's), then extra_args.
 
         Beam takes the last value of a repeated flag, so extra_args win over derived ones. On the DirectRunner
-        the DoFns are pickled with cloudpickle (DIRECT_PICKLER; see its comment), and no other flag is given
-        unless it differs from its default. (TFX would package itself whenever any flag is set; the
-        DirectRunner's executors skip that: components/direct_beam.py.)
+        the DoFns are pickled with cloudpickle (DIRECT_PICKLER; see its comment), the worker processes of the
+        multi-processing mode import WORKER_PLUGIN, and no other flag is given unless it differs from its
+        default. (TFX would package itself whenever any flag is set; the DirectRunner's executors skip that:
+        components/direct_beam.py.)
         """
         if not self.is_remote:
             args = [DIRECT_PICKLER]
@@ -125,6 +130,8 @@ class BeamConfig(Section):
                 args.append(f"--direct_num_workers={self.direct_num_workers}")
             if self.direct_running_mode != "in_memory":
                 args.append(f"--direct_running_mode={self.direct_running_mode}")
+            if self.direct_running_mode == "multi_processing":
+                args.append(WORKER_PLUGIN)
             return args + list(self.extra_args)
         return [f"--runner={self.beam_runner}", *self._job_service_args(), *derived(), *self.extra_args]
 

@@ -82,12 +82,13 @@ def test_a_bad_runner_or_flag_is_one_line_naming_it(override, message):
     assert message in refusal(override)
 
 
-def test_the_direct_runner_pickles_with_cloudpickle_and_gives_no_other_flag_unless_it_differs_from_its_default():
+def test_the_direct_runner_pickles_with_cloudpickle_its_workers_import_the_plugin_and_no_flag_is_a_default():
     assert local().beam_args() == ["--pickle_library=cloudpickle"]
     assert local("beam.direct_num_workers=2", "beam.direct_running_mode=multi_processing").beam_args() == [
         "--pickle_library=cloudpickle",
         "--direct_num_workers=2",
         "--direct_running_mode=multi_processing",
+        "--beam_plugins=components.beam_worker",
     ]
 
 

@@ -171,6 +171,7 @@ def test_the_direct_runner_runs_the_beam_steps_in_the_task():
         "--pickle_library=cloudpickle",
         "--direct_num_workers=0",
         "--direct_running_mode=multi_processing",
+        "--beam_plugins=components.beam_worker",
     ]
 
 
