@@ -2,7 +2,7 @@
 
 Beam workers import this module to run its functions, so it imports only Beam, TensorFlow, tfx_bsl's CSV type
 inference and its own small modules, never `tfx.components` (whose package imports every TFX component: about
-1.5 s of CPU time in each worker process, before the first row).
+1.5 s of CPU time in each worker process, before the first row) nor TFX's component specs (which import TFMA).
 """
 
 import csv
@@ -13,7 +13,6 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import apache_beam as beam
 import tensorflow as tf
 from tfx.dsl.io import fileio
-from tfx.types import standard_component_specs
 from tfx_bsl.coders import csv_decoder
 
 from components import csv_ranges
@@ -110,6 +109,10 @@ def CsvToKeyedExamples(  # noqa: N802 - Beam's naming convention for PTransforms
     pipeline: beam.Pipeline, exec_properties: Dict[str, Any], split_pattern: str, split_key: Optional[str] = None
 ) -> beam.PCollection:
     """Every row of the CSV files under input_base as a KeyedExample; split_key names the column that splits."""
+    # Here, in the launcher, not at the top: tfx.types.standard_component_specs imports TFMA (and with it sklearn
+    # and nltk), about 0.8 s that each worker process would pay on importing this module, for one name.
+    from tfx.types import standard_component_specs
+
     pattern = os.path.join(exec_properties[standard_component_specs.INPUT_BASE_KEY], split_pattern)
     files = sorted(str(path) for path in fileio.glob(pattern))
     if not files:
