@@ -14,14 +14,15 @@ Frozen objects are still freed when their last reference goes, as every acyclic 
 cycle among them is kept until the process ends, and these processes live for one Beam step. Every bundle's
 output is written and reported to the runner before the runner stops the worker, so nothing is left to flush
 then (logging's own flush at exit still runs). Measured in benchmarks/findings.md, "Scale, round three".
+
+`vtx run`'s own processes do the same with pipeline/workers.py's collector_frozen around their imports; a Beam
+worker imports TensorFlow inside Beam's code, when it unpickles a step's functions, so there is no block to wrap.
+pipeline/config/beam.py names this module in the flag (WORKER_PLUGIN) without importing it.
 """
 
 import atexit
 import gc
 from typing import Any, Dict
-
-# How the Beam flags name this module (pipeline/config/beam.py): the worker imports it by this name.
-PLUGIN = "components.beam_worker"
 
 
 def freeze_survivors(phase: str, info: Dict[str, Any]) -> None:

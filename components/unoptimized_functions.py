@@ -40,8 +40,7 @@ def for_trials(exec_properties: Dict[str, Any]) -> ContextManager[None]:
     from tfx.types import standard_component_specs
     from tfx.utils import proto_utils
 
-    train_args = trainer_pb2.TrainArgs()
-    if exec_properties.get(standard_component_specs.TRAIN_ARGS_KEY):
-        # Parsed as TFX's Tuner parses it.
-        proto_utils.json_to_proto(exec_properties[standard_component_specs.TRAIN_ARGS_KEY], train_args)
+    train_args, given = trainer_pb2.TrainArgs(), exec_properties.get(standard_component_specs.TRAIN_ARGS_KEY)
+    if given:
+        proto_utils.json_to_proto(given, train_args)  # as TFX's Tuner parses it
     return without_grappler() if 0 < train_args.num_steps <= FEW_STEPS else contextlib.nullcontext()

@@ -31,8 +31,7 @@ def in_fresh_python(script: str) -> dict:
 
 
 def test_the_flag_names_this_module():
-    assert beam_worker.__name__ == beam_worker.PLUGIN
-    assert f"--beam_plugins={beam_worker.PLUGIN}" == WORKER_PLUGIN
+    assert f"--beam_plugins={beam_worker.__name__}" == WORKER_PLUGIN
 
 
 def test_what_survives_a_full_collection_is_frozen_and_later_garbage_is_still_collected():

@@ -45,7 +45,6 @@ def test_grappler_is_off_inside_and_as_it_was_after(before):
 
 
 def test_an_error_inside_puts_the_setting_back():
-
     with pytest.raises(RuntimeError, match="inside"), unoptimized_functions.without_grappler():
         raise RuntimeError("inside")
 
@@ -104,14 +103,13 @@ def train_args(steps: int) -> str:
     ],
 )
 def test_only_a_tuner_whose_trials_train_few_steps_runs_without_grappler(properties, off):
-
     with unoptimized_functions.for_trials(properties):
         assert grappler_off() is off
 
     assert not grappler_off()
 
 
-def test_the_tuner_runs_its_trials_without_grappler_and_the_trainer_keeps_it(tmp_path, monkeypatch):
+def test_the_tuner_runs_its_trials_without_grappler_and_the_trainer_keeps_it(monkeypatch):
     seen = {}
     monkeypatch.setattr(tuner_executor.Executor, "Do", lambda self, i, o, p: seen.update(tuner=grappler_off()))
     monkeypatch.setattr(
