@@ -50,6 +50,10 @@ def data_pipeline(config: PipelineConfig):
 
 def run(config: PipelineConfig) -> str:
     """Runs the data pipeline with LocalDagRunner; returns its run id."""
+    from components import forked_workers
+
+    if config.beam.forks_workers:
+        forked_workers.install()  # as pipeline/local/runner.py does, before the launcher's own imports
     from tfx.dsl.compiler import compiler, constants
     from tfx.orchestration.local.local_dag_runner import LocalDagRunner
     from tfx.orchestration.portable import runtime_parameter_utils

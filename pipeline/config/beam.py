@@ -115,6 +115,12 @@ class BeamConfig(Section):
         """Whether the Beam steps run in other processes that need this project's code given to them."""
         return self.runner != "direct"
 
+    @property
+    def forks_workers(self) -> bool:
+        """Whether the Beam steps run in the DirectRunner's worker processes, which components/forked_workers.py
+        forks from one warm process."""
+        return not self.is_remote and self.direct_running_mode == "multi_processing"
+
     def args(self, derived: Callable[[], List[str]] = list) -> List[str]:
         """The Beam flags of every Beam step: the runner's, those `derived` adds (Dataflow's), then extra_args.
 

@@ -8,6 +8,7 @@ from tfx.dsl.compiler import compiler, constants
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 from tfx.orchestration.portable import runtime_parameter_utils
 
+from components import forked_workers
 from pipeline.config import PipelineConfig, run_context
 from pipeline.dag.factory import create_pipeline
 from pipeline.dag.parameters import default_parameter_values
@@ -36,6 +37,8 @@ def run_local(config: PipelineConfig, context: RunContext, before_nodes: Callabl
     os.environ.update(context.environment())
     os.environ.setdefault("NEPTUNE_DATA_DIRECTORY", config.neptune_dir)
     loopback.bind_grpc_to_loopback()
+    if config.beam.forks_workers:
+        forked_workers.install()  # the warm process imports while the DAG compiles and the first nodes run
     ir = compiler.Compiler().compile(create_pipeline(staging.with_project_wheel(config)))
     bindings = {**default_parameter_values(config), constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id}
     runtime_parameter_utils.substitute_runtime_parameter(ir, bindings)

@@ -6,7 +6,7 @@ import pytest
 from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
 from tfx.utils import dependency_utils
 
-from components import csv_example_gen, executors
+from components import csv_example_gen, executors, forked_workers
 from components.direct_beam import DirectBeamExecutor
 from pipeline.config.loader import load_config
 from pipeline.dag.factory import create_pipeline
@@ -29,6 +29,14 @@ def built(monkeypatch) -> List[str]:
 
     monkeypatch.setattr(dependency_utils, "build_ephemeral_package", fake_package)
     return packages
+
+
+@pytest.fixture(autouse=True)
+def installs(monkeypatch) -> List[str]:
+    """Each install of forked workers, recorded instead of done (it would start a warm process)."""
+    calls: List[str] = []
+    monkeypatch.setattr(forked_workers, "install", lambda: calls.append("install"))
+    return calls
 
 
 def context(args: List[str]) -> BaseBeamExecutor.Context:
@@ -78,3 +86,10 @@ def test_every_beam_node_of_the_dag_runs_an_executor_without_the_package(tmp_pat
             "--pickle_library=cloudpickle",
             "--direct_num_workers=2",
         ]
+
+
+@pytest.mark.parametrize(("args", "forked"), [(DIRECT, True), (["--direct_num_workers=2"], False), (REMOTE, False)])
+def test_the_multi_processing_direct_runner_forks_its_workers_and_no_other(built, installs, args, forked):
+    executors.TransformExecutor(context(args))
+
+    assert installs == (["install"] if forked else [])

@@ -116,3 +116,16 @@ def test_remote_runners_keep_beams_own_pickler_and_extra_args_can_choose_another
     assert not any("pickle_library" in arg for arg in local("beam.runner=portable").beam_args())
     args = local("beam.extra_args=[--pickle_library=dill]").beam_args()
     assert args[-1] == "--pickle_library=dill"  # Beam takes a repeated flag's last value
+
+
+@pytest.mark.parametrize(
+    "overrides, forks",
+    [
+        ((), False),
+        (("beam.direct_running_mode=multi_processing",), True),
+        (("beam.direct_running_mode=multi_threading", "beam.direct_num_workers=2"), False),
+        (("beam.runner=portable", "beam.direct_running_mode=multi_processing"), False),
+    ],
+)
+def test_only_the_direct_runners_worker_processes_are_forked(overrides, forks):
+    assert local(*overrides).beam.forks_workers is forks
