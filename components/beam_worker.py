@@ -17,7 +17,9 @@ then (logging's own flush at exit still runs). Measured in benchmarks/findings.m
 
 `vtx run`'s own processes do the same with pipeline/workers.py's collector_frozen around their imports; a Beam
 worker imports TensorFlow inside Beam's code, when it unpickles a step's functions, so there is no block to wrap.
-pipeline/config/beam.py names this module in the flag (WORKER_PLUGIN) without importing it.
+pipeline/config/beam.py names this module in the flag (WORKER_PLUGIN) without importing it. Workers forked
+from components/fork_server.py start with those imports frozen already and end with `os._exit`, so for them only
+the freeze after each full collection counts; a worker Beam starts itself gets both.
 """
 
 import atexit

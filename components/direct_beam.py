@@ -5,6 +5,8 @@ Whenever a Beam step is given any flag, TFX's BaseBeamExecutor builds an sdist o
 `--extra_package`, for remote workers that would lack TFX. The DirectRunner's workers are this process or
 local subprocesses of the same interpreter (`--direct_running_mode=multi_processing` starts them with no
 artifacts to stage), so the package is never read: about 1-5 s of the launcher per Beam step, before any row.
+In the multi-processing mode the executor also has those workers forked from a warm process
+(components/forked_workers.py), for a step run outside `vtx run` too (a Vertex task, a test).
 """
 
 import copy
