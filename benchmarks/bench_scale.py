@@ -121,9 +121,11 @@ def main() -> None:
             ],  # fmt: skip
             "rows": rows,
             "notes": [
-                "Each Beam node starts its own worker processes, which import TensorFlow: a fixed cost per node "
-                "that small inputs cannot amortise.",
-                "Peak RSS sums the launcher and every Beam worker process, sampled every 0.1 s.",
+                "Each Beam node starts its own worker processes, forked from one warm process that imports "
+                "TensorFlow once a run (components/forked_workers.py); each node's launcher still builds its "
+                "Beam pipeline alone: a fixed cost per node that small inputs cannot amortise.",
+                "Peak RSS sums the launcher, the warm process and every Beam worker process, sampled every 0.1 s; "
+                "a forked worker's pages shared with the warm process count in both.",
                 "By default one repetition at 1M rows: three would take about an hour on the shared 2-core machine.",
             ],
             "targets": _targets(results, sizes),

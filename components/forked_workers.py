@@ -11,7 +11,8 @@ How: Beam's FnApiRunner picks how an environment's workers start from its worker
 registers ForkedSdkWorkerHandler for Beam's subprocess environment; it forks only Beam's own worker command
 (the one the multi-processing mode uses) and starts any other command line as Beam does. Beam waits for a
 forked worker to end and fails the step on a non-zero exit, as for its own subprocess. Linux only (os.fork,
-pidfd); elsewhere install() does nothing and Beam starts its workers itself.
+pidfd); elsewhere install() does nothing and Beam starts its workers itself. The warm process listens on a Unix
+socket in a folder that only this user can open (mkdtemp), since whoever asks it gets a process of this user.
 """
 
 import atexit
