@@ -52,11 +52,14 @@ def run(config: PipelineConfig) -> str:
     """Runs the data pipeline with LocalDagRunner; returns its run id."""
     from components import forked_workers
 
-    if config.beam.forks_workers:
-        forked_workers.install()  # as pipeline/local/runner.py does, before the launcher's own imports
+    if config.beam.forks_workers:  # where `vtx run` starts it (pipeline/local/execute.py), then installs it
+        forked_workers.warm()
     from tfx.dsl.compiler import compiler, constants
     from tfx.orchestration.local.local_dag_runner import LocalDagRunner
     from tfx.orchestration.portable import runtime_parameter_utils
+
+    if config.beam.forks_workers:
+        forked_workers.install()
 
     run_id = "scale-" + datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     ir = compiler.Compiler().compile(data_pipeline(config))

@@ -8,16 +8,16 @@ once, and each worker is a fork of it: the same `sdk_worker_main.main`, with the
 options, control and logging endpoints, stdin, stdout and stderr that Beam's subprocess would have had.
 
 How: Beam's FnApiRunner picks how an environment's workers start from its worker-handler registry. install()
-registers ForkedSdkWorkerHandler for Beam's subprocess environment; it forks only Beam's own worker command
-(the one the multi-processing mode uses) and starts any other command line as Beam does. Beam waits for a
-forked worker to end and fails the step on a non-zero exit, as for its own subprocess. Linux only (os.fork,
+registers components/forked_worker_handler.py's handler for Beam's subprocess environment; it forks only Beam's
+own worker command (the one the multi-processing mode uses) and starts any other command line as Beam does.
+Beam waits for a forked worker to end and fails the step on a non-zero exit, as for its own subprocess. This
+module imports no Beam, so `vtx run` can start the warm process (warm()) before its own imports. Linux only (os.fork,
 pidfd); elsewhere install() does nothing and Beam starts its workers itself. The warm process listens on a Unix
 socket in a folder that only this user can open (mkdtemp), since whoever asks it gets a process of this user.
 """
 
 import atexit
 import json
-import logging
 import os
 import shutil
 import socket
@@ -27,15 +27,9 @@ import tempfile
 import threading
 from typing import Dict, List, Optional
 
-from apache_beam.runners.portability import local_job_service
-from apache_beam.runners.portability.fn_api_runner import worker_handlers
-
 from components import fork_server
 
-# The command FnApiRunner gives its multi-processing workers (fn_runner.FnApiRunner.run_pipeline).
-BEAM_COMMAND = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main"
 STOP_SECONDS = 10.0
-_LOGGER = logging.getLogger(__name__)
 
 
 class ForkedWorkerError(RuntimeError):
@@ -133,9 +127,11 @@ def warm() -> WarmProcess:
     """This process's warm process, started on first use and again if it has ended."""
     global _warm
     with _warm_lock:
+        if _warm is None:
+            atexit.register(_stop)
+        elif not _warm.running():
+            _warm.stop()
         if _warm is None or not _warm.running():
-            if _warm is not None:
-                _warm.stop()
             _warm = WarmProcess()
         return _warm
 
@@ -146,79 +142,20 @@ def _stop() -> None:
             _warm.stop()
 
 
-class ForkedSdkWorker(local_job_service.SubprocessSdkWorker):
-    """Beam's SubprocessSdkWorker with a fork of the warm process as the worker.
-
-    Like Beam's, it serves the worker's logs (on loopback here) and raises if the worker exits non-zero. If
-    the warm process gives no worker, this one starts as Beam starts it (a warning says why): Beam's runner
-    would otherwise wait for ever for a worker that never connects.
-    """
-
-    def run(self) -> None:
-        import grpc
-        from apache_beam.portability.api import beam_fn_api_pb2_grpc, endpoints_pb2
-        from apache_beam.utils import thread_pool_executor
-        from google.protobuf import json_format, text_format
-
-        logging_server = grpc.server(thread_pool_executor.shared_unbounded_instance())
-        logging_port = logging_server.add_insecure_port("127.0.0.1:0")
-        beam_fn_api_pb2_grpc.add_BeamFnLoggingServicer_to_server(
-            local_job_service.BeamFnLoggingServicer(), logging_server
-        )
-        logging_server.start()
-        try:
-            environ = dict(
-                os.environ,
-                CONTROL_API_SERVICE_DESCRIPTOR=text_format.MessageToString(
-                    endpoints_pb2.ApiServiceDescriptor(url=self._control_address)
-                ),
-                LOGGING_API_SERVICE_DESCRIPTOR=text_format.MessageToString(
-                    endpoints_pb2.ApiServiceDescriptor(url=f"127.0.0.1:{logging_port}")
-                ),
-                PIPELINE_OPTIONS=json_format.MessageToJson(self._provision_info.provision_info.pipeline_options),
-            )
-            if self._worker_id:
-                environ["WORKER_ID"] = self._worker_id
-            try:
-                code = warm().run_worker(environ)
-            except NotForkedError as error:
-                _LOGGER.warning("%s; this Beam worker starts afresh instead", error)
-                super().run()
-                return
-            if code:
-                raise RuntimeError(f"Worker subprocess exited with return code {code}")
-        finally:
-            logging_server.stop(0)
-
-
-class ForkedSdkWorkerHandler(worker_handlers.SubprocessSdkWorkerHandler):
-    """Beam's handler for its subprocess environment, whose own worker command is a fork of the warm process."""
-
-    def start_worker(self) -> None:
-        if self._worker_command_line.decode() != BEAM_COMMAND:
-            super().start_worker()
-            return
-        self.worker = ForkedSdkWorker(
-            self._worker_command_line, self.control_address, self.provision_info, self.worker_id
-        )
-        self.worker_thread = threading.Thread(name="run_worker", target=self.worker.run)
-        self.worker_thread.start()
-
-
 _installed: List[bool] = []
 
 
 def install() -> None:
-    """From now on this process's multi-processing Beam workers are forked; the warm process starts importing now."""
+    """From now on this process's multi-processing Beam workers are forked; the warm process starts now if not yet.
+
+    Starting it first (warm()) needs no Beam import; registering the handler imports Beam.
+    """
     if not supported():
         return
+    warm()
     with _warm_lock:
         if not _installed:
-            from apache_beam.portability import python_urns
+            from components import forked_worker_handler
 
-            worker_handlers.WorkerHandler.register_environment(python_urns.SUBPROCESS_SDK, bytes)(
-                ForkedSdkWorkerHandler
-            )
-            atexit.register(_stop)
+            forked_worker_handler.register()
             _installed.append(True)
-    warm()

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from components import forked_workers
 from pipeline.config import PipelineConfig
 from pipeline.local import ahead, imports, preflight, tracker_ahead
 
@@ -83,6 +84,8 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
         tracker = tracker_ahead.start(config, store, relay)
         if not new_store:  # the second core has room for both: a run with nothing to execute ends in seconds
             report = ahead.Ahead.start(REPORT_WORKER)
+        if config.beam.forks_workers:  # Beam's workers' warm process imports beside this process's imports
+            forked_workers.warm()
         # Imported here: TensorFlow's import-time messages go to the log file.
         RunContext = imports.import_runner()  # noqa: N806 - a class
 

@@ -38,7 +38,7 @@ def run_local(config: PipelineConfig, context: RunContext, before_nodes: Callabl
     os.environ.setdefault("NEPTUNE_DATA_DIRECTORY", config.neptune_dir)
     loopback.bind_grpc_to_loopback()
     if config.beam.forks_workers:
-        forked_workers.install()  # the warm process imports while the DAG compiles and the first nodes run
+        forked_workers.install()  # Beam's workers forked from the warm process; `vtx run` started it already
     ir = compiler.Compiler().compile(create_pipeline(staging.with_project_wheel(config)))
     bindings = {**default_parameter_values(config), constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id}
     runtime_parameter_utils.substitute_runtime_parameter(ir, bindings)

@@ -16,7 +16,7 @@ from apache_beam.portability import python_urns
 from apache_beam.runners.portability.fn_api_runner import worker_handlers
 from apache_beam.testing.util import assert_that, equal_to
 
-from components import fork_server, forked_workers
+from components import fork_server, forked_worker_handler, forked_workers
 from pipeline.config import PROJECT_ROOT
 from pipeline.config.loader import load_config
 from pipeline.local import loopback
@@ -76,7 +76,7 @@ def test_beams_own_worker_command_is_the_one_forked(tmp_path):
     _ = pipeline | beam.Create([1]) | beam.Map(str)
     with pytest.raises(StopIteration):
         pipeline.run()
-    assert commands and set(commands) == {forked_workers.BEAM_COMMAND}
+    assert commands and set(commands) == {forked_worker_handler.BEAM_COMMAND}
 
 
 def test_a_failing_function_fails_the_step_with_its_error_and_the_next_step_still_runs(installed, tmp_path):
@@ -95,7 +95,7 @@ def test_install_is_once_and_the_handler_registered_is_ours(installed):
     forked_workers.install()
     assert forked_workers.warm() is installed
     handler, _ = worker_handlers.WorkerHandler._registered_environments[python_urns.SUBPROCESS_SDK]
-    assert handler is forked_workers.ForkedSdkWorkerHandler
+    assert handler is forked_worker_handler.ForkedSdkWorkerHandler
 
 
 def test_an_ended_warm_process_is_started_again(installed):

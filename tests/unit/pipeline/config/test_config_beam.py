@@ -125,7 +125,13 @@ def test_remote_runners_keep_beams_own_pickler_and_extra_args_can_choose_another
         (("beam.direct_running_mode=multi_processing",), True),
         (("beam.direct_running_mode=multi_threading", "beam.direct_num_workers=2"), False),
         (("beam.runner=portable", "beam.direct_running_mode=multi_processing"), False),
+        (("beam.extra_args=--direct_running_mode=multi_processing",), True),
+        (("beam.direct_running_mode=multi_processing", "beam.extra_args=--direct_running_mode=in_memory"), False),
     ],
 )
-def test_only_the_direct_runners_worker_processes_are_forked(overrides, forks):
-    assert local(*overrides).beam.forks_workers is forks
+def test_only_the_direct_runners_worker_processes_are_forked_as_its_executors_read_the_flags(overrides, forks):
+    from components.direct_beam import forks_workers
+
+    config = local(*overrides)
+    assert config.beam.forks_workers is forks
+    assert forks_workers(config.beam_args()) is forks, "the executors' reading of the same flags agrees"

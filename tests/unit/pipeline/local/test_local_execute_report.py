@@ -69,7 +69,7 @@ class _Worker:
         self.events.append(f"{self.name} stopped")
 
 
-def _events(monkeypatch, tmp_path, new_store) -> list:
+def _events(monkeypatch, tmp_path, new_store, forks=False) -> list:
     """What `vtx run` does, in order, with its two workers, its runner import and its nodes."""
     import contextlib
 
@@ -94,6 +94,7 @@ def _events(monkeypatch, tmp_path, new_store) -> list:
         classmethod(lambda cls, command: events.append("report started") or _Worker("report", events)),
     )
     monkeypatch.setattr(imports, "import_runner", lambda: events.append("runner imported") or SimpleNamespace)
+    monkeypatch.setattr(execute.forked_workers, "warm", lambda: events.append("warm process started"))
     monkeypatch.setattr(logs, "capture", lambda path, verbose: contextlib.nullcontext(io.StringIO()))
     monkeypatch.setattr(outcome, "record", lambda config, run_id, nodes, failed, ahead: ahead({"run_id": run_id}))
 
@@ -108,7 +109,7 @@ def _events(monkeypatch, tmp_path, new_store) -> list:
     config = SimpleNamespace(
         profile="local", data_root=str(tmp_path), log_dir=str(tmp_path), serving_dir="s",
         metadata_path=str(tmp_path / "none.sqlite"), pipeline_name="p", output_root=str(tmp_path),
-        tracking=SimpleNamespace(timeout_seconds=20.0, backend="mlflow"),
+        tracking=SimpleNamespace(timeout_seconds=20.0, backend="mlflow"), beam=SimpleNamespace(forks_workers=forks),
     )  # fmt: skip
     assert execute.execute(config, "commit", verbose=False) == 1
     assert RELAY_ENV not in os.environ  # named for the run only
@@ -130,3 +131,10 @@ def test_while_a_new_store_is_made_the_nodes_and_the_report_worker_wait_for_it(m
     events = _events(monkeypatch, tmp_path, new_store=True)
     assert events[:5] == ["tracker started", "runner imported", "tracker waited for", "report started", "nodes ran"]
     assert events.count("report started") == 1 and {"tracker stopped", "report stopped"} <= set(events)
+
+
+def test_the_beam_workers_warm_process_starts_before_the_runners_import_when_they_are_forked(monkeypatch, tmp_path):
+    # It imports TensorFlow and Beam on the second core while this process imports them on the first.
+    events = _events(monkeypatch, tmp_path, new_store=False, forks=True)
+    assert events[:4] == ["tracker started", "report started", "warm process started", "runner imported"]
+    assert "warm process started" not in _events(monkeypatch, tmp_path, new_store=False, forks=False)
