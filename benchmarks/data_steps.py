@@ -52,13 +52,14 @@ def run(config: PipelineConfig) -> str:
     """Runs the data pipeline with LocalDagRunner; returns its run id."""
     from components import forked_workers
 
-    if config.beam.forks_workers:  # where `vtx run` starts it (pipeline/local/execute.py), then installs it
+    forks = forked_workers.forks(config.beam_args())
+    if forks:  # where `vtx run` starts it (pipeline/local/execute.py), then installs it (pipeline/local/runner.py)
         forked_workers.warm()
     from tfx.dsl.compiler import compiler, constants
     from tfx.orchestration.local.local_dag_runner import LocalDagRunner
     from tfx.orchestration.portable import runtime_parameter_utils
 
-    if config.beam.forks_workers:
+    if forks:
         forked_workers.install()
 
     run_id = "scale-" + datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")

@@ -17,13 +17,6 @@ from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
 from components import forked_workers
 
 
-def forks_workers(beam_args: List[str]) -> bool:
-    """Whether these Beam flags run the steps in the DirectRunner's worker processes (multi_processing mode)."""
-    from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
-
-    return PipelineOptions(beam_args).view_as(DirectOptions).direct_running_mode == "multi_processing"
-
-
 def runs_remotely(beam_args: List[str]) -> bool:
     """Whether these Beam flags send the work to other processes (Dataflow, a portable job service, ...)."""
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
@@ -50,5 +43,5 @@ class DirectBeamExecutor(BaseBeamExecutor):
         without_flags.beam_pipeline_args = None
         super().__init__(without_flags)
         self._beam_pipeline_args = args
-        if forks_workers([str(arg) for arg in args]):
+        if forked_workers.forks([str(arg) for arg in args]):
             forked_workers.install()

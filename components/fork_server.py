@@ -1,8 +1,9 @@
 """The warm process that Beam's multi-processing workers are forked from: it imports their libraries once a run.
 
-Started by components/forked_workers.py as `python -m components.fork_server SOCKET`. It imports what every
-DirectRunner worker of this DAG imports (Beam's worker, TensorFlow, TFDV, TFT, TFX's Beam executors), freezes
-the collector over it, says ready on stdout, then serves the socket. Each connection asks for one worker:
+Started by components/forked_workers.py as `python -m components.fork_server FD`, FD a Unix socket that it has
+bound and listens on already (an asker that comes early waits in the backlog). It imports what every DirectRunner
+worker of this DAG imports (Beam's worker, TensorFlow, TFDV, TFT, TFX's Beam executors), freezes the collector
+over it, then serves the socket. Each connection (components/fork_client.py's ask()) asks for one worker:
 
 - the request: a 4-byte big-endian length, then that many bytes of JSON `{"environ": {...}, "cwd": "..."}`,
   with the worker's stdin, stdout and stderr passed as file descriptors (SCM_RIGHTS) on the first bytes;
@@ -38,7 +39,6 @@ PRELOAD = (
     "tensorflow_transform.beam",
     "tfx.components.transform.executor",
 )
-READY = "ready"
 LENGTH = struct.Struct("!I")
 STDIO = 3
 MAX_REQUEST = 64 << 20
@@ -69,9 +69,11 @@ class Request:
             request = json.loads(body)
         except ValueError:
             raise ValueError("a request's body is JSON") from None
-        if not isinstance(request, dict) or not isinstance(request.get("environ"), dict):
-            raise ValueError("a request is {'environ': {...}, 'cwd': '...'}")
-        if not isinstance(request.get("cwd"), str):
+        if not (
+            isinstance(request, dict)
+            and isinstance(request.get("environ"), dict)
+            and isinstance(request.get("cwd"), str)
+        ):
             raise ValueError("a request is {'environ': {...}, 'cwd': '...'}")
         return request
 
@@ -242,11 +244,8 @@ def _fresh_random() -> None:
 
 def main(argv: List[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(argv[1])
-    listener.listen(64)
+    listener = socket.socket(fileno=int(argv[1]))
     preload()
-    print(READY, flush=True)
     Server(listener, sys.stdin.fileno()).serve()
 
 

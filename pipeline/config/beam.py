@@ -115,14 +115,6 @@ class BeamConfig(Section):
         """Whether the Beam steps run in other processes that need this project's code given to them."""
         return self.runner != "direct"
 
-    @property
-    def forks_workers(self) -> bool:
-        """Whether the Beam steps run in the DirectRunner's worker processes, which components/forked_workers.py
-        forks from one warm process: the last --direct_running_mode of args() (extra_args can set it), read
-        without importing Beam, so that `vtx run` can start the warm process before its own imports."""
-        modes = [flag.split("=", 1)[1] for flag in self.args() if flag.startswith("--direct_running_mode=")]
-        return not self.is_remote and modes[-1:] == ["multi_processing"]
-
     def args(self, derived: Callable[[], List[str]] = list) -> List[str]:
         """The Beam flags of every Beam step: the runner's, those `derived` adds (Dataflow's), then extra_args.
 

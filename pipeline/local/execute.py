@@ -84,7 +84,7 @@ def execute(config: PipelineConfig, git_commit: str, verbose: bool, fail_if_not_
         tracker = tracker_ahead.start(config, store, relay)
         if not new_store:  # the second core has room for both: a run with nothing to execute ends in seconds
             report = ahead.Ahead.start(REPORT_WORKER)
-        if config.beam.forks_workers:  # Beam's workers' warm process imports beside this process's imports
+        if forked_workers.forks(config.beam_args()):  # Beam's workers' warm process imports beside ours
             forked_workers.warm()
         # Imported here: TensorFlow's import-time messages go to the log file.
         RunContext = imports.import_runner()  # noqa: N806 - a class

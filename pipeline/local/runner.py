@@ -37,7 +37,7 @@ def run_local(config: PipelineConfig, context: RunContext, before_nodes: Callabl
     os.environ.update(context.environment())
     os.environ.setdefault("NEPTUNE_DATA_DIRECTORY", config.neptune_dir)
     loopback.bind_grpc_to_loopback()
-    if config.beam.forks_workers:
+    if forked_workers.forks(config.beam_args()):
         forked_workers.install()  # Beam's workers forked from the warm process; `vtx run` started it already
     ir = compiler.Compiler().compile(create_pipeline(staging.with_project_wheel(config)))
     bindings = {**default_parameter_values(config), constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id}

@@ -16,7 +16,7 @@ from apache_beam.portability import python_urns
 from apache_beam.runners.portability.fn_api_runner import worker_handlers
 from apache_beam.testing.util import assert_that, equal_to
 
-from components import fork_server, forked_worker_handler, forked_workers
+from components import fork_client, fork_server, forked_worker_handler, forked_workers
 from pipeline.config import PROJECT_ROOT
 from pipeline.config.loader import load_config
 from pipeline.local import loopback
@@ -106,7 +106,7 @@ def test_an_ended_warm_process_is_started_again(installed):
     assert not os.path.exists(installed.folder), "the old socket's folder is removed"
 
 
-def test_with_no_warm_process_the_workers_start_as_beam_starts_them(installed, tmp_path, monkeypatch, caplog):
+def test_with_no_warm_process_the_workers_start_as_beam_starts_them(installed, tmp_path, monkeypatch, capfd):
     installed.process.kill()
     installed.process.wait()
     monkeypatch.setattr(forked_workers, "warm", lambda: installed)
@@ -120,14 +120,14 @@ def test_with_no_warm_process_the_workers_start_as_beam_starts_them(installed, t
     with beam.Pipeline(options=beam_flags(tmp_path, workers=1)) as pipeline:
         seen = pipeline | beam.Create([0]) | beam.Map(parents) | beam.Map(lambda up: (launcher in up, dead in up))
         assert_that(seen, equal_to([(True, False)]), label="Beam's own subprocess")
-    assert "starts afresh instead" in caplog.text
+    assert "starts afresh instead" in capfd.readouterr().err
 
 
 def test_a_warm_process_that_is_gone_gives_no_worker(warm_process):
     warm_process.process.kill()
     warm_process.process.wait()
-    with pytest.raises(forked_workers.NotForkedError, match="is gone"):
-        warm_process.run_worker({})
+    with pytest.raises(fork_client.NotForkedError, match="is gone"):
+        fork_client.ask(warm_process.path, {}, "/")
 
 
 def test_install_does_nothing_where_fork_is_not_supported(monkeypatch):
@@ -142,7 +142,6 @@ def test_install_does_nothing_where_fork_is_not_supported(monkeypatch):
 @pytest.fixture
 def warm_process():
     process = forked_workers.WarmProcess()
-    process.wait_ready()
     yield process
     process.stop()
 
@@ -154,7 +153,7 @@ def test_a_worker_gets_the_askers_stdio_environment_and_folder_and_its_exit_code
         saved = os.dup(2)
         os.dup2(stderr.fileno(), 2)
         try:
-            code = warm_process.run_worker({"PIPELINE_OPTIONS": "{}", "ONLY_HERE": "1"})
+            code = fork_client.ask(warm_process.path, {"PIPELINE_OPTIONS": "{}", "ONLY_HERE": "1"}, str(tmp_path))
         finally:
             os.dup2(saved, 2)
             os.close(saved)
@@ -213,12 +212,11 @@ def test_a_bad_request_is_refused_and_the_server_goes_on(warm_process):
         conn.sendall(fork_server.LENGTH.pack(5) + b"hello")  # no descriptors
         assert conn.recv(256) == b"refused a request passes 3 descriptors (stdin, stdout, stderr), not 0\n"
     assert not children(warm_process.process)
-    assert warm_process.run_worker({"PIPELINE_OPTIONS": "{}"}) == 1, "the next request is served"
+    assert fork_client.ask(warm_process.path, {"PIPELINE_OPTIONS": "{}"}, "/") == 1, "the next request is served"
 
 
 def test_the_server_ends_with_its_stdin_and_takes_running_workers_with_it():
     process = forked_workers.WarmProcess()
-    process.wait_ready()
     conn, listener = ask_and_hang_up(process.path)
     assert wait_for(lambda: len(children(process.process)) == 1)
     worker = children(process.process)[0]

@@ -129,9 +129,13 @@ def test_remote_runners_keep_beams_own_pickler_and_extra_args_can_choose_another
         (("beam.direct_running_mode=multi_processing", "beam.extra_args=--direct_running_mode=in_memory"), False),
     ],
 )
-def test_only_the_direct_runners_worker_processes_are_forked_as_its_executors_read_the_flags(overrides, forks):
-    from components.direct_beam import forks_workers
+def test_only_the_direct_runners_worker_processes_are_forked_as_beam_reads_the_flags(overrides, forks):
+    from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 
-    config = local(*overrides)
-    assert config.beam.forks_workers is forks
-    assert forks_workers(config.beam_args()) is forks, "the executors' reading of the same flags agrees"
+    from components import forked_workers
+    from components.direct_beam import runs_remotely
+
+    args = local(*overrides).beam_args()
+    assert forked_workers.forks(args) is forks
+    beams_reading = PipelineOptions(args).view_as(DirectOptions).direct_running_mode == "multi_processing"
+    assert (beams_reading and not runs_remotely(args)) is forks, "Beam's own parser reads the same flags alike"

@@ -109,7 +109,8 @@ def _events(monkeypatch, tmp_path, new_store, forks=False) -> list:
     config = SimpleNamespace(
         profile="local", data_root=str(tmp_path), log_dir=str(tmp_path), serving_dir="s",
         metadata_path=str(tmp_path / "none.sqlite"), pipeline_name="p", output_root=str(tmp_path),
-        tracking=SimpleNamespace(timeout_seconds=20.0, backend="mlflow"), beam=SimpleNamespace(forks_workers=forks),
+        tracking=SimpleNamespace(timeout_seconds=20.0, backend="mlflow"),
+        beam_args=lambda: ["--direct_running_mode=multi_processing"] if forks else [],
     )  # fmt: skip
     assert execute.execute(config, "commit", verbose=False) == 1
     assert RELAY_ENV not in os.environ  # named for the run only
