@@ -2,6 +2,7 @@
 and peak memory at two input sizes (flat when the input streams through)."""
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -9,8 +10,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, Iterator, List, NamedTuple, Tuple
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,28 +53,54 @@ def features(path: Path) -> Dict[str, np.ndarray]:
     return out
 
 
-def direct_rows_per_second(predictor, inputs: Dict[str, np.ndarray], rows: int) -> float:
-    started = time.perf_counter()
-    predictor.predict(inputs, rows)
-    return rows / (time.perf_counter() - started)
+class Stage(NamedTuple):
+    """One step timed alone: rows/s of wall time, and CPU microseconds a row of the whole process (every thread)."""
+
+    rate: float
+    cpu_us: float
 
 
-def stage_rows_per_second(predictor, source: Path, rows: int, chunk_bytes: int, out: Path) -> Tuple[float, float]:
-    """(reading and parsing alone, writing the output alone) in rows/s: where the time goes besides the model."""
+@contextmanager
+def timed(rows: int, into: List[Stage]) -> Iterator[None]:
+    """Appends the Stage of the block: its wall and the process's CPU time (TensorFlow's own threads counted)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    into.append(Stage(rows / (time.perf_counter() - wall), (time.process_time() - cpu) * 1e6 / rows))
+
+
+def direct_call(predictor, inputs: Dict[str, np.ndarray], rows: int) -> Stage:
+    stage: List[Stage] = []
+    with timed(rows, stage):
+        predictor.predict(inputs, rows)
+    return stage[0]
+
+
+def stages(predictor, source: Path, rows: int, chunk_bytes: int, out: Path) -> Tuple[Stage, Stage]:
+    """(reading and parsing alone, writing the output alone): where the time goes besides the model."""
     from pipeline.batch import csv_rows, writers
 
-    with open(source, "rb") as stream:
-        started = time.perf_counter()
+    # As in BatchRun: frozen, TensorFlow's objects cost nothing to the gc.get_referrers of pyarrow's reads.
+    gc.freeze()
+    timings: List[Stage] = []
+    with open(source, "rb") as stream, timed(rows, timings):
         names = csv_rows.read_header(stream, predictor.kinds, [])
         chunks = list(csv_rows.chunks(stream, predictor.kinds, names, chunk_bytes))
-        read = rows / (time.perf_counter() - started)
     predictions = [predictor.predict(chunk.features, chunk.count) for chunk in chunks]
     output = writers.CsvOutput(out, names, predictor.class_names, predictor.model.version)
-    started = time.perf_counter()
-    for chunk, predicted in zip(chunks, predictions, strict=True):
-        output.write(chunk, predicted)
-    output.close()
-    return read, rows / (time.perf_counter() - started)
+    with timed(rows, timings):
+        for chunk, predicted in zip(chunks, predictions, strict=True):
+            output.write(chunk, predicted)
+        output.close()
+    return timings[0], timings[1]
+
+
+def ceiling(model: Stage, read: Stage, write: Stage, cores: int) -> float:
+    """The best batch/limit ratio `cores` CPUs allow: the limit's wall against the three steps' CPU, overlapped.
+
+    The model's share is its CPU, not its wall: TensorFlow runs it on more than one thread, and in a batch run those
+    threads take their CPU from the same cores as the reading and writing threads."""
+    model_us = 1e6 / model.rate
+    return model_us / max(model_us, (model.cpu_us + read.cpu_us + write.cpu_us) / cores)
 
 
 def batch_rows_per_second(predictor, source: Path, out: Path, rows: int, chunk_bytes: int) -> float:
@@ -141,13 +169,13 @@ def main() -> None:
         parsed = features(work / "rows.csv")
         direct, batch = [], []
         for attempt in range(repeats):
-            direct.append(direct_rows_per_second(predictor, parsed, rows))
+            direct.append(direct_call(predictor, parsed, rows))
             shutil.copy(work / "rows.csv", inputs / "rows.csv")
             batch.append(
                 batch_rows_per_second(predictor, inputs, work / f"out-{attempt}", rows, config.batch.chunk_bytes)
             )
             shutil.rmtree(inputs / "processed")
-        stages = stage_rows_per_second(predictor, work / "rows.csv", rows, config.batch.chunk_bytes, work / "o.csv")
+        read, written = stages(predictor, work / "rows.csv", rows, config.batch.chunk_bytes, work / "o.csv")
         env = {k: v for k, v in os.environ.items() if not k.startswith("VTX_")}
         vtx = str(Path(sys.executable).parent / "vtx")
         peaks = {}
@@ -161,17 +189,15 @@ def main() -> None:
             peaks[count] = peak_rss_mb(command + ["--set", f"output_root={config.output_root}"], env)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    write(args, rows, small, size_mb, model.version, config.batch, direct, batch, stages, peaks)
+    write(args, rows, small, size_mb, model.version, config.batch, direct, batch, (read, written), peaks)
 
 
 def write(args, rows, small, size_mb, version, batch_config, direct, batch, stages, peaks) -> None:
-    best_direct, best_batch = max(direct), max(batch)
+    model, best_batch = max(direct, key=lambda stage: stage.rate), max(batch)
+    best_direct, (read, written) = model.rate, stages
     ratio = best_batch / best_direct
-    # Per row, in microseconds: the model, reading, writing. However well the three overlap, `cores` CPUs
-    # cannot run them in less than max(model, all three / cores): the best ratio this machine allows.
-    model_us, read_us, write_us = (1e6 / rate for rate in (best_direct, *stages))
     cores = os.cpu_count() or 1
-    bound = model_us / max(model_us, (model_us + read_us + write_us) / cores)
+    bound = ceiling(model, read, written, cores)
     flat = peaks[rows] <= peaks[small] * FLAT_FACTOR
     result = {
         "name": "batch",
@@ -189,8 +215,10 @@ def write(args, rows, small, size_mb, version, batch_config, direct, batch, stag
             ["direct SavedModel call (the limit), rows/s", f"{best_direct:,.0f}"],
             ["batch-predict, rows/s", f"{best_batch:,.0f}"],
             ["batch-predict / limit", f"{ratio:.2f}"],
-            ["reading and parsing the CSV alone, rows/s", f"{stages[0]:,.0f}"],
-            ["writing the output CSV alone, rows/s", f"{stages[1]:,.0f}"],
+            ["reading and parsing the CSV alone, rows/s", f"{read.rate:,.0f}"],
+            ["writing the output CSV alone, rows/s", f"{written.rate:,.0f}"],
+            ["CPU a row: model / reading / writing, us", " / ".join(f"{s.cpu_us:.3f}" for s in (model, read, written))],
+            [f"best ratio {cores} cores allow (the ceiling)", f"{bound:.2f}"],
             [f"peak RSS at {small:,} rows, MiB", f"{peaks[small]:,.0f}"],
             [f"peak RSS at {rows:,} rows, MiB", f"{peaks[rows]:,.0f}"],
         ],
@@ -198,10 +226,13 @@ def write(args, rows, small, size_mb, version, batch_config, direct, batch, stag
             "Startup (TensorFlow import, model load: several seconds) is outside the rows/s figures; it is in the RSS.",
             "batch-predict overlaps reading, predicting and writing in threads; on a machine whose cores are busy "
             "the three share the CPU, so the reading and writing rows show what text I/O costs next to the model.",
-            f"Per row: model {model_us:.2f} us, reading {read_us:.2f} us, writing {write_us:.2f} us; with all three "
-            f"overlapped perfectly, {cores} cores allow at most {bound:.2f}x of the limit.",
+            "The ceiling: the limit's wall a row against the CPU a row of the model, the reading and the writing "
+            f"(each timed alone, CPU of every thread of the process) shared by {cores} cores and overlapped perfectly: "
+            f"{1e6 / best_direct:.3f} us against ({model.cpu_us:.3f} + {read.cpu_us:.3f} + {written.cpu_us:.3f}) / "
+            f"{cores} us, {bound:.2f}x of the limit. A batch run that reaches it has no overlap left to gain; "
+            "more needs less CPU a row.",
             "All runs: "
-            + ", ".join(f"{d:,.0f}/{b:,.0f}" for d, b in zip(direct, batch, strict=True))
+            + ", ".join(f"{d.rate:,.0f}/{b:,.0f}" for d, b in zip(direct, batch, strict=True))
             + " (direct/batch).",
         ]
         + (["--quick: a smoke run on a small input, not a result."] if args.quick else []),
