@@ -10,9 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,19 +59,20 @@ class Stage(NamedTuple):
     cpu_us: float
 
 
-@contextmanager
-def timed(rows: int, into: List[Stage]) -> Iterator[None]:
-    """Appends the Stage of the block: its wall and the process's CPU time (TensorFlow's own threads counted)."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    yield
-    into.append(Stage(rows / (time.perf_counter() - wall), (time.process_time() - cpu) * 1e6 / rows))
+class Clock:
+    """Started at construction; stage(rows) is the wall and the process's CPU since (TensorFlow's threads counted)."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def stage(self, rows: int) -> Stage:
+        return Stage(rows / (time.perf_counter() - self.wall), (time.process_time() - self.cpu) * 1e6 / rows)
 
 
 def direct_call(predictor, inputs: Dict[str, np.ndarray], rows: int) -> Stage:
-    stage: List[Stage] = []
-    with timed(rows, stage):
-        predictor.predict(inputs, rows)
-    return stage[0]
+    clock = Clock()
+    predictor.predict(inputs, rows)
+    return clock.stage(rows)
 
 
 def stages(predictor, source: Path, rows: int, chunk_bytes: int, out: Path) -> Tuple[Stage, Stage]:
@@ -81,17 +81,18 @@ def stages(predictor, source: Path, rows: int, chunk_bytes: int, out: Path) -> T
 
     # As in BatchRun: frozen, TensorFlow's objects cost nothing to the gc.get_referrers of pyarrow's reads.
     gc.freeze()
-    timings: List[Stage] = []
-    with open(source, "rb") as stream, timed(rows, timings):
+    with open(source, "rb") as stream:
+        clock = Clock()
         names = csv_rows.read_header(stream, predictor.kinds, [])
         chunks = list(csv_rows.chunks(stream, predictor.kinds, names, chunk_bytes))
+        read = clock.stage(rows)
     predictions = [predictor.predict(chunk.features, chunk.count) for chunk in chunks]
     output = writers.CsvOutput(out, names, predictor.class_names, predictor.model.version)
-    with timed(rows, timings):
-        for chunk, predicted in zip(chunks, predictions, strict=True):
-            output.write(chunk, predicted)
-        output.close()
-    return timings[0], timings[1]
+    clock = Clock()
+    for chunk, predicted in zip(chunks, predictions, strict=True):
+        output.write(chunk, predicted)
+    output.close()
+    return read, clock.stage(rows)
 
 
 def ceiling(model: Stage, read: Stage, write: Stage, cores: int) -> float:

@@ -52,15 +52,13 @@ def run(config: PipelineConfig) -> str:
     """Runs the data pipeline with LocalDagRunner; returns its run id."""
     from components import forked_workers
 
-    forks = forked_workers.forks(config.beam_args())
-    if forks:  # where `vtx run` starts it (pipeline/local/execute.py), then installs it (pipeline/local/runner.py)
+    # Started where `vtx run` starts it (pipeline/local/execute.py): it imports beside the launcher's imports below.
+    # Each Beam node's executor then installs it (components/direct_beam.py).
+    if forked_workers.forks(config.beam_args()):
         forked_workers.warm()
     from tfx.dsl.compiler import compiler, constants
     from tfx.orchestration.local.local_dag_runner import LocalDagRunner
     from tfx.orchestration.portable import runtime_parameter_utils
-
-    if forks:
-        forked_workers.install()
 
     run_id = "scale-" + datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     ir = compiler.Compiler().compile(data_pipeline(config))

@@ -21,8 +21,7 @@ def runs_remotely(beam_args: List[str]) -> bool:
     """Whether these Beam flags send the work to other processes (Dataflow, a portable job service, ...)."""
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-    runner = PipelineOptions(beam_args).view_as(StandardOptions).runner or "DirectRunner"
-    return runner.lower().removesuffix("runner") not in ("direct", "")
+    return not forked_workers.is_direct(PipelineOptions(beam_args).view_as(StandardOptions).runner or "")
 
 
 class DirectBeamExecutor(BaseBeamExecutor):
@@ -35,7 +34,8 @@ class DirectBeamExecutor(BaseBeamExecutor):
 
     def __init__(self, context: Optional[BaseBeamExecutor.Context] = None):
         args: List[Any] = list(getattr(context, "beam_pipeline_args", None) or [])
-        if context is None or not args or runs_remotely([str(arg) for arg in args]):
+        flags = [str(arg) for arg in args]
+        if context is None or not args or runs_remotely(flags):
             super().__init__(context)
             return
         # A copy of the context without flags, as TFX's executor operator builds it for a step without them.
@@ -43,5 +43,5 @@ class DirectBeamExecutor(BaseBeamExecutor):
         without_flags.beam_pipeline_args = None
         super().__init__(without_flags)
         self._beam_pipeline_args = args
-        if forked_workers.forks([str(arg) for arg in args]):
+        if forked_workers.forks(flags):  # every Beam node of the DAG comes here: `vtx run`, a Vertex task, a test
             forked_workers.install()

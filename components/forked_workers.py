@@ -12,8 +12,8 @@ registers components/forked_worker_handler.py's handler for Beam's subprocess en
 own worker command (the one the multi-processing mode uses) with components/fork_client.py, which asks the warm
 process for the worker; Beam starts, serves and waits for that process as for its own, and fails the step on a
 non-zero exit. This module imports no Beam, so `vtx run` can start the warm process (warm()) before its own
-imports. Linux only (os.fork,
-pidfd); elsewhere install() does nothing and Beam starts its workers itself. The warm process listens on a Unix
+imports; each Beam node's executor installs it (components/direct_beam.py). Linux only (os.fork, pidfd); elsewhere
+install() does nothing and Beam starts its workers itself. The warm process listens on a Unix
 socket in a folder that only this user can open (mkdtemp), since whoever asks it gets a process of this user.
 """
 
@@ -45,8 +45,12 @@ def forks(beam_args: List[str]) -> bool:
     for flag in beam_args:
         name, _, value = flag.partition("=")
         last[name] = value
-    runner = last.get("--runner", "DirectRunner").lower().removesuffix("runner")
-    return runner in ("direct", "") and last.get("--direct_running_mode") == "multi_processing"
+    return is_direct(last.get("--runner", "")) and last.get("--direct_running_mode") == "multi_processing"
+
+
+def is_direct(runner: str) -> bool:
+    """Whether a --runner value names Beam's DirectRunner ("" is Beam's default, the DirectRunner)."""
+    return runner.lower().removesuffix("runner") in ("direct", "")
 
 
 class WarmProcess:

@@ -8,7 +8,6 @@ from tfx.dsl.compiler import compiler, constants
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 from tfx.orchestration.portable import runtime_parameter_utils
 
-from components import forked_workers
 from pipeline.config import PipelineConfig, run_context
 from pipeline.dag.factory import create_pipeline
 from pipeline.dag.parameters import default_parameter_values
@@ -37,8 +36,6 @@ def run_local(config: PipelineConfig, context: RunContext, before_nodes: Callabl
     os.environ.update(context.environment())
     os.environ.setdefault("NEPTUNE_DATA_DIRECTORY", config.neptune_dir)
     loopback.bind_grpc_to_loopback()
-    if forked_workers.forks(config.beam_args()):
-        forked_workers.install()  # Beam's workers forked from the warm process; `vtx run` started it already
     ir = compiler.Compiler().compile(create_pipeline(staging.with_project_wheel(config)))
     bindings = {**default_parameter_values(config), constants.PIPELINE_RUN_ID_PARAMETER_NAME: context.run_id}
     runtime_parameter_utils.substitute_runtime_parameter(ir, bindings)

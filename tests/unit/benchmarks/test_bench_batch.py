@@ -17,14 +17,12 @@ def test_the_ceiling_counts_the_models_cpu_not_its_wall(bench_modules):
     assert bench_batch.ceiling(model, read, write, cores=8) == 1.0
 
 
-def test_timed_appends_the_blocks_wall_rate_and_cpu_a_row(bench_modules, monkeypatch):
+def test_the_clock_gives_the_wall_rate_and_cpu_a_row_since_it_started(bench_modules, monkeypatch):
     import bench_batch
 
     walls, cpus = iter([10.0, 10.5]), iter([3.0, 3.8])
     monkeypatch.setattr(bench_batch.time, "perf_counter", lambda: next(walls))
     monkeypatch.setattr(bench_batch.time, "process_time", lambda: next(cpus))
-    timings = [bench_batch.Stage(1.0, 1.0)]
-    with bench_batch.timed(1_000_000, timings):
-        pass
-    # 1M rows in 0.5 s of wall and 0.8 s of CPU: 2M rows/s, 0.8 us of CPU a row; appended after what was there.
-    assert timings[1] == pytest.approx(bench_batch.Stage(2e6, 0.8))
+    clock = bench_batch.Clock()
+    # 1M rows in 0.5 s of wall and 0.8 s of CPU: 2M rows/s, 0.8 us of CPU a row.
+    assert clock.stage(1_000_000) == pytest.approx(bench_batch.Stage(2e6, 0.8))

@@ -93,3 +93,16 @@ def test_the_multi_processing_direct_runner_forks_its_workers_and_no_other(built
     executors.TransformExecutor(context(args))
 
     assert installs == (["install"] if forked else [])
+
+
+def test_every_beam_node_of_a_multi_processing_dag_forks_its_workers(tmp_path, built, installs):
+    overrides = ["beam.direct_running_mode=multi_processing", "beam.direct_num_workers=2"]
+    config = load_config(overrides=[f"output_root={tmp_path}", *overrides], environ={})
+    nodes = {node.id: node for node in create_pipeline(config).components}
+
+    for node_id in BEAM_NODES:
+        spec = nodes[node_id].executor_spec
+        spec.executor_class(context(spec.beam_pipeline_args))
+
+    # `vtx run` starts the warm process early (pipeline/local/execute.py); each Beam node installs it.
+    assert installs == ["install"] * len(BEAM_NODES)
